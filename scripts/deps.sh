@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install what cloutly-pipe needs to build and test, from Debian's packages,
+# only when something is missing. Safe to run again. Needs root (or sudo).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config g++ python3 openssl
+  libcurl4-openssl-dev libcsv-dev libcjson-dev libyaml-dev libsqlite3-dev
+  libphonenumber-dev libcmocka-dev
+)
+# Extra tools for the tests and benchmarks: curl as an HTTP peer in tests,
+# Miller and Python's phonenumbers as benchmark baselines.
+if [ "${1:-}" = "--bench" ]; then
+  PACKAGES+=(miller python3-phonenumbers time)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "deps.sh: need root to install: ${missing[*]}" >&2; exit 1; }
+  SUDO=sudo
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

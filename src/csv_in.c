@@ -1,0 +1,301 @@
+/*
+ * CSV intake through libcsv. libcsv reports fields and row ends but not
+ * where they are, so the reader feeds it one physical line at a time (a
+ * segment ends after each CR or LF) and, before each segment, asks whether
+ * libcsv is between rows: if it is, a row that ends later started on this
+ * segment's line. Since a row can only end at a CR or LF, each segment ends
+ * at most one row, and csv_in_next() can hand rows out one by one.
+ */
+#include "csv_in.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <csv.h>
+
+#include "strbuf.h"
+
+/* libcsv's parser states (libcsv.c): no row in progress, and inside a
+ * field (for a quoted field: the closing quote not seen yet). */
+#define LIBCSV_ROW_NOT_BEGUN 0
+#define LIBCSV_FIELD_BEGUN 2
+#define BLOCK (64 * 1024)
+
+struct csv_in {
+    FILE *fp;
+    char *path;
+    struct csv_parser parser;
+    char delim;
+
+    unsigned char block[BLOCK]; /* read buffer */
+    size_t pos, end;            /* unconsumed bytes are block[pos..end) */
+    int eof;                    /* fread hit the end */
+    int finished;               /* csv_fini has run */
+    int parser_ready;           /* csv_init succeeded: csv_free is due */
+    long long consumed;         /* bytes handed to libcsv */
+
+    long line;          /* physical line of the next byte to feed */
+    int prev_cr;        /* the last byte fed was CR: a following LF is the same line end */
+    long pending_start; /* line where the row in progress started */
+
+    struct strbuf values; /* the current row's fields, NUL-separated */
+    size_t *offs;         /* start of each field in `values` */
+    size_t *lens;
+    const char **ptrs;
+    size_t n, cap;
+    int too_many;       /* the row passed CSV_IN_MAX_FIELDS */
+    int oom;            /* a field could not be stored */
+    int row_ready;      /* a complete row waits in values/offs */
+    long ready_line;    /* its first line */
+};
+
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0; /* keep values verbatim: libcsv would trim spaces and tabs */
+}
+
+static void on_field(void *s, size_t len, void *data)
+{
+    struct csv_in *in = data;
+    if (in->n == in->cap) {
+        if (in->cap >= CSV_IN_MAX_FIELDS) {
+            in->too_many = 1;
+            return;
+        }
+        size_t cap = in->cap ? in->cap * 2 : 32;
+        size_t *offs = realloc(in->offs, cap * sizeof *offs);
+        if (offs)
+            in->offs = offs;
+        size_t *lens = realloc(in->lens, cap * sizeof *lens);
+        if (lens)
+            in->lens = lens;
+        const char **ptrs = realloc(in->ptrs, cap * sizeof *ptrs);
+        if (ptrs)
+            in->ptrs = ptrs;
+        if (!offs || !lens || !ptrs) {
+            in->oom = 1;
+            return;
+        }
+        in->cap = cap;
+    }
+    in->offs[in->n] = in->values.len;
+    in->lens[in->n] = len;
+    if (strbuf_add(&in->values, s ? s : "", s ? len : 0) < 0 || strbuf_add(&in->values, "", 1) < 0)
+        in->oom = 1;
+    in->n++;
+}
+
+static void on_row(int term, void *data)
+{
+    struct csv_in *in = data;
+    (void)term;
+    in->row_ready = 1;
+    in->ready_line = in->pending_start;
+}
+
+static char sniff_delimiter(const unsigned char *buf, size_t len)
+{
+    /* Count candidates outside quotes on the first line: the header
+     * decides, since data rows may legitimately hold any of them. */
+    static const char cands[] = {',', ';', '\t', '|'};
+    size_t counts[4] = {0};
+    int quoted = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = buf[i];
+        if (c == '"')
+            quoted = !quoted;
+        else if (!quoted && (c == '\n' || c == '\r'))
+            break;
+        else if (!quoted)
+            for (int k = 0; k < 4; k++)
+                if (c == (unsigned char)cands[k])
+                    counts[k]++;
+    }
+    int best = 0;
+    for (int k = 1; k < 4; k++)
+        if (counts[k] > counts[best])
+            best = k;
+    return cands[best];
+}
+
+static int fill(struct csv_in *in, struct cp_error *err)
+{
+    if (in->pos < in->end || in->eof)
+        return 0;
+    in->pos = 0;
+    in->end = fread(in->block, 1, BLOCK, in->fp);
+    if (in->end < BLOCK) {
+        if (ferror(in->fp))
+            return cp_fail(err, CP_EXIT_INPUT, "'%s': read error: %s", in->path, strerror(errno));
+        in->eof = 1;
+    }
+    return 0;
+}
+
+struct csv_in *csv_in_open(const char *path, char delimiter, struct cp_error *err)
+{
+    struct csv_in *in = calloc(1, sizeof *in);
+    if (!in) {
+        cp_fail(err, CP_EXIT_INPUT, "out of memory");
+        return NULL;
+    }
+    in->path = strdup(path);
+    in->line = 1;
+    in->pending_start = 1;
+    strbuf_init(&in->values, (size_t)CSV_IN_MAX_FIELDS * 64 + CSV_IN_MAX_FIELD * 4);
+    if (strcmp(path, "-") == 0) {
+        in->fp = stdin;
+    } else {
+        in->fp = fopen(path, "rb");
+        if (!in->fp) {
+            cp_fail(err, CP_EXIT_INPUT, "cannot open input '%s': %s", path, strerror(errno));
+            goto fail;
+        }
+    }
+    if (csv_init(&in->parser, CSV_STRICT_FINI) != 0) {
+        cp_fail(err, CP_EXIT_INPUT, "out of memory");
+        goto fail;
+    }
+    in->parser_ready = 1;
+    csv_set_space_func(&in->parser, no_space);
+    if (fill(in, err) < 0)
+        goto fail;
+    if (in->end >= 3 && memcmp(in->block, "\xEF\xBB\xBF", 3) == 0)
+        in->pos = 3;
+    in->delim = delimiter ? delimiter : sniff_delimiter(in->block + in->pos, in->end - in->pos);
+    csv_set_delim(&in->parser, (unsigned char)in->delim);
+    return in;
+fail:
+    csv_in_close(in);
+    return NULL;
+}
+
+/* Feed the next segment (through the next CR or LF, or the block's end). */
+static int feed_segment(struct csv_in *in, struct cp_error *err)
+{
+    const unsigned char *p = in->block + in->pos;
+    size_t avail = in->end - in->pos;
+    size_t n = 0;
+    int line_end = 0;
+    while (n < avail) {
+        unsigned char c = p[n++];
+        if (c == '\n' || c == '\r') {
+            line_end = c;
+            break;
+        }
+    }
+    if (in->parser.pstate == LIBCSV_ROW_NOT_BEGUN)
+        in->pending_start = in->line;
+    if (csv_parse(&in->parser, p, n, on_field, on_row, in) != n)
+        return cp_fail(err, CP_EXIT_INPUT, "'%s': line %ld: %s", in->path, in->line,
+                       csv_strerror(csv_error(&in->parser)));
+    in->pos += n;
+    in->consumed += (long long)n;
+    if (line_end == '\r') {
+        in->line++;
+        in->prev_cr = 1;
+    } else if (line_end == '\n') {
+        if (!in->prev_cr)
+            in->line++;
+        in->prev_cr = 0;
+    } else if (n) {
+        in->prev_cr = 0;
+    }
+    if (in->parser.entry_pos > CSV_IN_MAX_FIELD)
+        return cp_fail(err, CP_EXIT_INPUT,
+                       "'%s': line %ld: a field is longer than %d bytes (an unbalanced quote?)",
+                       in->path, in->pending_start, CSV_IN_MAX_FIELD);
+    return 0;
+}
+
+static int is_blank_row(const struct csv_in *in)
+{
+    if (in->n != 1)
+        return 0;
+    const char *v = in->values.buf + in->offs[0];
+    for (size_t i = 0; i < in->lens[0]; i++)
+        if (v[i] != ' ' && v[i] != '\t')
+            return 0;
+    return 1;
+}
+
+int csv_in_next(struct csv_in *in, struct csv_row *row, struct cp_error *err)
+{
+    for (;;) {
+        in->n = 0;
+        in->too_many = 0;
+        in->row_ready = 0;
+        strbuf_reset(&in->values);
+        while (!in->row_ready) {
+            if (fill(in, err) < 0)
+                return -1;
+            if (in->pos < in->end) {
+                if (feed_segment(in, err) < 0)
+                    return -1;
+                continue;
+            }
+            if (in->finished)
+                return 0;
+            in->finished = 1;
+            /* libcsv flags this only in its strict mode, which would also
+             * refuse the stray quotes real exports have inside fields. */
+            if ((in->parser.pstate == LIBCSV_FIELD_BEGUN && in->parser.quoted) ||
+                csv_fini(&in->parser, on_field, on_row, in) != 0)
+                return cp_fail(err, CP_EXIT_INPUT,
+                               "'%s': line %ld: unbalanced quote: the quoted field that starts "
+                               "on this row is never closed",
+                               in->path, in->pending_start);
+            if (!in->row_ready)
+                return 0;
+        }
+        if (in->oom)
+            return cp_fail(err, CP_EXIT_INPUT, "'%s': line %ld: row too large to hold",
+                           in->path, in->ready_line);
+        if (in->too_many)
+            return cp_fail(err, CP_EXIT_INPUT, "'%s': line %ld: more than %d fields in a row",
+                           in->path, in->ready_line, CSV_IN_MAX_FIELDS);
+        if (!is_blank_row(in))
+            break;
+    }
+    for (size_t i = 0; i < in->n; i++)
+        in->ptrs[i] = in->values.buf + in->offs[i];
+    row->n = in->n;
+    row->fields = in->ptrs;
+    row->lens = in->lens;
+    row->line = in->ready_line;
+    return 1;
+}
+
+char csv_in_delimiter(const struct csv_in *in)
+{
+    return in->delim;
+}
+
+const char *csv_in_path(const struct csv_in *in)
+{
+    return in->path;
+}
+
+long long csv_in_offset(const struct csv_in *in)
+{
+    return in->consumed;
+}
+
+void csv_in_close(struct csv_in *in)
+{
+    if (!in)
+        return;
+    if (in->fp && in->fp != stdin)
+        fclose(in->fp);
+    if (in->parser_ready)
+        csv_free(&in->parser);
+    strbuf_release(&in->values);
+    free(in->offs);
+    free(in->lens);
+    free(in->ptrs);
+    free(in->path);
+    free(in);
+}

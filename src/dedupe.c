@@ -1,0 +1,96 @@
+/* Dedupe by fingerprint: see dedupe.h. Open addressing, linear probing. */
+#include "dedupe.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+struct dedupe {
+    uint64_t *keys; /* 0 = empty slot */
+    uint32_t *rows;
+    size_t cap;     /* power of two */
+    size_t used;
+};
+
+static uint64_t fingerprint(char kind, const char *s, size_t len)
+{
+    /* FNV-1a then a final mix: cheap, and good enough spread for probing. */
+    uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)(unsigned char)kind;
+    h *= 0x100000001b3ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ull;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h ? h : 1;
+}
+
+struct dedupe *dedupe_new(void)
+{
+    return calloc(1, sizeof(struct dedupe));
+}
+
+void dedupe_free(struct dedupe *d)
+{
+    if (!d)
+        return;
+    free(d->keys);
+    free(d->rows);
+    free(d);
+}
+
+static size_t slot_of(const struct dedupe *d, uint64_t fp)
+{
+    size_t mask = d->cap - 1, i = (size_t)fp & mask;
+    while (d->keys[i] && d->keys[i] != fp)
+        i = (i + 1) & mask;
+    return i;
+}
+
+long dedupe_find(const struct dedupe *d, char kind, const char *key, size_t len)
+{
+    if (!d->cap)
+        return 0;
+    size_t i = slot_of(d, fingerprint(kind, key, len));
+    return d->keys[i] ? (long)d->rows[i] : 0;
+}
+
+static int grow(struct dedupe *d)
+{
+    size_t cap = d->cap ? d->cap * 2 : 1024;
+    uint64_t *keys = calloc(cap, sizeof *keys);
+    uint32_t *rows = malloc(cap * sizeof *rows);
+    if (!keys || !rows) {
+        free(keys);
+        free(rows);
+        return -1;
+    }
+    struct dedupe old = *d;
+    d->keys = keys;
+    d->rows = rows;
+    d->cap = cap;
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.keys[i]) {
+            size_t j = slot_of(d, old.keys[i]);
+            d->keys[j] = old.keys[i];
+            d->rows[j] = old.rows[i];
+        }
+    free(old.keys);
+    free(old.rows);
+    return 0;
+}
+
+int dedupe_add(struct dedupe *d, char kind, const char *key, size_t len, long row)
+{
+    if ((d->used + 1) * 10 > d->cap * 7 && grow(d) < 0)
+        return -1;
+    uint64_t fp = fingerprint(kind, key, len);
+    size_t i = slot_of(d, fp);
+    if (!d->keys[i]) {
+        d->keys[i] = fp;
+        d->rows[i] = (uint32_t)row;
+        d->used++;
+    }
+    return 0;
+}

@@ -1,0 +1,136 @@
+/* The intake engine: see engine.h. */
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dedupe.h"
+#include "validate.h"
+
+struct engine {
+    const struct pipeline *p;
+    struct csv_in *in;
+    struct mapping map;
+    struct dedupe *seen;
+    long limit;
+    long rows; /* data rows handed out */
+};
+
+struct engine *engine_open(const struct pipeline *p, const char *input_path, long limit,
+                           struct cp_error *err)
+{
+    struct csv_row header;
+    struct engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        cp_fail(err, CP_EXIT_INPUT, "out of memory");
+        return NULL;
+    }
+    e->p = p;
+    e->limit = limit;
+    if (!input_path)
+        input_path = p->input.path;
+    if (!input_path) {
+        cp_fail(err, CP_EXIT_USAGE, "'%s': no input: set input.path or pass --input PATH", p->file);
+        goto fail;
+    }
+    e->in = csv_in_open(input_path, p->input.delimiter, err);
+    if (!e->in)
+        goto fail;
+    int rc = csv_in_next(e->in, &header, err);
+    if (rc <= 0) {
+        if (rc == 0)
+            cp_fail(err, CP_EXIT_INPUT, "'%s': the file is empty (expected a header row)", input_path);
+        goto fail;
+    }
+    if (mapping_init(&e->map, p, &header, input_path, err) < 0)
+        goto fail;
+    if (p->validate.dedupe && !(e->seen = dedupe_new())) {
+        cp_fail(err, CP_EXIT_INPUT, "out of memory");
+        goto fail;
+    }
+    return e;
+fail:
+    engine_close(e);
+    return NULL;
+}
+
+static void keep_raw(const struct csv_row *row, struct row_result *r)
+{
+    for (size_t i = 0; i < row->n; i++)
+        strbuf_add(&r->raw, row->fields[i], row->lens[i] + 1); /* with its NUL */
+    r->n_raw = row->n;
+}
+
+/* Skip a valid contact already on an earlier row; else remember it. */
+static int dedupe_row(struct engine *e, struct row_result *r, struct cp_error *err)
+{
+    long first = 0;
+    if (r->email.len)
+        first = dedupe_find(e->seen, 'e', r->email.buf, r->email.len);
+    if (!first && r->phone.len)
+        first = dedupe_find(e->seen, 'p', r->phone.buf, r->phone.len);
+    if (first) {
+        strbuf_reset(&r->reason);
+        row_note(r, "duplicate of input row %ld", first);
+        r->status = ROW_SKIPPED;
+        return 0;
+    }
+    if ((r->email.len && dedupe_add(e->seen, 'e', r->email.buf, r->email.len, r->input_row) < 0) ||
+        (r->phone.len && dedupe_add(e->seen, 'p', r->phone.buf, r->phone.len, r->input_row) < 0))
+        return cp_fail(err, CP_EXIT_INPUT, "out of memory while deduplicating");
+    return 0;
+}
+
+int engine_next(struct engine *e, struct row_result *r, struct cp_error *err)
+{
+    struct csv_row row;
+    if (e->limit > 0 && e->rows >= e->limit)
+        return 0;
+    int rc = csv_in_next(e->in, &row, err);
+    if (rc <= 0)
+        return rc;
+    e->rows++;
+    row_result_reset(r);
+    r->input_row = row.line;
+    keep_raw(&row, r);
+    validate_row(e->p, &e->map, &row, r);
+    if (r->status == ROW_PENDING && e->seen && dedupe_row(e, r, err) < 0)
+        return -1;
+    return 1;
+}
+
+const struct mapping *engine_mapping(const struct engine *e)
+{
+    return &e->map;
+}
+
+const char *engine_input_path(const struct engine *e)
+{
+    return csv_in_path(e->in);
+}
+
+char engine_delimiter(const struct engine *e)
+{
+    return csv_in_delimiter(e->in);
+}
+
+char *const *engine_header(const struct engine *e, size_t *n)
+{
+    *n = e->map.header_n;
+    return e->map.header;
+}
+
+long long engine_offset(const struct engine *e)
+{
+    return csv_in_offset(e->in);
+}
+
+void engine_close(struct engine *e)
+{
+    if (!e)
+        return;
+    csv_in_close(e->in);
+    mapping_release(&e->map);
+    dedupe_free(e->seen);
+    free(e);
+}

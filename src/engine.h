@@ -1,0 +1,38 @@
+/*
+ * The intake engine: input file -> one row_result per data row, in order,
+ * each PENDING (valid, to send), REJECTED or SKIPPED, with no network.
+ * `check`, `run --dry-run` and `run` all read their input through it, so
+ * they can never disagree about a row.
+ */
+#ifndef CLOUTLY_ENGINE_H
+#define CLOUTLY_ENGINE_H
+
+#include "csv_in.h"
+#include "error.h"
+#include "mapping.h"
+#include "pipeline.h"
+#include "row.h"
+
+struct engine;
+
+/*
+ * Open `input_path` (the pipeline's input.path when NULL), read its header
+ * and map it. `limit` > 0 stops after that many data rows. The engine
+ * borrows `p` for its lifetime. NULL with err on failure.
+ */
+struct engine *engine_open(const struct pipeline *p, const char *input_path, long limit,
+                           struct cp_error *err);
+
+/* Next data row into `r` (reset first): 1, 0 at the end, -1 with err. */
+int engine_next(struct engine *e, struct row_result *r, struct cp_error *err);
+
+const struct mapping *engine_mapping(const struct engine *e);
+const char *engine_input_path(const struct engine *e);
+char engine_delimiter(const struct engine *e);
+/* The header's names and count, for the rejects file. */
+char *const *engine_header(const struct engine *e, size_t *n);
+long long engine_offset(const struct engine *e);
+
+void engine_close(struct engine *e);
+
+#endif

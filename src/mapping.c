@@ -1,0 +1,233 @@
+/* Mapping CSV columns to API fields: see mapping.h. */
+#include "mapping.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+const char *trim_span(const char *s, size_t len, size_t *out_len)
+{
+    while (len && isspace((unsigned char)s[0])) {
+        s++;
+        len--;
+    }
+    while (len && isspace((unsigned char)s[len - 1]))
+        len--;
+    *out_len = len;
+    return s;
+}
+
+/* Header spellings tried for a field the pipeline does not map, compared
+ * with case, spaces and punctuation removed. Later presets extend this. */
+static const char *const guesses[MAP_FIELD_COUNT][8] = {
+    [MAP_FIRST_NAME] = {"firstname", "givenname", "fname", "first", NULL},
+    [MAP_LAST_NAME] = {"lastname", "surname", "familyname", "lname", "last", NULL},
+    [MAP_FULL_NAME] = {"name", "fullname", "customername", "contactname", NULL},
+    [MAP_EMAIL] = {"email", "emailaddress", "email1", "customeremail", NULL},
+    [MAP_PHONE] = {"mobile", "mobilephone", "mobilenumber", "cellphone", "phone", "phonenumber", "telephone", NULL},
+    [MAP_SOURCE_CONTACT_ID] = {NULL},
+    [MAP_BUSINESS_ID] = {NULL},
+};
+
+static void squash(const char *s, char *out, size_t cap)
+{
+    size_t j = 0;
+    for (; *s && j + 1 < cap; s++)
+        if (isalnum((unsigned char)*s))
+            out[j++] = (char)tolower((unsigned char)*s);
+    out[j] = '\0';
+}
+
+static int find_column(const struct mapping *m, const char *name)
+{
+    for (size_t i = 0; i < m->header_n; i++)
+        if (strcmp(m->header[i], name) == 0)
+            return (int)i;
+    for (size_t i = 0; i < m->header_n; i++)
+        if (strcasecmp(m->header[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void list_columns(const struct mapping *m, struct strbuf *sb)
+{
+    for (size_t i = 0; i < m->header_n && sb->len < 600; i++)
+        strbuf_addf(sb, "%s'%s'", i ? ", " : "", m->header[i]);
+}
+
+static int missing_column(const struct mapping *m, const char *what, const char *name,
+                          const char *input_path, struct cp_error *err)
+{
+    struct strbuf sb;
+    strbuf_init(&sb, 4096);
+    list_columns(m, &sb);
+    cp_fail(err, CP_EXIT_INPUT,
+            "'%s': no column '%s' (named by %s in the pipeline); the file's columns are: %s",
+            input_path, name, what, strbuf_str(&sb));
+    strbuf_release(&sb);
+    return -1;
+}
+
+static int map_configured(struct mapping *m, enum map_field f, const struct column_ref *ref,
+                          const char *input_path, struct cp_error *err)
+{
+    char what[64];
+    snprintf(what, sizeof what, "input.columns.%s", map_field_key[f]);
+    for (size_t k = 0; k < ref->n && m->n[f] < MAPPING_MAX_ALTS; k++) {
+        int col = find_column(m, ref->names[k]);
+        if (col >= 0)
+            m->cols[f][m->n[f]++] = col;
+    }
+    if (ref->n && !m->n[f])
+        return missing_column(m, what, ref->names[0], input_path, err);
+    return 0;
+}
+
+static void map_guessed(struct mapping *m, enum map_field f)
+{
+    char key[128];
+    for (size_t g = 0; guesses[f][g] && m->n[f] < MAPPING_MAX_ALTS; g++)
+        for (size_t i = 0; i < m->header_n && m->n[f] < MAPPING_MAX_ALTS; i++) {
+            squash(m->header[i], key, sizeof key);
+            if (strcmp(key, guesses[f][g]) == 0) {
+                m->cols[f][m->n[f]++] = (int)i;
+                m->guessed[f] = 1;
+            }
+        }
+}
+
+static int map_where(struct mapping *m, const struct pipeline *p, const char *input_path,
+                     struct cp_error *err)
+{
+    if (!p->input.n_where)
+        return 0;
+    m->where = calloc(p->input.n_where, sizeof *m->where);
+    if (!m->where)
+        return cp_fail(err, CP_EXIT_INPUT, "out of memory");
+    for (size_t i = 0; i < p->input.n_where; i++) {
+        const struct where_rule *w = &p->input.where[i];
+        int col = find_column(m, w->column);
+        if (col < 0)
+            return missing_column(m, "input.where", w->column, input_path, err);
+        m->where[m->n_where].col = col;
+        m->where[m->n_where].rule = w;
+        m->n_where++;
+    }
+    return 0;
+}
+
+int mapping_init(struct mapping *m, const struct pipeline *p, const struct csv_row *header,
+                 const char *input_path, struct cp_error *err)
+{
+    memset(m, 0, sizeof *m);
+    m->header = calloc(header->n ? header->n : 1, sizeof *m->header);
+    if (!m->header)
+        return cp_fail(err, CP_EXIT_INPUT, "out of memory");
+    m->header_n = header->n;
+    for (size_t i = 0; i < header->n; i++) {
+        size_t len;
+        const char *s = trim_span(header->fields[i], header->lens[i], &len);
+        m->header[i] = strndup(s, len);
+        if (!m->header[i])
+            return cp_fail(err, CP_EXIT_INPUT, "out of memory");
+    }
+    for (int f = 0; f < MAP_FIELD_COUNT; f++) {
+        const struct column_ref *ref = &p->input.columns[f];
+        if (ref->names) {
+            if (map_configured(m, (enum map_field)f, ref, input_path, err) < 0)
+                return -1;
+        } else {
+            map_guessed(m, (enum map_field)f);
+        }
+    }
+    /* A guessed full name only matters when there is no first name. */
+    if (m->n[MAP_FIRST_NAME] && m->guessed[MAP_FULL_NAME])
+        m->n[MAP_FULL_NAME] = 0;
+    if (!m->n[MAP_FIRST_NAME] && !m->n[MAP_FULL_NAME]) {
+        struct strbuf sb;
+        strbuf_init(&sb, 4096);
+        list_columns(m, &sb);
+        cp_fail(err, CP_EXIT_INPUT,
+                "'%s': no first-name column found: set input.columns.firstName (or fullName) "
+                "in the pipeline; the file's columns are: %s",
+                input_path, strbuf_str(&sb));
+        strbuf_release(&sb);
+        return -1;
+    }
+    if (!m->n[MAP_EMAIL] && !m->n[MAP_PHONE]) {
+        struct strbuf sb;
+        strbuf_init(&sb, 4096);
+        list_columns(m, &sb);
+        cp_fail(err, CP_EXIT_INPUT,
+                "'%s': no email or phone column found: set input.columns.email or "
+                "input.columns.phoneNumber in the pipeline; the file's columns are: %s",
+                input_path, strbuf_str(&sb));
+        strbuf_release(&sb);
+        return -1;
+    }
+    return map_where(m, p, input_path, err);
+}
+
+void mapping_release(struct mapping *m)
+{
+    if (m->header)
+        for (size_t i = 0; i < m->header_n; i++)
+            free(m->header[i]);
+    free(m->header);
+    free(m->where);
+    memset(m, 0, sizeof *m);
+}
+
+const char *mapping_value(const struct mapping *m, enum map_field f, const struct csv_row *row,
+                          size_t *len)
+{
+    for (size_t k = 0; k < m->n[f]; k++) {
+        size_t col = (size_t)m->cols[f][k];
+        if (col >= row->n)
+            continue;
+        const char *v = trim_span(row->fields[col], row->lens[col], len);
+        if (*len)
+            return v;
+    }
+    *len = 0;
+    return NULL;
+}
+
+int mapping_where_ok(const struct mapping *m, const struct csv_row *row, char *why, size_t whylen)
+{
+    for (size_t i = 0; i < m->n_where; i++) {
+        const struct where_rule *w = m->where[i].rule;
+        size_t col = (size_t)m->where[i].col, len = 0;
+        const char *v = col < row->n ? trim_span(row->fields[col], row->lens[col], &len) : "";
+        int ok = 0;
+        for (size_t k = 0; k < w->n_in && !ok; k++)
+            ok = strlen(w->in[k]) == len && strncasecmp(w->in[k], v, len) == 0;
+        if (!ok) {
+            snprintf(why, whylen, "filtered out: '%s' is \"%.*s\" (input.where wants %s%s)",
+                     w->column, (int)(len > 60 ? 60 : len), v, w->n_in ? w->in[0] : "",
+                     w->n_in > 1 ? ", ..." : "");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+void mapping_describe(const struct mapping *m, void (*line)(void *ctx, const char *s), void *ctx)
+{
+    for (int f = 0; f < MAP_FIELD_COUNT; f++) {
+        if (!m->n[f])
+            continue;
+        struct strbuf sb;
+        strbuf_init(&sb, 4096);
+        strbuf_addf(&sb, "%-16s <- ", map_field_key[f]);
+        for (size_t k = 0; k < m->n[f]; k++)
+            strbuf_addf(&sb, "%s'%s'", k ? " | " : "", m->header[m->cols[f][k]]);
+        if (m->guessed[f])
+            strbuf_addstr(&sb, "  (from the header)");
+        line(ctx, strbuf_str(&sb));
+        strbuf_release(&sb);
+    }
+}

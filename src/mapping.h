@@ -1,0 +1,56 @@
+/*
+ * Mapping: a CSV row -> the values of the API fields, by the header.
+ *
+ * input.columns names, for each API field, one CSV column or a list of them
+ * (per row the first non-empty wins). A field the pipeline leaves out is
+ * looked up among a few common header spellings ("First Name", "email"...).
+ * A column the pipeline names that the header lacks is an input error that
+ * lists the columns the file has.
+ */
+#ifndef CLOUTLY_MAPPING_H
+#define CLOUTLY_MAPPING_H
+
+#include <stddef.h>
+
+#include "csv_in.h"
+#include "error.h"
+#include "pipeline.h"
+
+#define MAPPING_MAX_ALTS 8
+
+struct mapping_where {
+    int col;                       /* header index */
+    const struct where_rule *rule; /* borrowed from the pipeline */
+};
+
+struct mapping {
+    int cols[MAP_FIELD_COUNT][MAPPING_MAX_ALTS]; /* header indexes, in preference order */
+    size_t n[MAP_FIELD_COUNT];                    /* how many of cols[f] are set */
+    int guessed[MAP_FIELD_COUNT];                 /* 1 when found by header spelling */
+    struct mapping_where *where;                  /* owned */
+    size_t n_where;
+    size_t header_n;  /* fields in the header */
+    char **header;    /* owned copies of the header names */
+};
+
+/* Resolve the pipeline's columns against `header`. -1 with err (CP_EXIT_INPUT
+ * for a missing column, CP_EXIT_USAGE for an impossible mapping). */
+int mapping_init(struct mapping *m, const struct pipeline *p, const struct csv_row *header,
+                 const char *input_path, struct cp_error *err);
+void mapping_release(struct mapping *m);
+
+/* The trimmed value of field `f` in `row`: the first non-empty of its
+ * columns. Returns NULL (and *len = 0) when all are empty or unmapped. */
+const char *mapping_value(const struct mapping *m, enum map_field f, const struct csv_row *row,
+                          size_t *len);
+
+/* 1 when the row passes every input.where rule; else 0 and a reason in `why`. */
+int mapping_where_ok(const struct mapping *m, const struct csv_row *row, char *why, size_t whylen);
+
+/* Describe the mapping for a person ("firstName <- 'First Name'"), one per line. */
+void mapping_describe(const struct mapping *m, void (*line)(void *ctx, const char *s), void *ctx);
+
+/* Trim ASCII whitespace: returns the start, sets *len. */
+const char *trim_span(const char *s, size_t len, size_t *out_len);
+
+#endif

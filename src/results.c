@@ -1,0 +1,244 @@
+/* Results and rejects CSV: see results.h. */
+#include "results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "strbuf.h"
+
+struct results {
+    const struct pipeline *p;
+    struct atomic_file res, rej;
+    int have_res, have_rej;
+};
+
+int make_parent_dirs(const char *path, struct cp_error *err)
+{
+    char *dup = strdup(path);
+    if (!dup)
+        return cp_fail(err, CP_EXIT_USAGE, "out of memory");
+    for (char *s = dup + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(dup, 0700) < 0 && errno != EEXIST) {
+            cp_fail(err, CP_EXIT_USAGE, "cannot create folder '%s': %s", dup, strerror(errno));
+            free(dup);
+            return -1;
+        }
+        *s = '/';
+    }
+    free(dup);
+    return 0;
+}
+
+int atomic_open(struct atomic_file *af, const char *path, struct cp_error *err)
+{
+    memset(af, 0, sizeof *af);
+    if (make_parent_dirs(path, err) < 0)
+        return -1;
+    af->path = strdup(path);
+    size_t n = strlen(path) + 32;
+    af->tmp = malloc(n);
+    if (!af->path || !af->tmp)
+        goto oom;
+    snprintf(af->tmp, n, "%s.tmp-%ld", path, (long)getpid());
+    int fd = open(af->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        cp_fail(err, CP_EXIT_USAGE, "cannot create '%s': %s", af->tmp, strerror(errno));
+        goto fail;
+    }
+    af->fp = fdopen(fd, "w");
+    if (!af->fp) {
+        close(fd);
+        goto oom;
+    }
+    setvbuf(af->fp, NULL, _IOFBF, 64 * 1024);
+    return 0;
+oom:
+    cp_fail(err, CP_EXIT_USAGE, "out of memory");
+fail:
+    atomic_abort(af);
+    return -1;
+}
+
+int atomic_commit(struct atomic_file *af, struct cp_error *err)
+{
+    int rc = 0;
+    if (fflush(af->fp) != 0 || ferror(af->fp) || fsync(fileno(af->fp)) != 0) {
+        rc = cp_fail(err, CP_EXIT_USAGE, "cannot write '%s': %s", af->path, strerror(errno));
+    }
+    if (fclose(af->fp) != 0 && rc == 0)
+        rc = cp_fail(err, CP_EXIT_USAGE, "cannot write '%s': %s", af->path, strerror(errno));
+    af->fp = NULL;
+    if (rc == 0 && rename(af->tmp, af->path) != 0)
+        rc = cp_fail(err, CP_EXIT_USAGE, "cannot rename '%s' to '%s': %s", af->tmp, af->path,
+                     strerror(errno));
+    if (rc != 0)
+        unlink(af->tmp);
+    free(af->path);
+    free(af->tmp);
+    af->path = af->tmp = NULL;
+    return rc;
+}
+
+void atomic_abort(struct atomic_file *af)
+{
+    if (af->fp)
+        fclose(af->fp);
+    if (af->tmp)
+        unlink(af->tmp);
+    free(af->path);
+    free(af->tmp);
+    memset(af, 0, sizeof *af);
+}
+
+void csv_put_field(FILE *fp, const char *s, size_t len)
+{
+    int quote = len && (s[0] == ' ' || s[len - 1] == ' ');
+    for (size_t i = 0; i < len && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    if (!quote) {
+        fwrite(s, 1, len, fp);
+        return;
+    }
+    putc('"', fp);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            putc('"', fp);
+        putc(s[i], fp);
+    }
+    putc('"', fp);
+}
+
+static void put_str(FILE *fp, const char *s, int last)
+{
+    csv_put_field(fp, s, strlen(s));
+    fputs(last ? "\r\n" : ",", fp);
+}
+
+static void put_sb(FILE *fp, const struct strbuf *sb)
+{
+    csv_put_field(fp, strbuf_str(sb), sb->len);
+    putc(',', fp);
+}
+
+static const char *const results_header[] = {
+    "input_row", "status", "reason", "contact_id", "first_name", "last_name", "email",
+    "phone_number", "source_contact_id", "business_id", "campaign_id", "invite_delay_days",
+    "http_status", "sms_limits_left", "sms_renews", "processed_at"};
+
+struct results *results_open(const struct pipeline *p, const char *results_path,
+                             const char *rejects_path, char *const *header, size_t n_header,
+                             struct cp_error *err)
+{
+    struct results *rs = calloc(1, sizeof *rs);
+    if (!rs) {
+        cp_fail(err, CP_EXIT_USAGE, "out of memory");
+        return NULL;
+    }
+    rs->p = p;
+    if (results_path) {
+        if (atomic_open(&rs->res, results_path, err) < 0)
+            goto fail;
+        rs->have_res = 1;
+        size_t n = sizeof results_header / sizeof *results_header;
+        for (size_t i = 0; i < n; i++)
+            put_str(rs->res.fp, results_header[i], i + 1 == n);
+    }
+    if (rejects_path) {
+        if (atomic_open(&rs->rej, rejects_path, err) < 0)
+            goto fail;
+        rs->have_rej = 1;
+        for (size_t i = 0; i < n_header; i++)
+            put_str(rs->rej.fp, header[i], 0);
+        put_str(rs->rej.fp, "input_row", 0);
+        put_str(rs->rej.fp, "reason", 1);
+    }
+    return rs;
+fail:
+    results_abort(rs);
+    return NULL;
+}
+
+static void write_result_line(struct results *rs, const struct row_result *r)
+{
+    FILE *fp = rs->res.fp;
+    char num[32];
+    fprintf(fp, "%ld,%s,", r->input_row, row_status_name(r->status));
+    put_sb(fp, &r->reason);
+    put_sb(fp, &r->contact_id);
+    put_sb(fp, &r->first_name);
+    put_sb(fp, &r->last_name);
+    put_sb(fp, &r->email);
+    put_sb(fp, &r->phone);
+    put_sb(fp, &r->source_contact_id);
+    put_sb(fp, &r->business_id);
+    put_str(fp, rs->p->invite.campaign_id ? rs->p->invite.campaign_id : "", 0);
+    snprintf(num, sizeof num, "%d", rs->p->invite.invite_delay_days);
+    put_str(fp, rs->p->invite.invite_delay_days ? num : "", 0);
+    snprintf(num, sizeof num, "%d", r->http_status);
+    put_str(fp, r->http_status ? num : "", 0);
+    snprintf(num, sizeof num, "%ld", r->sms_left);
+    put_str(fp, r->sms_left >= 0 ? num : "", 0);
+    put_sb(fp, &r->sms_renews);
+    put_str(fp, r->processed_at, 1);
+}
+
+static void write_reject_line(struct results *rs, const struct row_result *r)
+{
+    FILE *fp = rs->rej.fp;
+    const char *v = strbuf_str(&r->raw);
+    for (size_t i = 0; i < r->n_raw; i++) {
+        size_t len = strlen(v);
+        csv_put_field(fp, v, len);
+        putc(',', fp);
+        v += len + 1;
+    }
+    fprintf(fp, "%ld,", r->input_row);
+    csv_put_field(fp, strbuf_str(&r->reason), r->reason.len);
+    fputs("\r\n", fp);
+}
+
+int results_write(struct results *rs, const struct row_result *r, struct cp_error *err)
+{
+    if (rs->have_res) {
+        write_result_line(rs, r);
+        if (ferror(rs->res.fp))
+            return cp_fail(err, CP_EXIT_USAGE, "cannot write '%s': %s", rs->res.path, strerror(errno));
+    }
+    if (rs->have_rej && (r->status == ROW_REJECTED || r->status == ROW_FAILED)) {
+        write_reject_line(rs, r);
+        if (ferror(rs->rej.fp))
+            return cp_fail(err, CP_EXIT_USAGE, "cannot write '%s': %s", rs->rej.path, strerror(errno));
+    }
+    return 0;
+}
+
+int results_commit(struct results *rs, struct cp_error *err)
+{
+    int rc = 0;
+    if (rs->have_res && atomic_commit(&rs->res, err) < 0)
+        rc = -1;
+    rs->have_res = 0;
+    if (rs->have_rej && rc == 0 && atomic_commit(&rs->rej, err) < 0)
+        rc = -1;
+    rs->have_rej = 0;
+    results_abort(rs);
+    return rc;
+}
+
+void results_abort(struct results *rs)
+{
+    if (!rs)
+        return;
+    if (rs->have_res)
+        atomic_abort(&rs->res);
+    if (rs->have_rej)
+        atomic_abort(&rs->rej);
+    free(rs);
+}

@@ -1,0 +1,46 @@
+/*
+ * Results and rejects files (SPEC section 4): row_result -> CSV.
+ *
+ * Both are written to a temporary file beside the target, created 0600
+ * since they hold customer data, and renamed into place by results_commit()
+ * after an fsync, so a reader never sees half a file. A full disk is an
+ * error, not a truncated file.
+ */
+#ifndef CLOUTLY_RESULTS_H
+#define CLOUTLY_RESULTS_H
+
+#include <stdio.h>
+
+#include "error.h"
+#include "pipeline.h"
+#include "row.h"
+
+struct results;
+
+/* Either path may be NULL (not written). `header`/`n_header` are the input's
+ * column names, repeated in the rejects file. */
+struct results *results_open(const struct pipeline *p, const char *results_path,
+                             const char *rejects_path, char *const *header, size_t n_header,
+                             struct cp_error *err);
+int results_write(struct results *rs, const struct row_result *r, struct cp_error *err);
+/* Flush, fsync, rename into place. The handle is freed either way. */
+int results_commit(struct results *rs, struct cp_error *err);
+/* Drop the temporary files. Safe on NULL. */
+void results_abort(struct results *rs);
+
+/* Write one CSV field (RFC 4180 quoting when needed). */
+void csv_put_field(FILE *fp, const char *s, size_t len);
+
+/* An atomically replaced output file: created 0600 as PATH.tmp-PID. */
+struct atomic_file {
+    char *path;
+    char *tmp;
+    FILE *fp;
+};
+int atomic_open(struct atomic_file *af, const char *path, struct cp_error *err);
+int atomic_commit(struct atomic_file *af, struct cp_error *err);
+void atomic_abort(struct atomic_file *af);
+/* mkdir -p of the folder that holds `path` (0700 for new folders). */
+int make_parent_dirs(const char *path, struct cp_error *err);
+
+#endif

@@ -1,0 +1,193 @@
+/* Validation and normalisation: see validate.h. */
+#include "validate.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "phone.h"
+
+/* Quote a value in a reason, cut short so a 64 KiB cell stays readable. */
+#define SHOWN(len) ((int)((len) > 60 ? 60 : (len)))
+
+int email_valid(const char *e, size_t len)
+{
+    const char *at = NULL;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)e[i];
+        if (c == '@') {
+            if (at)
+                return 0;
+            at = e + i;
+        } else if (isspace(c) || c < 0x20 || c == 0x7f) {
+            return 0;
+        }
+    }
+    if (!at || at == e || at == e + len - 1)
+        return 0;
+    const char *domain = at + 1;
+    size_t dlen = len - (size_t)(domain - e);
+    const char *dot = memchr(domain, '.', dlen);
+    return dot && dot != domain && domain[dlen - 1] != '.';
+}
+
+int uuid_valid(const char *s, size_t len)
+{
+    if (len != 36)
+        return 0;
+    for (size_t i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return 0;
+        } else if (!isxdigit((unsigned char)s[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void set(struct strbuf *sb, const char *v, size_t len)
+{
+    strbuf_reset(sb);
+    if (v)
+        strbuf_add(sb, v, len);
+}
+
+/* First and last name, from their columns or by splitting the full name
+ * ("Jane Q Citizen" -> Jane / Q Citizen; "Citizen, Jane" -> Jane / Citizen). */
+static void take_names(const struct mapping *m, const struct csv_row *row, struct row_result *r)
+{
+    size_t flen, llen;
+    const char *first = mapping_value(m, MAP_FIRST_NAME, row, &flen);
+    const char *last = mapping_value(m, MAP_LAST_NAME, row, &llen);
+    if (!m->n[MAP_FIRST_NAME]) {
+        size_t len;
+        const char *full = mapping_value(m, MAP_FULL_NAME, row, &len);
+        if (full) {
+            const char *comma = memchr(full, ',', len);
+            if (comma && !last) {
+                last = trim_span(full, (size_t)(comma - full), &llen);
+                first = trim_span(comma + 1, len - (size_t)(comma - full) - 1, &flen);
+            } else {
+                size_t i = 0;
+                while (i < len && !isspace((unsigned char)full[i]))
+                    i++;
+                first = full;
+                flen = i;
+                if (!last && i < len)
+                    last = trim_span(full + i, len - i, &llen);
+            }
+        }
+    }
+    set(&r->first_name, first, flen);
+    set(&r->last_name, last, llen);
+}
+
+/* 1 when the email is good and kept, 0 when absent, -1 when bad (noted). */
+static int take_email(const struct mapping *m, const struct csv_row *row, struct row_result *r)
+{
+    size_t len;
+    const char *v = mapping_value(m, MAP_EMAIL, row, &len);
+    strbuf_reset(&r->email);
+    if (!v)
+        return 0;
+    if (!email_valid(v, len)) {
+        row_note(r, "invalid email \"%.*s\"", SHOWN(len), v);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char c = (char)tolower((unsigned char)v[i]);
+        strbuf_add(&r->email, &c, 1);
+    }
+    return 1;
+}
+
+static int take_phone(const struct pipeline *p, const struct mapping *m, const struct csv_row *row,
+                      struct row_result *r)
+{
+    size_t len;
+    const char *v = mapping_value(m, MAP_PHONE, row, &len);
+    strbuf_reset(&r->phone);
+    if (!v)
+        return 0;
+    struct phone_result pr;
+    if (phone_normalise(v, len, p->validate.default_country, &pr) < 0) {
+        row_note(r, "%s", pr.reason);
+        return -1;
+    }
+    if (pr.type == PHONE_LANDLINE && p->validate.landlines == LANDLINES_SKIP) {
+        row_note(r, "phone %s is a landline: not sent by SMS (validate.landlines: skip)", pr.e164);
+        return -1;
+    }
+    strbuf_addstr(&r->phone, pr.e164);
+    return 1;
+}
+
+static int take_business(const struct pipeline *p, const struct mapping *m,
+                         const struct csv_row *row, struct row_result *r)
+{
+    size_t len;
+    const char *v = mapping_value(m, MAP_BUSINESS_ID, row, &len);
+    strbuf_reset(&r->business_id);
+    if (v) {
+        for (size_t i = 0; i < p->invite.n_business_map; i++) {
+            const struct business_map_entry *e = &p->invite.business_map[i];
+            if (strlen(e->value) == len && strncasecmp(e->value, v, len) == 0) {
+                strbuf_addstr(&r->business_id, e->business_id);
+                return 0;
+            }
+        }
+        if (uuid_valid(v, len)) {
+            strbuf_add(&r->business_id, v, len);
+            return 0;
+        }
+        row_note(r, "unknown location \"%.*s\" (add it to invite.business_map)", SHOWN(len), v);
+        return -1;
+    }
+    if (!p->invite.business_id) {
+        row_note(r, "no location: the business column is empty and invite.business_id is not set");
+        return -1;
+    }
+    strbuf_addstr(&r->business_id, p->invite.business_id);
+    return 0;
+}
+
+void validate_row(const struct pipeline *p, const struct mapping *m, const struct csv_row *row,
+                  struct row_result *r)
+{
+    char why[256];
+    if (row->n != m->header_n) {
+        row_note(r, "row has %zu fields but the header has %zu (a stray delimiter or quote?)",
+                 row->n, m->header_n);
+        r->status = ROW_REJECTED;
+        return;
+    }
+    if (!mapping_where_ok(m, row, why, sizeof why)) {
+        row_note(r, "%s", why);
+        r->status = ROW_SKIPPED;
+        return;
+    }
+    size_t len;
+    const char *scid = mapping_value(m, MAP_SOURCE_CONTACT_ID, row, &len);
+    set(&r->source_contact_id, scid, len);
+    take_names(m, row, r);
+    int bad = 0;
+    if (!r->first_name.len) {
+        row_note(r, "missing first name");
+        bad = 1;
+    }
+    int email = take_email(m, row, r);
+    int phone = take_phone(p, m, row, r);
+    if (take_business(p, m, row, r) < 0)
+        bad = 1;
+    if (email <= 0 && phone <= 0) {
+        if (email == 0 && phone == 0)
+            row_note(r, "no email or phone");
+        bad = 1;
+    } else if (!bad && email < 0) {
+        row_note(r, "sent by phone only");
+    } else if (!bad && phone < 0) {
+        row_note(r, "sent by email only");
+    }
+    r->status = bad ? ROW_REJECTED : ROW_PENDING;
+}

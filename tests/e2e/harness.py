@@ -1,0 +1,181 @@
+"""Shared pieces of the end-to-end tests: start the simulator on a free
+loopback port, write a pipeline and an input into a temp folder, run the
+real binary, and read back the results, the rejects and the simulator's
+request log.
+
+Every test runs build/cloutly-pipe (CLOUTLY_PIPE) as a user would and
+asserts on what a user would see: exit code, output files, stderr, and
+what the server received.
+"""
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+SRC = os.environ.get("CLOUTLY_SRC") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("CLOUTLY_PIPE") or os.path.join(SRC, "build", "cloutly-pipe")
+SIM = os.path.join(SRC, "tests", "sim", "cloutly_sim.py")
+API_KEY = "e2e-secret-key-7f3a9c"
+BUSINESS = "44271176-7053-4534-ad6f-b38d132d341e"
+CAMPAIGN = "2c07094a-ed58-4cf2-9595-cf1b1d303d9d"
+
+
+class Sim:
+    """The Cloutly simulator as a child process, stopped with the test."""
+
+    def __init__(self, workdir, *args, tls=None):
+        self.workdir = workdir
+        self.log_path = os.path.join(workdir, "sim-requests.ndjson")
+        port_file = os.path.join(workdir, "sim.port")
+        for stale in (port_file, self.log_path):
+            if os.path.exists(stale):
+                os.unlink(stale)
+        cmd = [sys.executable, SIM, "--port", "0", "--port-file", port_file,
+               "--api-key", API_KEY, "--log", self.log_path, *args]
+        if tls:
+            cmd += ["--tls-cert", tls[0], "--tls-key", tls[1]]
+        self.stderr = open(os.path.join(workdir, "sim.stderr"), "w")
+        self.proc = subprocess.Popen(cmd, stderr=self.stderr, stdout=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while not os.path.exists(port_file):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("simulator did not start: " + open(self.stderr.name).read())
+            time.sleep(0.02)
+        self.port = int(open(port_file).read().strip())
+        scheme = "https" if tls else "http"
+        host = "localhost" if tls else "127.0.0.1"
+        self.base_url = f"{scheme}://{host}:{self.port}/api/v1"
+
+    def requests(self, path="/api/v1/send-review-invite"):
+        if not os.path.exists(self.log_path):
+            return []
+        out = []
+        with open(self.log_path) as f:
+            for line in f:
+                if line.strip():
+                    r = json.loads(line)
+                    if path is None or r["path"] == path:
+                        out.append(r)
+        return out
+
+    def accepted(self):
+        return [r for r in self.requests() if r.get("accepted")]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.stderr.close()
+
+
+def pipeline_yaml(input_path, results, rejects, *, rate="50/s", extra_api="", columns=None,
+                  validate="  default_country: AU\n", invite_extra="", name="e2e", timeout="5s"):
+    columns = columns or (
+        '    firstName: "First Name"\n'
+        '    lastName: "Last Name"\n'
+        '    email: "Email"\n'
+        '    phoneNumber: "Phone"\n'
+        '    sourceContactId: "Id"\n')
+    return (
+        "version: 1\n"
+        "kind: invite\n"
+        f"name: {name}\n"
+        "api:\n"
+        "  api_key: ${CLOUTLY_API_KEY}\n"
+        f"  rate_limit: {rate}\n"
+        f"  timeout: {timeout}\n"
+        "  retries: 3\n"
+        f"{extra_api}"
+        "input:\n"
+        f"  path: {input_path}\n"
+        "  columns:\n"
+        f"{columns}"
+        "validate:\n"
+        f"{validate}"
+        "invite:\n"
+        f"  business_id: {BUSINESS}\n"
+        f"  campaign_id: {CAMPAIGN}\n"
+        "  invite_delay_days: 1\n"
+        f"{invite_extra}"
+        "output:\n"
+        f"  results: {results}\n"
+        f"  rejects: {rejects}\n"
+        "state:\n"
+        "  path: state.sqlite\n")
+
+
+def write_csv(path, header, rows, newline="\r\n"):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator=newline)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def contacts(n, start=0):
+    """n distinct valid contacts: Id, First Name, Last Name, Email, Phone (AU mobiles)."""
+    return [(f"C{i}", f"First{i}", f"Last{i}", f"person{i}@example.com", f"04{12000000 + i:08d}")
+            for i in range(start, start + n)]
+
+
+class E2E(unittest.TestCase):
+    """Base class: a temp folder, a simulator, and a runner for the binary."""
+
+    sim_args = ()
+    tls = None
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="cloutly-e2e-")
+        self.dir = self.tmp.name
+        self.sim = Sim(self.dir, *self.sim_args, tls=self.tls) if self.sim_args is not None else None
+        self.results = os.path.join(self.dir, "results.csv")
+        self.rejects = os.path.join(self.dir, "rejects.csv")
+        self.input = os.path.join(self.dir, "input.csv")
+        self.pipeline = os.path.join(self.dir, "pipeline.yaml")
+
+    def tearDown(self):
+        if self.sim:
+            self.sim.stop()
+        self.tmp.cleanup()
+
+    def start_sim(self, *args):
+        if self.sim:
+            self.sim.stop()
+        self.sim = Sim(self.dir, *args, tls=self.tls)
+
+    def write_pipeline(self, **kw):
+        with open(self.pipeline, "w") as f:
+            f.write(pipeline_yaml(self.input, self.results, self.rejects, **kw))
+
+    def run_cli(self, *args, env=None, timeout=120, base_url=None):
+        e = dict(os.environ)
+        e["CLOUTLY_API_KEY"] = API_KEY
+        if self.sim:
+            e["CLOUTLY_BASE_URL"] = base_url or self.sim.base_url
+        if env:
+            e.update(env)
+        p = subprocess.run([BIN, *args], env=e, capture_output=True, text=True, timeout=timeout)
+        # The key must never leak, whatever the test is about.
+        for stream in (p.stdout, p.stderr):
+            self.assertNotIn(API_KEY, stream)
+        for path in (self.results, self.rejects):
+            if os.path.exists(path):
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    self.assertNotIn(API_KEY, f.read())
+        return p
+
+    def assertRun(self, p, code):
+        self.assertEqual(p.returncode, code, f"exit {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
