@@ -31,10 +31,11 @@ constexpr size_t kQuoteMax = 40;
 
 const PhoneNumberUtil &util()
 {
-    /* The library's default logger prints to stdout, where our report goes,
-     * so it is replaced before the first parse. A function-local static is
-     * initialised exactly once even with threads; the library takes
-     * ownership of the logger. */
+    /* Builds of the library differ in their default logger: Debian's 8.12
+     * mutes it, upstream has shipped one that prints to stdout, where our
+     * report goes. Installing NullLogger before the first parse makes that
+     * independent of the build. A function-local static is initialised
+     * exactly once even with threads; the library owns the logger. */
     static PhoneNumberUtil *const instance = [] {
         PhoneNumberUtil *u = PhoneNumberUtil::GetInstance();
         u->SetLogger(new i18n::phonenumbers::NullLogger());
@@ -325,7 +326,8 @@ int normalise(const char *raw, size_t len, const char *default_region, phone_res
      * starts with 00 and fails is retried as +, unless the library did take
      * the 00 as the region's prefix ("0011 44..." in AU): to know, such a
      * number is parsed with the raw input kept, which records where the
-     * country code came from. No valid national number starts with 00. */
+     * country code came from. Only a failure is retried, so a number the
+     * default region reads as valid is never read another way. */
     const bool starts_00 = has_default && num.size() > 2 && num.p[0] == '0' && num.p[1] == '0';
     PhoneNumber pn;
     std::string number(num.p, num.size());
@@ -347,8 +349,8 @@ int normalise(const char *raw, size_t len, const char *default_region, phone_res
                              ? pn.country_code_source() == PhoneNumber::FROM_NUMBER_WITH_IDD
                              : err == PhoneNumberUtil::TOO_SHORT_AFTER_IDD ||
                                    err == PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR;
-        PhoneNumber intl;
         if (!idd_taken) {
+            PhoneNumber intl;
             number.assign(1, '+').append(num.p + 2, num.size() - 2);
             if (u.Parse(number, region, &intl) == PhoneNumberUtil::NO_PARSING_ERROR) {
                 /* its diagnosis is the one that fits what was meant */

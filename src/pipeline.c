@@ -124,13 +124,23 @@ static void node_free(struct ynode *n);
 
 /* ---- errors --------------------------------------------------------------- */
 
-static int vfail(struct loader *l, int line, int col, const char *fmt, va_list ap)
+/* "FILE:LINE:COL: message" into `buf` (no place when line is 0). */
+static void vformat_at(const struct loader *l, int line, int col, char *buf, size_t n,
+                       const char *fmt, va_list ap)
 {
     char msg[sizeof l->err->msg];
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (line > 0)
-        return cp_fail(l->err, CP_EXIT_USAGE, "%s:%d:%d: %s", l->file, line, col, msg);
-    return cp_fail(l->err, CP_EXIT_USAGE, "%s: %s", l->file, msg);
+        snprintf(buf, n, "%s:%d:%d: %s", l->file, line, col, msg);
+    else
+        snprintf(buf, n, "%s: %s", l->file, msg);
+}
+
+static int vfail(struct loader *l, int line, int col, const char *fmt, va_list ap)
+{
+    char msg[sizeof l->err->msg];
+    vformat_at(l, line, col, msg, sizeof msg, fmt, ap);
+    return cp_fail(l->err, CP_EXIT_USAGE, "%s", msg);
 }
 
 /* FILE:LINE:COL: message (FILE: message when `at` is NULL); returns -1. */
@@ -152,6 +162,22 @@ static int fail_mark(struct loader *l, yaml_mark_t mark, const char *fmt, ...)
     int rc = vfail(l, (int)mark.line + 1, (int)mark.column + 1, fmt, ap);
     va_end(ap);
     return rc;
+}
+
+/* Like fail_at(), but the message goes to *dst (owned) for later: 0, or -1
+ * when out of memory. */
+__attribute__((format(printf, 4, 5)))
+static int defer_at(struct loader *l, const struct ynode *at, char **dst, const char *fmt, ...)
+{
+    char msg[sizeof l->err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vformat_at(l, at->line, at->col, msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    free(*dst);
+    if (!(*dst = strdup(msg)))
+        return cp_fail(l->err, CP_EXIT_USAGE, "%s: out of memory", l->file);
+    return 0;
 }
 
 static int nomem(struct loader *l)
@@ -207,10 +233,10 @@ static int make_run_id(struct loader *l)
     if (fd >= 0)
         close(fd);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &l->tm);
-    l->p->run_id = malloc(strlen(stamp) + 6);
-    if (!l->p->run_id)
+    size_t size = strlen(stamp) + sizeof "-ffff";
+    if (!(l->p->run_id = malloc(size)))
         return nomem(l);
-    sprintf(l->p->run_id, "%s-%04x", stamp, r);
+    snprintf(l->p->run_id, size, "%s-%04x", stamp, (unsigned)r);
     return 0;
 }
 
@@ -262,7 +288,9 @@ static int read_file(struct loader *l, struct strbuf *src)
     if (!f)
         return cp_fail(l->err, CP_EXIT_INPUT, "cannot open pipeline file '%s': %s", l->file,
                        errtext(errno, why, sizeof why));
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (fstat(fileno(f), &st) < 0)
+        memset(&st, 0, sizeof st); /* no size to check up front: the read loop still does */
+    if (S_ISDIR(st.st_mode)) {
         rc = cp_fail(l->err, CP_EXIT_INPUT, "cannot read pipeline file '%s': it is a directory",
                      l->file);
         goto out;
@@ -488,6 +516,7 @@ static int syntax_error(struct loader *l, const yaml_parser_t *y, const struct s
         return nomem(l);
     if (y->error == YAML_READER_ERROR) {
         memset(&mark, 0, sizeof mark);
+        mark.index = y->problem_offset;
         for (size_t i = 0; i < y->problem_offset && i < src->len; i++) {
             if (src->buf[i] == '\n') {
                 mark.line++;
@@ -497,6 +526,9 @@ static int syntax_error(struct loader *l, const yaml_parser_t *y, const struct s
             }
         }
     }
+    if (mark.index < src->len && src->buf[mark.index] == '\t')
+        return fail_mark(l, mark, "invalid yaml: a tab where YAML wants spaces (indent with "
+                         "spaces)");
     if (y->context)
         return fail_mark(l, mark, "invalid yaml: %s (%s at line %d)", problem, y->context,
                          (int)y->context_mark.line + 1);
@@ -629,16 +661,10 @@ static int expand_env(struct loader *l, const struct ynode *v, const char *key, 
         rc = *out ? 0 : nomem(l);
         break;
     case EXPAND_UNSET:
-        if (!deferred) {
+        if (deferred)
+            rc = defer_at(l, v, deferred, UNSET_VAR_FMT, name);
+        else
             fail_at(l, v, UNSET_VAR_FMT, name);
-            break;
-        }
-        struct cp_error e;
-        struct loader tmp = *l;
-        tmp.err = &e;
-        fail_at(&tmp, v, UNSET_VAR_FMT, name);
-        *deferred = strdup(e.msg);
-        rc = *deferred ? 0 : nomem(l);
         break;
     case EXPAND_MALFORMED:
         fail_at(l, v, "malformed '${' in '%s' (write ${NAME}: letters, digits and '_')", key);
@@ -1418,16 +1444,14 @@ static int set_api_key(struct loader *l, const struct ynode *v, void *base,
     if (why) {
         explicit_bzero(text, strlen(text));
         free(text);
-        struct cp_error e;
-        struct loader tmp = *l;
-        tmp.err = &e;
-        fail_at(&tmp, v, "%s", why);
-        return (p->api.api_key_error = strdup(e.msg)) ? 0 : nomem(l);
+        return defer_at(l, v, &p->api.api_key_error, "%s", why);
     }
     p->api.api_key = text;
     return 0;
 }
 
+static const char credentials[] =
+    "a user name or password in the URL is not supported (the key goes in api.api_key)";
 static const char loopback_only[] =
     "'http://' is only allowed for loopback hosts (127.0.0.0/8, ::1, localhost): use https://";
 
@@ -1464,8 +1488,7 @@ static const char *check_authority(const char *a, size_t alen, bool https)
     bool bracketed = alen && a[0] == '[';
 
     if (memchr(a, '@', alen))
-        return "a user name or password in the URL is not supported (the key goes in "
-               "api.api_key)";
+        return credentials;
     if (bracketed) {
         const char *close = memchr(a, ']', alen);
         if (!close)
@@ -1515,7 +1538,9 @@ static int check_base_url(char *url, char *why, size_t n)
         problem = check_authority(rest, strcspn(rest, "/"), rest == url + 8);
     if (!problem)
         return 0;
-    if (problem == loopback_only)
+    if (problem == credentials) /* the URL may hold a password: not repeated */
+        snprintf(why, n, "invalid base_url: %s", problem);
+    else if (problem == loopback_only)
         snprintf(why, n, "invalid base_url '%s': %s", url, problem);
     else
         snprintf(why, n, "invalid base_url '%s' (%s)", url, problem);

@@ -46,7 +46,8 @@ class Sim:
             if self.proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError("simulator did not start: " + open(self.stderr.name).read())
             time.sleep(0.02)
-        self.port = int(open(port_file).read().strip())
+        with open(port_file) as f:
+            self.port = int(f.read().strip())
         scheme = "https" if tls else "http"
         host = "localhost" if tls else "127.0.0.1"
         self.base_url = f"{scheme}://{host}:{self.port}/api/v1"

@@ -443,10 +443,13 @@ static void test_http_refused_for_other_hosts(void **state)
     }
     expect_error("http2.yaml", HEAD INVITE "api:\n  base_url: ftp://x.test\n",
                  "http2.yaml:7:13: invalid base_url 'ftp://x.test' (expected https://HOST/PATH)");
-    /* the userinfo trick: the host is evil.test, and the URL is not echoed */
-    expect_error("http3.yaml", HEAD INVITE "api:\n  base_url: http://127.0.0.1@evil.test/\n",
-                 "http3.yaml:7:13: invalid base_url 'http://127.0.0.1@evil.test' (a user name or "
-                 "password in the URL is not supported (the key goes in api.api_key))");
+    /* the userinfo trick: the host would be evil.test; the URL (maybe a password) is not echoed */
+    expect_error("http3.yaml", HEAD INVITE "api:\n  base_url: http://u:pw@127.0.0.1/\n",
+                 "http3.yaml:7:13: invalid base_url: a user name or password in the URL is not "
+                 "supported (the key goes in api.api_key)");
+    expect_error("http4.yaml", HEAD INVITE "api:\n  base_url: https://127.0.0.1@evil.test\n",
+                 "http4.yaml:7:13: invalid base_url: a user name or password in the URL is not "
+                 "supported (the key goes in api.api_key)");
 }
 
 static void test_http_loopback_accepted(void **state)
@@ -711,8 +714,15 @@ static void test_export_loads(void **state)
     assert_null(p.output.results); /* invite-only */
     assert_null(p.output.rejects);
     pipeline_release(&p);
+}
 
-    /* defaults, and since as a date-time */
+/* export defaults, and since as a date-time */
+static void test_export_defaults(void **state)
+{
+    struct pipeline p;
+    char want[512];
+    (void)state;
+
     load_ok("exp2.yaml", "version: 1\nkind: export\nexport:\n  since: 2026-01-31T10:00:00Z\n",
             &p);
     assert_int_equal(p.export.format, EXPORT_NDJSON);
@@ -752,94 +762,97 @@ struct error_case {
     const char *want; /* after "TMP/case.yaml:": "L:C: ..." or " ..." when there is no place */
 };
 
+static const struct error_case error_cases[] = {
+    { "kind: invite\n", " missing 'version: 1' (the first line of every pipeline)" },
+    { "version: 2\nkind: invite\n",
+      "1:10: unsupported version '2' (this cloutly-pipe reads version 1)" },
+    { "version: 1\n", " missing 'kind' (invite or export)" },
+    { "version: 1\nkind: import\n", "2:7: invalid kind 'import' (expected invite or export)" },
+    { "", " the file holds no pipeline (it should start with 'version: 1')" },
+    { "- a\n", "1:1: expected a mapping of sections at the top level, not a list" },
+    { HEAD INVITE "kind: export\n", "6:1: duplicate key 'kind' (first given at line 2)" },
+    { HEAD INVITE "---\nversion: 1\n",
+      "6:1: more than one yaml document ('---'): put one pipeline in a file" },
+    { HEAD INVITE "api: [1, 2\n",
+      "7:1: invalid yaml: did not find expected ',' or ']' (while parsing a flow sequence at "
+      "line 6)" },
+    { HEAD "invite:\n\tbusiness_id: " BIZ "\n",
+      "4:1: invalid yaml: a tab where YAML wants spaces (indent with spaces)" },
+    { HEAD INVITE "  source: !!str pos\n",
+      "6:11: yaml tags are not supported ('tag:yaml.org,2002:str')" },
+    { HEAD INVITE "? [a]\n: b\n", "6:3: a key must be a plain string, not a list" },
+    { HEAD INVITE "validate:\n  dedupe: yes\n",
+      "7:11: invalid dedupe 'yes' (expected true or false)" },
+    { HEAD INVITE "api:\n  timeout: 50ms\n", "7:12: invalid timeout '50ms' (expected 100ms "
+                                             "to 10m)" },
+    { HEAD INVITE "api:\n  timeout: 30\n",
+      "7:12: invalid timeout '30' (expected a duration like 30s, 500ms or 2m)" },
+    { HEAD INVITE "api:\n  max_in_flight: 65\n",
+      "7:18: invalid max_in_flight 65 (expected 1 to 64)" },
+    { HEAD INVITE "api:\n  retries: many\n",
+      "7:12: invalid retries 'many' (expected a whole number from 0 to 20)" },
+    { HEAD INVITE "validate:\n  cooldown_days: -1\n",
+      "7:18: invalid cooldown_days -1 (expected 0 to 3650)" },
+    { HEAD INVITE "validate:\n  landlines: drop\n",
+      "7:14: invalid landlines 'drop' (expected skip or send)" },
+    { HEAD INVITE "validate:\n  default_country: AUS\n",
+      "7:20: invalid default_country 'AUS' (expected a two-letter country code like AU)" },
+    { HEAD INVITE "input:\n  encoding: latin1\n",
+      "7:13: invalid encoding 'latin1' (expected auto, utf-8, utf-16 or windows-1252)" },
+    { HEAD INVITE "input:\n  delimiter: ':'\n",
+      "7:14: invalid delimiter ':' (expected auto, \",\", \";\", \"\\t\", \"|\" or tab)" },
+    { HEAD INVITE "input:\n  where:\n    - column: a\n      not_in: [b]\n",
+      "9:7: unknown key 'not_in' in 'where' (valid keys: column, in)" },
+    { HEAD INVITE "input:\n  where:\n    - column: a\n",
+      "8:7: a 'where' rule needs 'in'" },
+    { HEAD INVITE "input:\n  where: {column: a}\n",
+      "7:10: 'where' must be a list of {column, in} rules, not a mapping" },
+    { HEAD INVITE "input:\n  columns:\n    email: []\n",
+      "8:12: 'email' is an empty list (remove the key to leave it unset)" },
+    { HEAD INVITE "  business_map:\n    Bondi: 5ef7b45b-2fd2-4719-88fd-96ef62f9d4a4\n",
+      "6:3: 'business_map' needs input.columns.businessId (the column whose values it "
+      "maps)" },
+    { HEAD INVITE "input:\n  columns:\n    businessId: Loc\n  business_map:\n    Bondi: b\n",
+      "9:3: unknown key 'business_map' in 'input' (valid keys: path, encoding, delimiter, "
+      "columns, where)" },
+    { HEAD "input:\n  columns: {businessId: Loc}\ninvite:\n  campaign_id: " CAMP
+           "\n  business_map:\n    Bondi: nope\n",
+      "8:12: invalid business_map value 'nope' for 'Bondi' (expected a UUID like "
+      "44271176-7053-4534-ad6f-b38d132d341e; run 'cloutly-pipe businesses' to list ids)" },
+    { HEAD "invite:\n  campaign_id: " CAMP "\n",
+      "3:1: missing 'business_id' in 'invite' (run 'cloutly-pipe businesses' to list ids, "
+      "or map input.columns.businessId through business_map)" },
+    { HEAD "invite:\n  business_id: " BIZ "\n",
+      "3:1: missing 'campaign_id' in 'invite' (copy it from the campaign page's URL in the "
+      "Cloutly dashboard)" },
+    { HEAD,
+      " missing 'business_id' in 'invite' (run 'cloutly-pipe businesses' to list ids, or "
+      "map input.columns.businessId through business_map)" },
+    { HEAD INVITE "output:\n  results: out/{name}-{day}.csv\n",
+      "7:12: unknown template '{day}' in 'results' (expected {name}, {date}, {time} or "
+      "{run_id})" },
+    { HEAD INVITE "state:\n  path: out/{name.sqlite\n",
+      "7:9: unmatched '{' in 'path' (templates are {name}, {date}, {time} and {run_id})" },
+    { HEAD INVITE "name: ../etc\n",
+      "6:7: invalid name '../etc' (letters, digits, '.', '_' and '-' only: it goes into "
+      "file names)" },
+    { HEAD INVITE "  source: \"\"\n",
+      "6:11: 'source' is empty (remove the key to leave it unset)" },
+    { HEAD INVITE "  source: \"a\\0b\"\n", "6:11: a value holds a NUL character" },
+    { HEAD INVITE "api:\n  base_url: https:///v1\n",
+      "7:13: invalid base_url 'https:///v1' (no host)" },
+    { HEAD INVITE "api:\n  base_url: https://h.test:99999\n",
+      "7:13: invalid base_url 'https://h.test:99999' (an invalid port)" },
+};
+
 static void test_more_errors(void **state)
 {
-    static const struct error_case cases[] = {
-        { "kind: invite\n", " missing 'version: 1' (the first line of every pipeline)" },
-        { "version: 2\nkind: invite\n",
-          "1:10: unsupported version '2' (this cloutly-pipe reads version 1)" },
-        { "version: 1\n", " missing 'kind' (invite or export)" },
-        { "version: 1\nkind: import\n", "2:7: invalid kind 'import' (expected invite or export)" },
-        { "", " the file holds no pipeline (it should start with 'version: 1')" },
-        { "- a\n", "1:1: expected a mapping of sections at the top level, not a list" },
-        { HEAD INVITE "kind: export\n", "6:1: duplicate key 'kind' (first given at line 2)" },
-        { HEAD INVITE "---\nversion: 1\n",
-          "6:1: more than one yaml document ('---'): put one pipeline in a file" },
-        { HEAD INVITE "api: [1, 2\n",
-          "7:1: invalid yaml: did not find expected ',' or ']' (while parsing a flow sequence at "
-          "line 6)" },
-        { HEAD INVITE "  source: !!str pos\n",
-          "6:11: yaml tags are not supported ('tag:yaml.org,2002:str')" },
-        { HEAD INVITE "? [a]\n: b\n", "6:3: a key must be a plain string, not a list" },
-        { HEAD INVITE "validate:\n  dedupe: yes\n",
-          "7:11: invalid dedupe 'yes' (expected true or false)" },
-        { HEAD INVITE "api:\n  timeout: 50ms\n", "7:12: invalid timeout '50ms' (expected 100ms "
-                                                 "to 10m)" },
-        { HEAD INVITE "api:\n  timeout: 30\n",
-          "7:12: invalid timeout '30' (expected a duration like 30s, 500ms or 2m)" },
-        { HEAD INVITE "api:\n  max_in_flight: 65\n",
-          "7:18: invalid max_in_flight 65 (expected 1 to 64)" },
-        { HEAD INVITE "api:\n  retries: many\n",
-          "7:12: invalid retries 'many' (expected a whole number from 0 to 20)" },
-        { HEAD INVITE "validate:\n  cooldown_days: -1\n",
-          "7:18: invalid cooldown_days -1 (expected 0 to 3650)" },
-        { HEAD INVITE "validate:\n  landlines: drop\n",
-          "7:14: invalid landlines 'drop' (expected skip or send)" },
-        { HEAD INVITE "validate:\n  default_country: AUS\n",
-          "7:20: invalid default_country 'AUS' (expected a two-letter country code like AU)" },
-        { HEAD INVITE "input:\n  encoding: latin1\n",
-          "7:13: invalid encoding 'latin1' (expected auto, utf-8, utf-16 or windows-1252)" },
-        { HEAD INVITE "input:\n  delimiter: ':'\n",
-          "7:14: invalid delimiter ':' (expected auto, \",\", \";\", \"\\t\", \"|\" or tab)" },
-        { HEAD INVITE "input:\n  where:\n    - column: a\n      not_in: [b]\n",
-          "9:7: unknown key 'not_in' in 'where' (valid keys: column, in)" },
-        { HEAD INVITE "input:\n  where:\n    - column: a\n",
-          "8:7: a 'where' rule needs 'in'" },
-        { HEAD INVITE "input:\n  where: {column: a}\n",
-          "7:10: 'where' must be a list of {column, in} rules, not a mapping" },
-        { HEAD INVITE "input:\n  columns:\n    email: []\n",
-          "8:12: 'email' is an empty list (remove the key to leave it unset)" },
-        { HEAD INVITE "  business_map:\n    Bondi: 5ef7b45b-2fd2-4719-88fd-96ef62f9d4a4\n",
-          "6:3: 'business_map' needs input.columns.businessId (the column whose values it "
-          "maps)" },
-        { HEAD INVITE "input:\n  columns:\n    businessId: Loc\n  business_map:\n    Bondi: b\n",
-          "9:3: unknown key 'business_map' in 'input' (valid keys: path, encoding, delimiter, "
-          "columns, where)" },
-        { HEAD "input:\n  columns: {businessId: Loc}\ninvite:\n  campaign_id: " CAMP
-               "\n  business_map:\n    Bondi: nope\n",
-          "8:12: invalid business_map value 'nope' for 'Bondi' (expected a UUID like "
-          "44271176-7053-4534-ad6f-b38d132d341e; run 'cloutly-pipe businesses' to list ids)" },
-        { HEAD "invite:\n  campaign_id: " CAMP "\n",
-          "3:1: missing 'business_id' in 'invite' (run 'cloutly-pipe businesses' to list ids, "
-          "or map input.columns.businessId through business_map)" },
-        { HEAD "invite:\n  business_id: " BIZ "\n",
-          "3:1: missing 'campaign_id' in 'invite' (copy it from the campaign page's URL in the "
-          "Cloutly dashboard)" },
-        { HEAD,
-          " missing 'business_id' in 'invite' (run 'cloutly-pipe businesses' to list ids, or "
-          "map input.columns.businessId through business_map)" },
-        { HEAD INVITE "output:\n  results: out/{name}-{day}.csv\n",
-          "7:12: unknown template '{day}' in 'results' (expected {name}, {date}, {time} or "
-          "{run_id})" },
-        { HEAD INVITE "state:\n  path: out/{name.sqlite\n",
-          "7:9: unmatched '{' in 'path' (templates are {name}, {date}, {time} and {run_id})" },
-        { HEAD INVITE "name: ../etc\n",
-          "6:7: invalid name '../etc' (letters, digits, '.', '_' and '-' only: it goes into "
-          "file names)" },
-        { HEAD INVITE "  source: \"\"\n",
-          "6:11: 'source' is empty (remove the key to leave it unset)" },
-        { HEAD INVITE "  source: \"a\\0b\"\n", "6:11: a value holds a NUL character" },
-        { HEAD INVITE "api:\n  base_url: https:///v1\n",
-          "7:13: invalid base_url 'https:///v1' (no host)" },
-        { HEAD INVITE "api:\n  base_url: https://h.test:99999\n",
-          "7:13: invalid base_url 'https://h.test:99999' (an invalid port)" },
-    };
     char want[1024];
     (void)state;
 
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        snprintf(want, sizeof want, "case.yaml:%s", cases[i].want);
-        expect_error("case.yaml", cases[i].yaml, want);
+    for (size_t i = 0; i < sizeof error_cases / sizeof error_cases[0]; i++) {
+        snprintf(want, sizeof want, "case.yaml:%s", error_cases[i].want);
+        expect_error("case.yaml", error_cases[i].yaml, want);
     }
 }
 
@@ -961,6 +974,7 @@ int main(void)
         TEST(test_depth),
         TEST(test_size_limit),
         TEST(test_export_loads),
+        TEST(test_export_defaults),
         TEST(test_sections_by_kind),
         TEST(test_more_errors),
         TEST(test_missing_file),
