@@ -21,11 +21,15 @@
 #include "cli.h"
 #include "clock.h"
 #include "engine.h"
+#include "filehash.h"
+#include "gate.h"
 #include "invite.h"
+#include "ledger.h"
 #include "log.h"
 #include "progress.h"
 #include "ratelimit.h"
 #include "results.h"
+#include "runlock.h"
 #include "tally.h"
 
 #define WINDOW 256
@@ -42,6 +46,7 @@ struct slot {
     struct row_result r;
     enum slot_state state;
     double not_before;
+    int64_t attempt_id; /* the ledger's intent for the request in flight, 0 when none */
 };
 
 struct run {
@@ -53,6 +58,10 @@ struct run {
     struct ratelimit rl;
     struct progress pg;
     struct tally tally;
+    struct runlock lock;
+    struct ledger *ledger; /* NULL for a dry run with no ledger yet */
+    struct gate gate;
+    char file_hash[17];
     struct slot slots[WINDOW];
     long head, tail;     /* slots [head, tail) are in use, by sequence number */
     int input_done;
@@ -118,6 +127,9 @@ static int admit(struct run *run, struct cp_error *err)
         }
         run->tail++;
         s->state = SLOT_FINAL;
+        s->attempt_id = 0;
+        if (s->r.status == ROW_PENDING && !run->stop_code && gate_row(&run->gate, &s->r, err) < 0)
+            return -1;
         if (s->r.status != ROW_PENDING)
             continue;
         if (run->o->dry_run) {
@@ -171,9 +183,20 @@ static int start_sends(struct run *run, struct cp_error *err)
         if (api_in_flight(run->api) >= run->p->api.max_in_flight ||
             ratelimit_wait(&run->rl, now) > 0)
             break;
+        if (!gate_send(&run->gate, &s->r)) {
+            s->state = SLOT_FINAL;
+            continue;
+        }
         char *body = invite_body(run->p, &s->r);
         if (!body)
             return cp_fail(err, CP_EXIT_USAGE, "out of memory");
+        /* The intent is on disk before libcurl has the request: a crash
+         * from here on leaves a trace the next run reports as in_doubt. */
+        if (ledger_intent(run->ledger, run->p->run_id, engine_input_path(run->eng), run->file_hash,
+                          run->p->invite.campaign_id, &s->r, &s->attempt_id, err) < 0) {
+            free(body);
+            return -1;
+        }
         int rc = api_post(run->api, (uint64_t)seq, INVITE_PATH, body, err);
         free(body);
         if (rc < 0)
@@ -185,11 +208,28 @@ static int start_sends(struct run *run, struct cp_error *err)
     return 0;
 }
 
-static void settle(struct run *run, const struct api_result *res)
+/* The ledger's word for where an attempt ended. */
+static const char *attempt_status(const struct invite_decision *d, const struct row_result *r)
+{
+    if (d->verdict == INVITE_RETRY || d->verdict == INVITE_RATE_LIMITED)
+        return "retry";
+    switch (r->status) {
+    case ROW_SENT: return "sent";
+    case ROW_FAILED: return "failed";
+    case ROW_IN_DOUBT: return "in_doubt";
+    default: return "skipped";
+    }
+}
+
+static int settle(struct run *run, const struct api_result *res, struct cp_error *err)
 {
     struct slot *s = slot_at(run, (long)res->tag);
     double now = clock_now();
     struct invite_decision d = invite_decide(run->p, res, &s->r, run->single_target);
+    if (ledger_outcome(run->ledger, s->attempt_id, attempt_status(&d, &s->r), &s->r, err) < 0)
+        return -1;
+    s->attempt_id = 0;
+    gate_note_sms(&run->gate, s->r.sms_left);
     switch (d.verdict) {
     case INVITE_DONE:
         if (s->r.status == ROW_SENT)
@@ -213,6 +253,7 @@ static void settle(struct run *run, const struct api_result *res)
         stop(run, CP_EXIT_USAGE, d.message);
         break;
     }
+    return 0;
 }
 
 /* How long the loop may sleep before something is due. */
@@ -273,7 +314,8 @@ static int loop(struct run *run, struct cp_error *err)
         }
         struct api_result res;
         while (run->api && api_take(run->api, &res))
-            settle(run, &res);
+            if (settle(run, &res, err) < 0)
+                return -1;
     }
 }
 
@@ -311,6 +353,33 @@ static void summary(struct run *run)
     log_msg(lvl, "results: %s", run->p->output.results);
 }
 
+/* A real run holds the pipeline's lock and writes the ledger; a dry run
+ * only reads it, when there is one, to show what would be skipped. */
+static int open_ledger(struct run *run, struct cp_error *err)
+{
+    const struct pipeline *p = run->p;
+    const char *input = engine_input_path(run->eng);
+    if (strcmp(input, "-") == 0)
+        return cp_fail(err, CP_EXIT_USAGE, "run needs the input as a file, not standard input "
+                                           "(it is read twice: once to check, once to send)");
+    if (file_hash(input, run->file_hash, err) < 0)
+        return -1;
+    if (!run->o->dry_run) {
+        if (runlock_acquire(&run->lock, p->state.path, p->name, err) < 0)
+            return -1;
+        if (run->lock.stale_pid)
+            log_msg(LOG_WARN, "the previous run (pid %ld) did not finish: resuming; requests it "
+                              "left in flight are reported in_doubt", run->lock.stale_pid);
+    }
+    if (ledger_open(p->state.path, run->o->dry_run, &run->ledger, err) < 0)
+        return -1;
+    if (run->ledger && !run->o->dry_run &&
+        ledger_run_begin(run->ledger, p->run_id, p->name, input, run->file_hash, err) < 0)
+        return -1;
+    gate_init(&run->gate, p, run->ledger, run->file_hash, !run->o->dry_run);
+    return 0;
+}
+
 static int run_open(struct run *run, struct cp_error *err)
 {
     const struct pipeline *p = run->p;
@@ -321,6 +390,8 @@ static int run_open(struct run *run, struct cp_error *err)
     if (!run->eng)
         return -1;
     run->single_target = engine_mapping(run->eng)->n[MAP_BUSINESS_ID] == 0;
+    if (open_ledger(run, err) < 0)
+        return -1;
     if (!run->o->dry_run) {
         const char *key;
         if (pipeline_api_key(p, &key, err) < 0)
@@ -355,8 +426,13 @@ static int exit_code(const struct run *run)
     return CP_EXIT_OK;
 }
 
-static void run_close(struct run *run)
+static void run_close(struct run *run, int code)
 {
+    struct cp_error ignored;
+    if (run->ledger && !run->o->dry_run)
+        ledger_run_end(run->ledger, run->p->run_id, code, &ignored);
+    ledger_close(run->ledger);
+    runlock_release(&run->lock);
     results_abort(run->out);
     api_client_free(run->api);
     engine_close(run->eng);
@@ -373,6 +449,8 @@ int cmd_run(int argc, char **argv)
     int rc;
 
     memset(&run, 0, sizeof run);
+    run.lock.fd = -1;
+    run.o = &o;
     for (int i = 0; i < WINDOW; i++)
         row_result_init(&run.slots[i].r);
     tally_init(&run.tally);
@@ -392,7 +470,6 @@ int cmd_run(int argc, char **argv)
     if (pipeline_load(o.pipeline, time(NULL), &p, &err) < 0)
         goto fail;
     run.p = &p;
-    run.o = &o;
     install_signals();
     if (run_open(&run, &err) < 0 || loop(&run, &err) < 0)
         goto fail;
@@ -410,7 +487,8 @@ fail:
     progress_done(&run.pg);
     rc = cli_report(&err);
 out:
-    run_close(&run);
+    if (run.p)
+        run_close(&run, rc);
     pipeline_release(&p);
     return rc;
 }

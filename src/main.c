@@ -17,6 +17,7 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, "send invites (or --dry-run) and write results and rejects"},
     {"check", cmd_check, "validate the pipeline and every input row, no network"},
+    {"ledger", cmd_ledger, "show what was sent to whom, from the pipeline's ledger"},
 };
 
 static void usage(FILE *out)
@@ -29,8 +30,7 @@ static void usage(FILE *out)
     fprintf(out,
             "  export      (coming) page through GET /reviews to NDJSON or CSV\n"
             "  businesses  (coming) list business ids and sources\n"
-            "  guess       (coming) sniff an export and print a starter pipeline\n"
-            "  ledger      (coming) show what was sent to whom\n\n"
+            "  guess       (coming) sniff an export and print a starter pipeline\n\n"
             "The way in: check PIPELINE.yaml, then run --dry-run, then run.\n"
             "COMMAND --help shows a command's options.\n\n"
             "Environment: CLOUTLY_API_KEY (the key when the pipeline names none),\n"

@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +123,11 @@ static void node_free(struct ynode *n);
 
 /* ---- errors --------------------------------------------------------------- */
 
-/* "FILE:LINE:COL: message" into `buf` (no place when line is 0). */
+/* "FILE:LINE:COL: message" into `buf` (no place when line is 0). Cutting a
+ * message at the error buffer's size is intended, so GCC's truncation
+ * warning is off here. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-truncation"
 static void vformat_at(const struct loader *l, int line, int col, char *buf, size_t n,
                        const char *fmt, va_list ap)
 {
@@ -135,6 +138,7 @@ static void vformat_at(const struct loader *l, int line, int col, char *buf, siz
     else
         snprintf(buf, n, "%s: %s", l->file, msg);
 }
+#pragma GCC diagnostic pop
 
 static int vfail(struct loader *l, int line, int col, const char *fmt, va_list ap)
 {
@@ -260,6 +264,7 @@ static int start(struct loader *l, const char *path)
     p->validate.landlines = LANDLINES_SKIP;
     p->validate.dedupe = true;
     p->validate.cooldown_days = 90;
+    p->invite.min_sms_left = -1;
     p->export.page_size = 100;
     p->export.filters.show_on_widget = -1;
     if (!p->file || !p->dir || !p->api.base_url || !p->input.encoding)
@@ -832,7 +837,7 @@ static int set_path(struct loader *l, const struct ynode *v, void *base,
         return -1;
     if (!*dst)
         return 0;
-    if (l->n_paths == MAX_PATHS)
+    if (l->n_paths == MAX_PATHS) /* cannot happen: 7 path keys, each given once */
         return nomem(l);
     l->paths[l->n_paths++] = (struct pending_path){ dst, v, ks->key };
     return 0;
@@ -1627,6 +1632,8 @@ static const struct key_spec invite_keys[] = {
     KEY("invite_delay_days", set_delay, invite.invite_delay_days),
     KEY("source", set_str, invite.source),
     KEY("business_map", set_business_map, invite),
+    INT_KEY("min_sms_left", invite.min_sms_left, 0, 1000000),
+    INT_KEY("max_per_run", invite.max_per_run, 1, 10000000),
 };
 
 static const struct key_spec filter_keys[] = {

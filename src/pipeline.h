@@ -5,9 +5,10 @@
  * half-understood file: an unknown key, a wrong type or a bad value is an
  * error that names the file, the line, the column and the key, with the
  * nearest known key for a typo. `${VAR}` is replaced from the environment
- * (unset is an error), relative paths resolve against the pipeline's folder
- * and `{name}`, `{date}`, `{time}`, `{run_id}` are expanded in output and
- * state paths.
+ * (unset is an error; for api.api_key the error waits, see api_key_error),
+ * relative paths resolve against the pipeline's folder and `{name}`, `{date}`,
+ * `{time}`, `{run_id}` are expanded in every path (an unknown `{x}` is an
+ * error, so a path cannot hold a literal '{').
  *
  * Ownership: a loaded `struct pipeline` owns every string and array in it;
  * pipeline_release() frees them all. Nothing here touches the network.
@@ -107,6 +108,8 @@ struct pipeline {
         char *business_id;     /* UUID, required for invite unless business_map covers rows */
         char *campaign_id;     /* UUID, required for invite */
         int invite_delay_days; /* 0 = omit, 1 or 3 */
+        int min_sms_left;      /* at or below this SMS balance, email only; -1 = off (default) */
+        int max_per_run;       /* stop sending after this many; 0 = no limit (default) */
         char *source;          /* NULL = omit */
         struct business_map_entry *business_map;
         size_t n_business_map;
