@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "dedupe_spill.h"
 #include "engine.h"
 #include "log.h"
 #include "tally.h"
@@ -15,6 +16,24 @@
 static void print_line(void *ctx, const char *s)
 {
     fprintf(ctx, "  %s\n", s);
+}
+
+struct dup_ctx {
+    struct tally *t;
+    struct row_result r;
+};
+
+/* A row counted as valid turns out to repeat an earlier contact. */
+static void on_duplicate(void *ctx, long row, long first)
+{
+    struct dup_ctx *d = ctx;
+    row_result_reset(&d->r);
+    d->r.input_row = row;
+    d->r.status = ROW_SKIPPED;
+    row_note(&d->r, "duplicate of input row %ld", first);
+    d->t->by_status[ROW_PENDING]--;
+    d->t->rows--;
+    tally_add(d->t, &d->r);
 }
 
 static const char *delimiter_name(char d)
@@ -30,9 +49,12 @@ int cmd_check(int argc, char **argv)
     struct engine *e = NULL;
     struct row_result r;
     struct tally t;
+    struct dedupe_spill *spill = NULL;
+    struct dup_ctx dups = {.t = &t};
     int rc;
 
     row_result_init(&r);
+    row_result_init(&dups.r);
     tally_init(&t);
     if (run_options_parse(argc, argv, 0, &o, &err) < 0)
         goto fail;
@@ -47,15 +69,17 @@ int cmd_check(int argc, char **argv)
     if (pipeline_load(o.pipeline, time(NULL), &p, &err) < 0)
         goto fail;
     e = engine_open(&p, o.input, 0, &err);
-    if (!e)
+    if (!e || !(spill = dedupe_spill_new(&err)))
         goto fail;
+    engine_defer_dedupe(e, spill);
+    engine_keep_raw(e, 0);
     printf("pipeline: %s (name %s)\n", o.pipeline, p.name);
     printf("input:    %s (delimiter %s)\n", engine_input_path(e), delimiter_name(engine_delimiter(e)));
     printf("mapping:\n");
     mapping_describe(engine_mapping(e), print_line, stdout);
     while ((rc = engine_next(e, &r, &err)) > 0)
         tally_add(&t, &r);
-    if (rc < 0)
+    if (rc < 0 || (p.validate.dedupe && dedupe_spill_resolve(spill, on_duplicate, &dups, &err) < 0))
         goto fail;
     printf("rows:     %ld: %ld valid (would be sent), %ld rejected, %ld skipped\n", t.rows,
            t.by_status[ROW_PENDING], t.by_status[ROW_REJECTED], t.by_status[ROW_SKIPPED]);
@@ -66,7 +90,9 @@ fail:
     rc = cli_report(&err);
 out:
     engine_close(e);
+    dedupe_spill_free(spill);
     row_result_release(&r);
+    row_result_release(&dups.r);
     pipeline_release(&p);
     return rc;
 }

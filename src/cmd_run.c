@@ -283,10 +283,11 @@ static int handle_interrupts(struct run *run)
     if (seen == 1) {
         stop(run, CP_EXIT_INTERRUPTED, "interrupted");
         log_msg(LOG_WARN, "interrupted: finishing the %d request(s) in flight (Ctrl-C again to "
-                          "abandon them)", api_in_flight(run->api));
+                          "abandon them)", run->api ? api_in_flight(run->api) : 0);
     } else {
         log_msg(LOG_WARN, "abandoning the requests in flight: they are recorded as in_doubt");
-        api_abort_all(run->api);
+        if (run->api)
+            api_abort_all(run->api);
     }
     return 0;
 }
@@ -302,18 +303,17 @@ static int loop(struct run *run, struct cp_error *err)
         progress_update(&run->pg, run->tally.rows, run->tally.by_status[ROW_SENT]);
         if (run->input_done && run->head == run->tail)
             return 0;
+        if (!run->api)
+            continue; /* a dry run: nothing is ever in flight */
         int ms = next_wakeup_ms(run);
         if (api_in_flight(run->api)) {
             if (api_poll(run->api, ms, err) < 0)
                 return -1;
-        } else if (run->api) {
-            if (api_poll(run->api, 0, err) < 0)
-                return -1;
-            if (!(run->input_done && run->head == run->tail))
-                usleep((useconds_t)ms * 1000);
+        } else {
+            usleep((useconds_t)ms * 1000);
         }
         struct api_result res;
-        while (run->api && api_take(run->api, &res))
+        while (api_take(run->api, &res))
             if (settle(run, &res, err) < 0)
                 return -1;
     }

@@ -1,10 +1,14 @@
 /*
  * CSV intake through libcsv. libcsv reports fields and row ends but not
- * where they are, so the reader feeds it one physical line at a time (a
- * segment ends after each CR or LF) and, before each segment, asks whether
- * libcsv is between rows: if it is, a row that ends later started on this
- * segment's line. Since a row can only end at a CR or LF, each segment ends
- * at most one row, and csv_in_next() can hand rows out one by one.
+ * where they are, so the reader feeds it one physical line at a time and,
+ * before each line, asks whether libcsv is between rows: if it is, a row
+ * that ends later started on this line.
+ *
+ * A line ends at LF, at CRLF, or at a CR with no LF after it (old Mac
+ * exports, and files stitched from several). Lines are found with memchr,
+ * which is what keeps this close to libcsv's own speed. Since a row can only
+ * end where a line ends, each line ends at most one row, and csv_in_next()
+ * hands rows out one by one.
  */
 #include "csv_in.h"
 
@@ -37,7 +41,8 @@ struct csv_in {
     long long consumed;         /* bytes handed to libcsv */
 
     long line;          /* physical line of the next byte to feed */
-    int prev_cr;        /* the last byte fed was CR: a following LF is the same line end */
+    int cr_pending;     /* the last byte fed was a CR at the end of the data read so far:
+                           whether it ends a line depends on the next byte */
     long pending_start; /* line where the row in progress started */
 
     struct strbuf values; /* the current row's fields, NUL-separated */
@@ -51,10 +56,11 @@ struct csv_in {
     long ready_line;    /* its first line */
 };
 
-static int no_space(unsigned char c)
+/* Keep values verbatim: libcsv would trim spaces and tabs. */
+static int nothing_is_space(unsigned char c)
 {
     (void)c;
-    return 0; /* keep values verbatim: libcsv would trim spaces and tabs */
+    return 0;
 }
 
 static void on_field(void *s, size_t len, void *data)
@@ -83,7 +89,7 @@ static void on_field(void *s, size_t len, void *data)
     }
     in->offs[in->n] = in->values.len;
     in->lens[in->n] = len;
-    if (strbuf_add(&in->values, s ? s : "", s ? len : 0) < 0 || strbuf_add(&in->values, "", 1) < 0)
+    if (strbuf_add0(&in->values, s, s ? len : 0) < 0)
         in->oom = 1;
     in->n++;
 }
@@ -160,7 +166,7 @@ struct csv_in *csv_in_open(const char *path, char delimiter, struct cp_error *er
         goto fail;
     }
     in->parser_ready = 1;
-    csv_set_space_func(&in->parser, no_space);
+    csv_set_space_func(&in->parser, nothing_is_space);
     if (fill(in, err) < 0)
         goto fail;
     if (in->end >= 3 && memcmp(in->block, "\xEF\xBB\xBF", 3) == 0)
@@ -173,20 +179,33 @@ fail:
     return NULL;
 }
 
-/* Feed the next segment (through the next CR or LF, or the block's end). */
+/* The length of the next line in p[0..avail): through its line end, or all
+ * of it when the line goes on past what has been read. */
+static size_t line_length(const unsigned char *p, size_t avail)
+{
+    const unsigned char *lf = memchr(p, '\n', avail);
+    size_t n = lf ? (size_t)(lf - p) + 1 : avail;
+    /* A CR before that, not part of a CRLF, ends a line of its own. */
+    const unsigned char *cr = memchr(p, '\r', n);
+    while (cr && cr + 1 < p + n && cr[1] == '\n')
+        cr = memchr(cr + 1, '\r', (size_t)(p + n - cr - 1));
+    if (cr && cr + 1 < p + n)
+        return (size_t)(cr - p) + 1;
+    return n;
+}
+
+/* Feed the next line (or the rest of the block) to libcsv. */
 static int feed_segment(struct csv_in *in, struct cp_error *err)
 {
     const unsigned char *p = in->block + in->pos;
     size_t avail = in->end - in->pos;
-    size_t n = 0;
-    int line_end = 0;
-    while (n < avail) {
-        unsigned char c = p[n++];
-        if (c == '\n' || c == '\r') {
-            line_end = c;
-            break;
-        }
+    if (in->cr_pending) {
+        /* The CR that ended the last block: a line end unless an LF follows. */
+        in->cr_pending = 0;
+        if (p[0] != '\n')
+            in->line++;
     }
+    size_t n = line_length(p, avail);
     if (in->parser.pstate == LIBCSV_ROW_NOT_BEGUN)
         in->pending_start = in->line;
     if (csv_parse(&in->parser, p, n, on_field, on_row, in) != n)
@@ -194,16 +213,13 @@ static int feed_segment(struct csv_in *in, struct cp_error *err)
                        csv_strerror(csv_error(&in->parser)));
     in->pos += n;
     in->consumed += (long long)n;
-    if (line_end == '\r') {
+    unsigned char last = p[n - 1];
+    if (last == '\n')
         in->line++;
-        in->prev_cr = 1;
-    } else if (line_end == '\n') {
-        if (!in->prev_cr)
-            in->line++;
-        in->prev_cr = 0;
-    } else if (n) {
-        in->prev_cr = 0;
-    }
+    else if (last == '\r' && in->pos < in->end)
+        in->line++;
+    else if (last == '\r')
+        in->cr_pending = 1;
     if (in->parser.entry_pos > CSV_IN_MAX_FIELD)
         return cp_fail(err, CP_EXIT_INPUT,
                        "'%s': line %ld: a field is longer than %d bytes (an unbalanced quote?)",
@@ -266,6 +282,8 @@ int csv_in_next(struct csv_in *in, struct csv_row *row, struct cp_error *err)
     row->fields = in->ptrs;
     row->lens = in->lens;
     row->line = in->ready_line;
+    row->packed = in->values.buf;
+    row->packed_len = in->values.len;
     return 1;
 }
 

@@ -22,6 +22,8 @@ struct csv_row {
     const char **fields; /* NUL-terminated values */
     const size_t *lens;  /* their lengths */
     long line;           /* physical line the row starts on */
+    const char *packed;  /* all values back to back, each with its NUL */
+    size_t packed_len;
 };
 
 struct csv_in;

@@ -11,7 +11,7 @@ struct dedupe {
     size_t used;
 };
 
-static uint64_t fingerprint(char kind, const char *s, size_t len)
+uint64_t dedupe_fingerprint(char kind, const char *s, size_t len)
 {
     /* FNV-1a then a final mix: cheap, and good enough spread for probing. */
     uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)(unsigned char)kind;
@@ -52,7 +52,7 @@ long dedupe_find(const struct dedupe *d, char kind, const char *key, size_t len)
 {
     if (!d->cap)
         return 0;
-    size_t i = slot_of(d, fingerprint(kind, key, len));
+    size_t i = slot_of(d, dedupe_fingerprint(kind, key, len));
     return d->keys[i] ? (long)d->rows[i] : 0;
 }
 
@@ -85,12 +85,26 @@ int dedupe_add(struct dedupe *d, char kind, const char *key, size_t len, long ro
 {
     if ((d->used + 1) * 10 > d->cap * 7 && grow(d) < 0)
         return -1;
-    uint64_t fp = fingerprint(kind, key, len);
+    uint64_t fp = dedupe_fingerprint(kind, key, len);
     size_t i = slot_of(d, fp);
     if (!d->keys[i]) {
         d->keys[i] = fp;
         d->rows[i] = (uint32_t)row;
         d->used++;
     }
+    return 0;
+}
+
+long dedupe_check_add(struct dedupe *d, char kind, const char *key, size_t len, long row)
+{
+    if ((d->used + 1) * 10 > d->cap * 7 && grow(d) < 0)
+        return -1;
+    uint64_t fp = dedupe_fingerprint(kind, key, len);
+    size_t i = slot_of(d, fp);
+    if (d->keys[i])
+        return (long)d->rows[i];
+    d->keys[i] = fp;
+    d->rows[i] = (uint32_t)row;
+    d->used++;
     return 0;
 }

@@ -13,7 +13,12 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
 struct dedupe;
+
+/* The 64-bit fingerprint of a key of `kind`, never 0. */
+uint64_t dedupe_fingerprint(char kind, const char *key, size_t len);
 
 struct dedupe *dedupe_new(void);
 void dedupe_free(struct dedupe *d);
@@ -22,5 +27,9 @@ void dedupe_free(struct dedupe *d);
 long dedupe_find(const struct dedupe *d, char kind, const char *key, size_t len);
 /* Remember `key` for `row` (the first row wins). -1 when memory ran out. */
 int dedupe_add(struct dedupe *d, char kind, const char *key, size_t len, long row);
+
+/* Both at once, hashing and probing once: the row where `key` was first
+ * seen (0 when new, and now remembered for `row`), or -1 out of memory. */
+long dedupe_check_add(struct dedupe *d, char kind, const char *key, size_t len, long row);
 
 #endif

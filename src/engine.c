@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dedupe.h"
+#include "dedupe_spill.h"
 #include "validate.h"
 
 struct engine {
@@ -12,6 +13,8 @@ struct engine {
     struct csv_in *in;
     struct mapping map;
     struct dedupe *seen;
+    struct dedupe_spill *spill; /* borrowed; set by engine_defer_dedupe */
+    int keep_raw;
     long limit;
     long rows; /* data rows handed out */
 };
@@ -27,6 +30,7 @@ struct engine *engine_open(const struct pipeline *p, const char *input_path, lon
     }
     e->p = p;
     e->limit = limit;
+    e->keep_raw = 1;
     if (!input_path)
         input_path = p->input.path;
     if (!input_path) {
@@ -56,28 +60,49 @@ fail:
 
 static void keep_raw(const struct csv_row *row, struct row_result *r)
 {
-    for (size_t i = 0; i < row->n; i++)
-        strbuf_add(&r->raw, row->fields[i], row->lens[i] + 1); /* with its NUL */
+    strbuf_add(&r->raw, row->packed, row->packed_len);
     r->n_raw = row->n;
 }
 
-/* Skip a valid contact already on an earlier row; else remember it. */
+/* Skip a valid contact whose email or phone was on an earlier valid row.
+ * Every key of every valid row is remembered, duplicates' too, so a chain
+ * (A+P1, B+P1, B+P3) is one person however it is read. */
 static int dedupe_row(struct engine *e, struct row_result *r, struct cp_error *err)
 {
-    long first = 0;
+    long by_email = 0, by_phone = 0;
     if (r->email.len)
-        first = dedupe_find(e->seen, 'e', r->email.buf, r->email.len);
-    if (!first && r->phone.len)
-        first = dedupe_find(e->seen, 'p', r->phone.buf, r->phone.len);
+        by_email = dedupe_check_add(e->seen, 'e', r->email.buf, r->email.len, r->input_row);
+    if (r->phone.len)
+        by_phone = dedupe_check_add(e->seen, 'p', r->phone.buf, r->phone.len, r->input_row);
+    if (by_email < 0 || by_phone < 0)
+        return cp_fail(err, CP_EXIT_INPUT, "out of memory while deduplicating");
+    long first = by_email ? by_email : by_phone;
     if (first) {
         strbuf_reset(&r->reason);
         row_note(r, "duplicate of input row %ld", first);
         r->status = ROW_SKIPPED;
-        return 0;
     }
-    if ((r->email.len && dedupe_add(e->seen, 'e', r->email.buf, r->email.len, r->input_row) < 0) ||
-        (r->phone.len && dedupe_add(e->seen, 'p', r->phone.buf, r->phone.len, r->input_row) < 0))
-        return cp_fail(err, CP_EXIT_INPUT, "out of memory while deduplicating");
+    return 0;
+}
+
+void engine_defer_dedupe(struct engine *e, struct dedupe_spill *spill)
+{
+    e->spill = spill;
+}
+
+void engine_keep_raw(struct engine *e, int keep)
+{
+    e->keep_raw = keep;
+}
+
+static int spill_row(struct engine *e, struct row_result *r, struct cp_error *err)
+{
+    if (r->email.len &&
+        dedupe_spill_add(e->spill, 'e', r->email.buf, r->email.len, r->input_row, err) < 0)
+        return -1;
+    if (r->phone.len &&
+        dedupe_spill_add(e->spill, 'p', r->phone.buf, r->phone.len, r->input_row, err) < 0)
+        return -1;
     return 0;
 }
 
@@ -92,11 +117,14 @@ int engine_next(struct engine *e, struct row_result *r, struct cp_error *err)
     e->rows++;
     row_result_reset(r);
     r->input_row = row.line;
-    keep_raw(&row, r);
+    if (e->keep_raw)
+        keep_raw(&row, r);
     validate_row(e->p, &e->map, &row, r);
-    if (r->status == ROW_PENDING && e->seen && dedupe_row(e, r, err) < 0)
-        return -1;
-    return 1;
+    if (r->status != ROW_PENDING || !e->seen)
+        return 1;
+    if (e->spill)
+        return spill_row(e, r, err) < 0 ? -1 : 1;
+    return dedupe_row(e, r, err) < 0 ? -1 : 1;
 }
 
 const struct mapping *engine_mapping(const struct engine *e)

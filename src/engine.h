@@ -23,6 +23,16 @@ struct engine;
 struct engine *engine_open(const struct pipeline *p, const char *input_path, long limit,
                            struct cp_error *err);
 
+struct dedupe_spill;
+
+/* For `check`: record valid rows' keys in `spill` (borrowed) and leave
+ * duplicates PENDING, to be found by dedupe_spill_resolve() at the end,
+ * instead of deciding each row as it is read. */
+void engine_defer_dedupe(struct engine *e, struct dedupe_spill *spill);
+
+/* Whether rows keep their original fields (for a rejects file); on by default. */
+void engine_keep_raw(struct engine *e, int keep);
+
 /* Next data row into `r` (reset first): 1, 0 at the end, -1 with err. */
 int engine_next(struct engine *e, struct row_result *r, struct cp_error *err);
 

@@ -8,13 +8,18 @@
 
 #include "strbuf.h"
 
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
 const char *trim_span(const char *s, size_t len, size_t *out_len)
 {
-    while (len && isspace((unsigned char)s[0])) {
+    while (len && is_blank(s[0])) {
         s++;
         len--;
     }
-    while (len && isspace((unsigned char)s[len - 1]))
+    while (len && is_blank(s[len - 1]))
         len--;
     *out_len = len;
     return s;

@@ -119,6 +119,7 @@ static int read_file(struct loader *l, struct strbuf *src);
 static int parse_yaml(struct loader *l, const struct strbuf *src, struct ynode **root);
 static int walk_root(struct loader *l, const struct ynode *root);
 static int finish(struct loader *l, const struct ynode *root);
+static int apply_base_url_env(struct loader *l);
 static void node_free(struct ynode *n);
 
 /* ---- errors --------------------------------------------------------------- */
@@ -226,6 +227,34 @@ out:
     return rc;
 }
 
+int pipeline_defaults(enum pipeline_kind kind, const char *name, time_t now, struct pipeline *out,
+                      struct cp_error *err)
+{
+    struct loader l = { .file = "command line", .p = out, .err = err };
+    int rc = -1;
+
+    memset(out, 0, sizeof *out);
+    if (!localtime_r(&now, &l.tm)) {
+        cp_fail(err, CP_EXIT_USAGE, "cannot convert the current time");
+        goto out;
+    }
+    if (start(&l, name) < 0 || apply_base_url_env(&l) < 0)
+        goto out;
+    /* No file: messages that would name it say "the pipeline" instead. */
+    free(out->file);
+    out->file = NULL;
+    out->kind = kind;
+    if (!(out->name = strdup(name))) {
+        nomem(&l);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (rc < 0)
+        pipeline_release(out);
+    return rc;
+}
+
 /* run_id: local YYYYMMDDTHHMMSS, '-', 4 hex digits of randomness. */
 static int make_run_id(struct loader *l)
 {
@@ -267,6 +296,7 @@ static int start(struct loader *l, const char *path)
     p->invite.min_sms_left = -1;
     p->export.page_size = 100;
     p->export.filters.show_on_widget = -1;
+    p->export.csv_formula_guard = true;
     if (!p->file || !p->dir || !p->api.base_url || !p->input.encoding)
         return nomem(l);
     return make_run_id(l);
@@ -1651,6 +1681,8 @@ static const struct key_spec export_keys[] = {
     KEY("since", set_since, export),
     SECTION_KEY("filters", filters_section),
     KEY("fields", set_fields, export),
+    KEY("csv_formula_guard", set_bool, export.csv_formula_guard),
+    KEY("excel", set_bool, export.excel),
 };
 
 static const struct key_spec output_keys[] = {

@@ -131,6 +131,8 @@ struct pipeline {
         char **fields; /* CSV columns as dotted paths, e.g. "response.comment";
                           NULL = the exporter's default set */
         size_t n_fields;
+        bool csv_formula_guard; /* default true: CSV cells a spreadsheet would run get a ' */
+        bool excel;             /* default false: CSV starts with a UTF-8 BOM for Excel */
     } export;
 
     /* kind: invite only; NULL for an export pipeline. */
@@ -152,6 +154,15 @@ struct pipeline {
  * file cannot be read), and `out` holds nothing to release.
  */
 int pipeline_load(const char *path, time_t now, struct pipeline *out, struct cp_error *err);
+
+/*
+ * A pipeline with no file, for commands that work without one (`export`,
+ * `businesses`): the defaults of SPEC section 3 with `kind`, `name`, and the
+ * CLOUTLY_BASE_URL override. Same ownership and failure contract as
+ * pipeline_load; p->file is NULL.
+ */
+int pipeline_defaults(enum pipeline_kind kind, const char *name, time_t now, struct pipeline *out,
+                      struct cp_error *err);
 
 /* Free everything `p` owns; safe on a zeroed struct. */
 void pipeline_release(struct pipeline *p);

@@ -41,11 +41,25 @@ static int grow(struct strbuf *sb, size_t need)
 
 int strbuf_add(struct strbuf *sb, const void *data, size_t len)
 {
-    if (len > sb->max - sb->len || grow(sb, sb->len + len) < 0)
+    /* The common case, room already there, without a call to grow(). */
+    if (sb->len + len + 1 > sb->cap && (len > sb->max - sb->len || grow(sb, sb->len + len) < 0))
         return -1;
     if (len)
         memcpy(sb->buf + sb->len, data, len);
     sb->len += len;
+    sb->buf[sb->len] = '\0';
+    return 0;
+}
+
+int strbuf_add0(struct strbuf *sb, const void *data, size_t len)
+{
+    if (sb->len + len + 2 > sb->cap &&
+        (len + 1 > sb->max - sb->len || grow(sb, sb->len + len + 1) < 0))
+        return -1;
+    if (len)
+        memcpy(sb->buf + sb->len, data, len);
+    sb->len += len + 1;
+    sb->buf[sb->len - 1] = '\0';
     sb->buf[sb->len] = '\0';
     return 0;
 }

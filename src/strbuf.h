@@ -20,6 +20,9 @@ void strbuf_release(struct strbuf *sb);
 /* 0 on success, -1 when the result would pass `max` or memory ran out. */
 int strbuf_add(struct strbuf *sb, const void *data, size_t len);
 int strbuf_addstr(struct strbuf *sb, const char *s);
+/* Append `len` bytes and then a NUL that counts as content (for packing
+ * NUL-separated values). */
+int strbuf_add0(struct strbuf *sb, const void *data, size_t len);
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_reset(struct strbuf *sb);
 /* A stable empty string when nothing was appended yet. */

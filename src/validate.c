@@ -19,8 +19,8 @@ int email_valid(const char *e, size_t len)
             if (at)
                 return 0;
             at = e + i;
-        } else if (isspace(c) || c < 0x20 || c == 0x7f) {
-            return 0;
+        } else if (c <= 0x20 || c == 0x7f) {
+            return 0; /* spaces and control characters */
         }
     }
     if (!at || at == e || at == e + len - 1)
@@ -95,9 +95,11 @@ static int take_email(const struct mapping *m, const struct csv_row *row, struct
         row_note(r, "invalid email \"%.*s\"", SHOWN(len), v);
         return -1;
     }
+    strbuf_add(&r->email, v, len);
     for (size_t i = 0; i < len; i++) {
-        char c = (char)tolower((unsigned char)v[i]);
-        strbuf_add(&r->email, &c, 1);
+        char c = r->email.buf[i];
+        if (c >= 'A' && c <= 'Z')
+            r->email.buf[i] = (char)(c + ('a' - 'A'));
     }
     return 1;
 }

@@ -1,0 +1,170 @@
+/* Flat-memory dedupe by partitioned spill: see dedupe_spill.h. */
+#include "dedupe_spill.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dedupe.h"
+
+#define PARTS 256
+#define BUF_RECS 256 /* records buffered per partition before a write */
+
+struct rec {
+    uint64_t fp;
+    uint32_t row;
+    uint32_t kind; /* 0 email, 1 phone: email wins a tie for "first" */
+};
+
+struct dedupe_spill {
+    FILE *part[PARTS];
+    struct rec *buf;   /* PARTS * BUF_RECS */
+    unsigned fill[PARTS];
+};
+
+struct dedupe_spill *dedupe_spill_new(struct cp_error *err)
+{
+    struct dedupe_spill *s = calloc(1, sizeof *s);
+    if (s)
+        s->buf = malloc(sizeof(struct rec) * PARTS * BUF_RECS);
+    if (!s || !s->buf) {
+        dedupe_spill_free(s);
+        cp_fail(err, CP_EXIT_INPUT, "out of memory");
+        return NULL;
+    }
+    return s;
+}
+
+void dedupe_spill_free(struct dedupe_spill *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < PARTS; i++)
+        if (s->part[i])
+            fclose(s->part[i]);
+    free(s->buf);
+    free(s);
+}
+
+static int flush_part(struct dedupe_spill *s, int p, struct cp_error *err)
+{
+    if (!s->fill[p])
+        return 0;
+    if (!s->part[p] && !(s->part[p] = tmpfile()))
+        return cp_fail(err, CP_EXIT_INPUT, "cannot create a temporary file for dedupe: %s "
+                                           "(set TMPDIR to a writable folder)", strerror(errno));
+    if (fwrite(s->buf + (size_t)p * BUF_RECS, sizeof(struct rec), s->fill[p], s->part[p]) != s->fill[p])
+        return cp_fail(err, CP_EXIT_INPUT, "cannot write a temporary file for dedupe: %s",
+                       strerror(errno));
+    s->fill[p] = 0;
+    return 0;
+}
+
+int dedupe_spill_add(struct dedupe_spill *s, char kind, const char *key, size_t len, long row,
+                     struct cp_error *err)
+{
+    uint64_t fp = dedupe_fingerprint(kind, key, len);
+    int p = (int)(fp >> 56);
+    struct rec *r = s->buf + (size_t)p * BUF_RECS + s->fill[p]++;
+    r->fp = fp;
+    r->row = (uint32_t)row;
+    r->kind = kind == 'e' ? 0 : 1;
+    return s->fill[p] == BUF_RECS ? flush_part(s, p, err) : 0;
+}
+
+static int by_fp_row(const void *a, const void *b)
+{
+    const struct rec *x = a, *y = b;
+    if (x->fp != y->fp)
+        return x->fp < y->fp ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* A duplicate found in one partition; a row may get one per key. */
+struct mark {
+    uint32_t row, first, kind, pad;
+};
+
+static int by_row_kind(const void *a, const void *b)
+{
+    const struct mark *x = a, *y = b;
+    if (x->row != y->row)
+        return x->row < y->row ? -1 : 1;
+    return x->kind < y->kind ? -1 : x->kind > y->kind;
+}
+
+struct marks {
+    struct mark *v;
+    size_t n, cap;
+};
+
+static int push_mark(struct marks *m, uint32_t row, uint32_t first, uint32_t kind)
+{
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 1024;
+        struct mark *v = realloc(m->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        m->v = v;
+        m->cap = cap;
+    }
+    m->v[m->n++] = (struct mark){row, first, kind, 0};
+    return 0;
+}
+
+/* Load partition p, sort it, and mark every record after the first of its key. */
+static int scan_part(struct dedupe_spill *s, int p, struct marks *m, struct cp_error *err)
+{
+    FILE *f = s->part[p];
+    if (!f)
+        return 0;
+    long bytes = ftell(f);
+    size_t n = bytes > 0 ? (size_t)bytes / sizeof(struct rec) : 0;
+    struct rec *v = malloc(n ? n * sizeof *v : 1);
+    int rc = 0;
+    if (!v)
+        return cp_fail(err, CP_EXIT_INPUT, "out of memory while deduplicating");
+    rewind(f);
+    if (fread(v, sizeof *v, n, f) != n) {
+        rc = cp_fail(err, CP_EXIT_INPUT, "cannot read a temporary file for dedupe");
+        goto out;
+    }
+    qsort(v, n, sizeof *v, by_fp_row);
+    for (size_t i = 1; i < n; i++) {
+        size_t first = i - 1;
+        while (i < n && v[i].fp == v[first].fp) {
+            if (v[i].row != v[first].row && push_mark(m, v[i].row, v[first].row, v[i].kind) < 0) {
+                rc = cp_fail(err, CP_EXIT_INPUT, "out of memory while deduplicating");
+                goto out;
+            }
+            i++;
+        }
+    }
+out:
+    free(v);
+    fclose(f);
+    s->part[p] = NULL;
+    return rc;
+}
+
+int dedupe_spill_resolve(struct dedupe_spill *s, void (*dup)(void *ctx, long row, long first),
+                         void *ctx, struct cp_error *err)
+{
+    struct marks m = {0};
+    int rc = 0;
+    for (int p = 0; p < PARTS && rc == 0; p++)
+        rc = flush_part(s, p, err);
+    for (int p = 0; p < PARTS && rc == 0; p++)
+        rc = scan_part(s, p, &m, err);
+    if (rc == 0) {
+        /* One verdict per row: its email's first row if the email repeats, else the phone's. */
+        qsort(m.v, m.n, sizeof *m.v, by_row_kind);
+        for (size_t i = 0; i < m.n; i++)
+            if (i == 0 || m.v[i].row != m.v[i - 1].row)
+                dup(ctx, (long)m.v[i].row, (long)m.v[i].first);
+    }
+    free(m.v);
+    return rc;
+}
