@@ -74,14 +74,6 @@ int dedupe_spill_add(struct dedupe_spill *s, char kind, const char *key, size_t 
     return s->fill[p] == BUF_RECS ? flush_part(s, p, err) : 0;
 }
 
-static int by_fp_row(const void *a, const void *b)
-{
-    const struct rec *x = a, *y = b;
-    if (x->fp != y->fp)
-        return x->fp < y->fp ? -1 : 1;
-    return x->row < y->row ? -1 : x->row > y->row;
-}
-
 /* A duplicate found in one partition; a row may get one per key. */
 struct mark {
     uint32_t row, first, kind, pad;
@@ -114,36 +106,45 @@ static int push_mark(struct marks *m, uint32_t row, uint32_t first, uint32_t kin
     return 0;
 }
 
-/* Load partition p, sort it, and mark every record after the first of its key. */
+/* Load partition p and mark every record whose key an earlier record had.
+ * Records were appended in row order, so the first seen is the first row;
+ * a small hash table per partition finds them without sorting. */
 static int scan_part(struct dedupe_spill *s, int p, struct marks *m, struct cp_error *err)
 {
     FILE *f = s->part[p];
     if (!f)
         return 0;
     long bytes = ftell(f);
-    size_t n = bytes > 0 ? (size_t)bytes / sizeof(struct rec) : 0;
+    size_t n = bytes > 0 ? (size_t)bytes / sizeof(struct rec) : 0, cap = 16;
+    while (cap < n * 2)
+        cap *= 2;
     struct rec *v = malloc(n ? n * sizeof *v : 1);
+    struct rec *table = calloc(cap, sizeof *table);
     int rc = 0;
-    if (!v)
-        return cp_fail(err, CP_EXIT_INPUT, "out of memory while deduplicating");
+    if (!v || !table) {
+        rc = cp_fail(err, CP_EXIT_INPUT, "out of memory while deduplicating");
+        goto out;
+    }
     rewind(f);
     if (fread(v, sizeof *v, n, f) != n) {
         rc = cp_fail(err, CP_EXIT_INPUT, "cannot read a temporary file for dedupe");
         goto out;
     }
-    qsort(v, n, sizeof *v, by_fp_row);
-    for (size_t i = 1; i < n; i++) {
-        size_t first = i - 1;
-        while (i < n && v[i].fp == v[first].fp) {
-            if (v[i].row != v[first].row && push_mark(m, v[i].row, v[first].row, v[i].kind) < 0) {
-                rc = cp_fail(err, CP_EXIT_INPUT, "out of memory while deduplicating");
-                goto out;
-            }
-            i++;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = (size_t)v[i].fp & (cap - 1);
+        while (table[j].fp && table[j].fp != v[i].fp)
+            j = (j + 1) & (cap - 1);
+        if (!table[j].fp) {
+            table[j] = v[i];
+        } else if (table[j].row != v[i].row &&
+                   push_mark(m, v[i].row, table[j].row, v[i].kind) < 0) {
+            rc = cp_fail(err, CP_EXIT_INPUT, "out of memory while deduplicating");
+            goto out;
         }
     }
 out:
     free(v);
+    free(table);
     fclose(f);
     s->part[p] = NULL;
     return rc;

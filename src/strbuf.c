@@ -84,13 +84,6 @@ int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
     return 0;
 }
 
-void strbuf_reset(struct strbuf *sb)
-{
-    sb->len = 0;
-    if (sb->buf)
-        sb->buf[0] = '\0';
-}
-
 const char *strbuf_str(const struct strbuf *sb)
 {
     return sb->buf ? sb->buf : "";

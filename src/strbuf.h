@@ -24,7 +24,14 @@ int strbuf_addstr(struct strbuf *sb, const char *s);
  * NUL-separated values). */
 int strbuf_add0(struct strbuf *sb, const void *data, size_t len);
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void strbuf_reset(struct strbuf *sb);
+/* Empty the buffer, keeping its memory (inline: it runs for every field of
+ * every row). */
+static inline void strbuf_reset(struct strbuf *sb)
+{
+    sb->len = 0;
+    if (sb->buf)
+        sb->buf[0] = '\0';
+}
 /* A stable empty string when nothing was appended yet. */
 const char *strbuf_str(const struct strbuf *sb);
 
