@@ -18,9 +18,19 @@ struct rec {
     uint32_t kind; /* 0 email, 1 phone: email wins a tie for "first" */
 };
 
+/* All partitions share one temporary file (creating 256 files costs more
+ * than the whole dedupe); each full buffer goes out as a chunk, and each
+ * partition keeps the list of its chunks' offsets. */
+struct chunks {
+    long *off;
+    size_t n, cap;
+};
+
 struct dedupe_spill {
-    FILE *part[PARTS];
-    struct rec *buf;   /* PARTS * BUF_RECS */
+    FILE *file;
+    long end;              /* bytes written */
+    struct chunks part[PARTS];
+    struct rec *buf;       /* PARTS * BUF_RECS */
     unsigned fill[PARTS];
 };
 
@@ -42,22 +52,38 @@ void dedupe_spill_free(struct dedupe_spill *s)
     if (!s)
         return;
     for (int i = 0; i < PARTS; i++)
-        if (s->part[i])
-            fclose(s->part[i]);
+        free(s->part[i].off);
+    if (s->file)
+        fclose(s->file);
     free(s->buf);
     free(s);
 }
 
+/* Write partition p's buffer as one chunk (a short one only at the end). */
 static int flush_part(struct dedupe_spill *s, int p, struct cp_error *err)
 {
+    struct chunks *c = &s->part[p];
     if (!s->fill[p])
         return 0;
-    if (!s->part[p] && !(s->part[p] = tmpfile()))
+    if (!s->file && !(s->file = tmpfile()))
         return cp_fail(err, CP_EXIT_INPUT, "cannot create a temporary file for dedupe: %s "
                                            "(set TMPDIR to a writable folder)", strerror(errno));
-    if (fwrite(s->buf + (size_t)p * BUF_RECS, sizeof(struct rec), s->fill[p], s->part[p]) != s->fill[p])
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        long *off = realloc(c->off, cap * sizeof *off);
+        if (!off)
+            return cp_fail(err, CP_EXIT_INPUT, "out of memory while deduplicating");
+        c->off = off;
+        c->cap = cap;
+    }
+    /* Pad every chunk to BUF_RECS records: a record with row 0 is padding. */
+    struct rec *b = s->buf + (size_t)p * BUF_RECS;
+    memset(b + s->fill[p], 0, (BUF_RECS - s->fill[p]) * sizeof *b);
+    if (fwrite(b, sizeof(struct rec), BUF_RECS, s->file) != BUF_RECS)
         return cp_fail(err, CP_EXIT_INPUT, "cannot write a temporary file for dedupe: %s",
                        strerror(errno));
+    c->off[c->n++] = s->end;
+    s->end += (long)(sizeof(struct rec) * BUF_RECS);
     s->fill[p] = 0;
     return 0;
 }
@@ -111,26 +137,28 @@ static int push_mark(struct marks *m, uint32_t row, uint32_t first, uint32_t kin
  * a small hash table per partition finds them without sorting. */
 static int scan_part(struct dedupe_spill *s, int p, struct marks *m, struct cp_error *err)
 {
-    FILE *f = s->part[p];
-    if (!f)
+    const struct chunks *c = &s->part[p];
+    size_t n = c->n * BUF_RECS, cap = 16;
+    if (!n)
         return 0;
-    long bytes = ftell(f);
-    size_t n = bytes > 0 ? (size_t)bytes / sizeof(struct rec) : 0, cap = 16;
     while (cap < n * 2)
         cap *= 2;
-    struct rec *v = malloc(n ? n * sizeof *v : 1);
+    struct rec *v = malloc(n * sizeof *v);
     struct rec *table = calloc(cap, sizeof *table);
     int rc = 0;
     if (!v || !table) {
         rc = cp_fail(err, CP_EXIT_INPUT, "out of memory while deduplicating");
         goto out;
     }
-    rewind(f);
-    if (fread(v, sizeof *v, n, f) != n) {
-        rc = cp_fail(err, CP_EXIT_INPUT, "cannot read a temporary file for dedupe");
-        goto out;
-    }
+    for (size_t k = 0; k < c->n; k++)
+        if (fseek(s->file, c->off[k], SEEK_SET) != 0 ||
+            fread(v + k * BUF_RECS, sizeof *v, BUF_RECS, s->file) != BUF_RECS) {
+            rc = cp_fail(err, CP_EXIT_INPUT, "cannot read a temporary file for dedupe");
+            goto out;
+        }
     for (size_t i = 0; i < n; i++) {
+        if (!v[i].row)
+            continue; /* padding */
         size_t j = (size_t)v[i].fp & (cap - 1);
         while (table[j].fp && table[j].fp != v[i].fp)
             j = (j + 1) & (cap - 1);
@@ -145,8 +173,6 @@ static int scan_part(struct dedupe_spill *s, int p, struct marks *m, struct cp_e
 out:
     free(v);
     free(table);
-    fclose(f);
-    s->part[p] = NULL;
     return rc;
 }
 

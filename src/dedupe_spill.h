@@ -2,8 +2,8 @@
  * Dedupe for `check`, in flat memory. `check` reads a whole export and only
  * reports at the end, so instead of a table in memory that grows with the
  * file (24 MB at a million contacts), each key's fingerprint and row go to
- * one of 256 temporary files by the fingerprint's top byte, and the
- * duplicates are found at the end one small partition at a time.
+ * one of 256 partitions of a temporary file by the fingerprint's top byte,
+ * and the duplicates are found at the end one small partition at a time.
  *
  * The answer is the same as the engine's in-memory dedupe (dedupe.h): a row
  * is a duplicate of the first row that had one of its keys, the email's
