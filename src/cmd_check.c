@@ -5,12 +5,14 @@
  * why, with examples. No network, no files written.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "cli.h"
 #include "dedupe_spill.h"
 #include "engine.h"
 #include "log.h"
+#include "parallel.h"
 #include "tally.h"
 
 static void print_line(void *ctx, const char *s)
@@ -36,6 +38,13 @@ static void on_duplicate(void *ctx, long row, long first)
     tally_add(d->t, &d->r);
 }
 
+static int count_row(void *ctx, struct row_result *r, struct cp_error *err)
+{
+    (void)err;
+    tally_add(ctx, r);
+    return 0;
+}
+
 static const char *delimiter_name(char d)
 {
     return d == '\t' ? "tab" : d == ',' ? "','" : d == ';' ? "';'" : d == '|' ? "'|'" : "?";
@@ -47,13 +56,11 @@ int cmd_check(int argc, char **argv)
     struct cp_error err = {0};
     struct pipeline p = {0};
     struct engine *e = NULL;
-    struct row_result r;
     struct tally t;
     struct dedupe_spill *spill = NULL;
     struct dup_ctx dups = {.t = &t};
     int rc;
 
-    row_result_init(&r);
     row_result_init(&dups.r);
     tally_init(&t);
     if (run_options_parse(argc, argv, 0, &o, &err) < 0)
@@ -77,9 +84,10 @@ int cmd_check(int argc, char **argv)
     printf("input:    %s (delimiter %s)\n", engine_input_path(e), delimiter_name(engine_delimiter(e)));
     printf("mapping:\n");
     mapping_describe(engine_mapping(e), print_line, stdout);
-    while ((rc = engine_next(e, &r, &err)) > 0)
-        tally_add(&t, &r);
-    if (rc < 0 || (p.validate.dedupe && dedupe_spill_resolve(spill, on_duplicate, &dups, &err) < 0))
+    /* CLOUTLY_THREADS caps the validation threads on a shared machine. */
+    const char *threads = getenv("CLOUTLY_THREADS");
+    if (validate_all(e, threads ? atoi(threads) : 0, count_row, &t, &err) < 0 ||
+        (p.validate.dedupe && dedupe_spill_resolve(spill, on_duplicate, &dups, &err) < 0))
         goto fail;
     printf("rows:     %ld: %ld valid (would be sent), %ld rejected, %ld skipped\n", t.rows,
            t.by_status[ROW_PENDING], t.by_status[ROW_REJECTED], t.by_status[ROW_SKIPPED]);
@@ -91,7 +99,6 @@ fail:
 out:
     engine_close(e);
     dedupe_spill_free(spill);
-    row_result_release(&r);
     row_result_release(&dups.r);
     pipeline_release(&p);
     return rc;

@@ -10,9 +10,9 @@
  * end where a line ends, each line ends at most one row, and csv_in_next()
  * hands rows out one by one.
  *
- * libcsv's own trimming of spaces and tabs around unquoted values is kept:
- * every value is trimmed before use anyway, and replacing libcsv's inline
- * test with a callback costs a function call per byte.
+ * Values are kept verbatim (libcsv would trim spaces and tabs around
+ * unquoted ones), so the rejects file gives rows back as they were; the
+ * callback that stops the trimming costs about 1.5% of a check.
  */
 #include "csv_in.h"
 
@@ -59,6 +59,12 @@ struct csv_in {
     int row_ready;      /* a complete row waits in values/offs */
     long ready_line;    /* its first line */
 };
+
+static int nothing_is_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
 
 static void on_field(void *s, size_t len, void *data)
 {
@@ -163,6 +169,7 @@ struct csv_in *csv_in_open(const char *path, char delimiter, struct cp_error *er
         goto fail;
     }
     in->parser_ready = 1;
+    csv_set_space_func(&in->parser, nothing_is_space);
     if (fill(in, err) < 0)
         goto fail;
     if (in->end >= 3 && memcmp(in->block, "\xEF\xBB\xBF", 3) == 0)

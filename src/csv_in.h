@@ -5,9 +5,9 @@
  * out one row at a time. It knows where every row starts (the physical,
  * 1-based line number, counting CR, LF and CRLF as one line end each), so a
  * quoted field with newlines makes later rows' numbers jump and every message
- * can point at the right line. A UTF-8 BOM is skipped. Values are kept as
- * written but for spaces and tabs around unquoted values, so rejected rows
- * can be written back.
+ * can point at the right line. A UTF-8 BOM is skipped. Values are kept
+ * exactly as written (no trimming), so rejected rows can be written back
+ * verbatim.
  */
 #ifndef CLOUTLY_CSV_IN_H
 #define CLOUTLY_CSV_IN_H

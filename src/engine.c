@@ -106,25 +106,42 @@ static int spill_row(struct engine *e, struct row_result *r, struct cp_error *er
     return 0;
 }
 
+int engine_read(struct engine *e, struct csv_row *row, struct cp_error *err)
+{
+    if (e->limit > 0 && e->rows >= e->limit)
+        return 0;
+    int rc = csv_in_next(e->in, row, err);
+    if (rc > 0)
+        e->rows++;
+    return rc;
+}
+
+void engine_validate(const struct engine *e, const struct csv_row *row, struct row_result *r)
+{
+    row_result_reset(r);
+    r->input_row = row->line;
+    if (e->keep_raw)
+        keep_raw(row, r);
+    validate_row(e->p, &e->map, row, r);
+}
+
+int engine_dedupe(struct engine *e, struct row_result *r, struct cp_error *err)
+{
+    if (r->status != ROW_PENDING || !e->seen)
+        return 0;
+    if (e->spill)
+        return spill_row(e, r, err);
+    return dedupe_row(e, r, err);
+}
+
 int engine_next(struct engine *e, struct row_result *r, struct cp_error *err)
 {
     struct csv_row row;
-    if (e->limit > 0 && e->rows >= e->limit)
-        return 0;
-    int rc = csv_in_next(e->in, &row, err);
+    int rc = engine_read(e, &row, err);
     if (rc <= 0)
         return rc;
-    e->rows++;
-    row_result_reset(r);
-    r->input_row = row.line;
-    if (e->keep_raw)
-        keep_raw(&row, r);
-    validate_row(e->p, &e->map, &row, r);
-    if (r->status != ROW_PENDING || !e->seen)
-        return 1;
-    if (e->spill)
-        return spill_row(e, r, err) < 0 ? -1 : 1;
-    return dedupe_row(e, r, err) < 0 ? -1 : 1;
+    engine_validate(e, &row, r);
+    return engine_dedupe(e, r, err) < 0 ? -1 : 1;
 }
 
 const struct mapping *engine_mapping(const struct engine *e)

@@ -33,8 +33,18 @@ void engine_defer_dedupe(struct engine *e, struct dedupe_spill *spill);
 /* Whether rows keep their original fields (for a rejects file); on by default. */
 void engine_keep_raw(struct engine *e, int keep);
 
-/* Next data row into `r` (reset first): 1, 0 at the end, -1 with err. */
+/* Next data row into `r` (reset first): 1, 0 at the end, -1 with err.
+ * It is the three steps below in a row. */
 int engine_next(struct engine *e, struct row_result *r, struct cp_error *err);
+
+/* The steps apart, so validation (the costly part: libphonenumber) can run
+ * on several threads while reading and dedupe stay in input order:
+ * read the next raw row (borrowed until the next read; 1, 0 at the end, -1);
+ * validate it into `r` (thread-safe: reads only the pipeline and mapping);
+ * dedupe a validated row, in input order. */
+int engine_read(struct engine *e, struct csv_row *row, struct cp_error *err);
+void engine_validate(const struct engine *e, const struct csv_row *row, struct row_result *r);
+int engine_dedupe(struct engine *e, struct row_result *r, struct cp_error *err);
 
 const struct mapping *engine_mapping(const struct engine *e);
 const char *engine_input_path(const struct engine *e);

@@ -64,8 +64,12 @@ static void read_accepted(const struct api_result *res, struct row_result *r)
         strbuf_addf(&r->contact_id, "%.0f", id->valuedouble);
     if (cJSON_IsNumber(left) && left->valuedouble >= 0)
         r->sms_left = (long)left->valuedouble;
-    else if (cJSON_IsString(left))
-        r->sms_left = strtol(left->valuestring, NULL, 10);
+    else if (cJSON_IsString(left) && left->valuestring[0]) {
+        char *end;
+        long v = strtol(left->valuestring, &end, 10);
+        if (!*end && v >= 0)
+            r->sms_left = v; /* "19" is a number; "unlimited" stays unknown */
+    }
     if (cJSON_IsString(renews) && strlen(renews->valuestring) < 100)
         strbuf_addstr(&r->sms_renews, renews->valuestring);
     if (!r->contact_id.len)

@@ -16,9 +16,13 @@ double ratelimit_wait(const struct ratelimit *rl, double now)
 void ratelimit_take(struct ratelimit *rl, double now)
 {
     /* Keep to the grid when a wake-up is a little late, so small delays
-     * do not add up to a lower rate; after an idle spell restart at now:
-     * idle time is not credit for a burst. */
-    double start = now - rl->next > rl->interval ? now : rl->next;
+     * do not add up to a lower rate, but only as late as the 1% margin
+     * absorbs in the server's 60 s window; later than that, or after an idle
+     * spell, restart at now: idle time is not credit for a burst. */
+    double slack = (RATELIMIT_MARGIN - 1.0) * 60.0;
+    if (slack > rl->interval)
+        slack = rl->interval;
+    double start = now - rl->next >= slack ? now : rl->next;
     rl->next = start + rl->interval * rl->slowdown;
 }
 

@@ -225,9 +225,13 @@ int results_commit(struct results *rs, struct cp_error *err)
     if (rs->have_res && atomic_commit(&rs->res, err) < 0)
         rc = -1;
     rs->have_res = 0;
-    if (rs->have_rej && rc == 0 && atomic_commit(&rs->rej, err) < 0)
-        rc = -1;
-    rs->have_rej = 0;
+    /* After a failure the rejects file is dropped by results_abort(), not
+     * left behind as a temporary file of customer data. */
+    if (rs->have_rej && rc == 0) {
+        rs->have_rej = 0;
+        if (atomic_commit(&rs->rej, err) < 0)
+            rc = -1;
+    }
     results_abort(rs);
     return rc;
 }

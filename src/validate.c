@@ -65,9 +65,15 @@ static void take_names(const struct mapping *m, const struct csv_row *row, struc
         const char *full = mapping_value(m, MAP_FULL_NAME, row, &len);
         if (full) {
             const char *comma = memchr(full, ',', len);
-            if (comma && !last) {
-                last = trim_span(full, (size_t)(comma - full), &llen);
+            if (comma) {
+                /* "Citizen, Jane": the last name column, when filled, wins. */
+                size_t clen;
+                const char *clast = trim_span(full, (size_t)(comma - full), &clen);
                 first = trim_span(comma + 1, len - (size_t)(comma - full) - 1, &flen);
+                if (!last) {
+                    last = clast;
+                    llen = clen;
+                }
             } else {
                 size_t i = 0;
                 while (i < len && !isspace((unsigned char)full[i]))
