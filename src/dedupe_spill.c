@@ -187,7 +187,8 @@ int dedupe_spill_resolve(struct dedupe_spill *s, void (*dup)(void *ctx, long row
         rc = scan_part(s, p, &m, err);
     if (rc == 0) {
         /* One verdict per row: its email's first row if the email repeats, else the phone's. */
-        qsort(m.v, m.n, sizeof *m.v, by_row_kind);
+        if (m.n)
+            qsort(m.v, m.n, sizeof *m.v, by_row_kind);
         for (size_t i = 0; i < m.n; i++)
             if (i == 0 || m.v[i].row != m.v[i - 1].row)
                 dup(ctx, (long)m.v[i].row, (long)m.v[i].first);
