@@ -144,8 +144,10 @@ static int fill(struct csv_in *in, struct cp_error *err)
     return 0;
 }
 
-struct csv_in *csv_in_open(const char *path, char delimiter, struct cp_error *err)
+struct csv_in *csv_in_open(const char *path, const char *encoding, char delimiter,
+                           struct cp_error *err)
 {
+    (void)encoding;
     struct csv_in *in = calloc(1, sizeof *in);
     if (!in) {
         cp_fail(err, CP_EXIT_INPUT, "out of memory");
@@ -288,6 +290,12 @@ int csv_in_next(struct csv_in *in, struct csv_row *row, struct cp_error *err)
     row->packed = in->values.buf;
     row->packed_len = in->values.len;
     return 1;
+}
+
+const char *csv_in_encoding(const struct csv_in *in)
+{
+    (void)in;
+    return "utf-8";
 }
 
 char csv_in_delimiter(const struct csv_in *in)

@@ -29,11 +29,18 @@ struct csv_row {
 struct csv_in;
 
 /*
- * Open `path` ("-" for stdin). `delimiter` 0 means sniff it from the first
- * block among , ; TAB |. Returns NULL with `err` (CP_EXIT_INPUT) when the
- * file cannot be opened.
+ * Open `path` ("-" for stdin). `encoding` is "auto" (or NULL), "utf-8",
+ * "utf-16" or "windows-1252"; whatever it is, rows come out in UTF-8.
+ * `delimiter` 0 means sniff it from the first lines among , ; TAB |.
+ * Returns NULL with `err` (CP_EXIT_INPUT) when the file cannot be opened or
+ * is not text.
  */
-struct csv_in *csv_in_open(const char *path, char delimiter, struct cp_error *err);
+struct csv_in *csv_in_open(const char *path, const char *encoding, char delimiter,
+                           struct cp_error *err);
+
+/* The encoding read: "utf-8", "utf-8 (BOM)", "utf-16le", "utf-16be" or
+ * "windows-1252". */
+const char *csv_in_encoding(const struct csv_in *in);
 
 /* 1 and a row, 0 at the end, -1 with `err` (CP_EXIT_INPUT, naming the file
  * and line) on a read error, an unterminated quote or a field past the limit. */

@@ -37,7 +37,7 @@ struct engine *engine_open(const struct pipeline *p, const char *input_path, lon
         cp_fail(err, CP_EXIT_USAGE, "'%s': no input: set input.path or pass --input PATH", p->file);
         goto fail;
     }
-    e->in = csv_in_open(input_path, p->input.delimiter, err);
+    e->in = csv_in_open(input_path, p->input.encoding, p->input.delimiter, err);
     if (!e->in)
         goto fail;
     int rc = csv_in_next(e->in, &header, err);

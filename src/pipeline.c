@@ -49,7 +49,7 @@ const char *const map_field_key[MAP_FIELD_COUNT] = {
     [MAP_FIRST_NAME] = "firstName",   [MAP_LAST_NAME] = "lastName",
     [MAP_FULL_NAME] = "fullName",     [MAP_EMAIL] = "email",
     [MAP_PHONE] = "phoneNumber",      [MAP_SOURCE_CONTACT_ID] = "sourceContactId",
-    [MAP_BUSINESS_ID] = "businessId",
+    [MAP_BUSINESS_ID] = "businessId", [MAP_COUNTRY] = "country",
 };
 
 /* ---- types ---------------------------------------------------------------- */
@@ -1322,6 +1322,26 @@ static int set_where(struct loader *l, const struct ynode *v, void *base,
     return 0;
 }
 
+/* channels.sms / channels.email: one {column, in} consent rule. */
+static int set_channel(struct loader *l, const struct ynode *v, void *base,
+                       const struct key_spec *ks)
+{
+    struct where_rule **slot = FIELD(base, ks, struct where_rule *);
+    if (is_null(v))
+        return 0;
+    if (v->type != Y_MAP)
+        return fail_at(l, v, "'channels.%s' must be a rule {column, in}, not %s", ks->key,
+                       type_name(v));
+    if (!(*slot = calloc(1, sizeof **slot)))
+        return nomem(l);
+    (*slot)->line = v->line;
+    if (walk_map(l, v, &where_section, *slot) < 0)
+        return -1;
+    if (!(*slot)->column || !(*slot)->in)
+        return fail_at(l, v, "'channels.%s' needs '%s'", ks->key, (*slot)->column ? "in" : "column");
+    return 0;
+}
+
 /* invite.business_map: CSV value -> business UUID. */
 static int set_business_map(struct loader *l, const struct ynode *v, void *base,
                             const struct key_spec *ks)
@@ -1631,6 +1651,7 @@ static const struct key_spec column_keys[] = {
     KEY("phoneNumber", set_column, input.columns[MAP_PHONE]),
     KEY("sourceContactId", set_column, input.columns[MAP_SOURCE_CONTACT_ID]),
     KEY("businessId", set_column, input.columns[MAP_BUSINESS_ID]),
+    KEY("country", set_column, input.columns[MAP_COUNTRY]),
 };
 static const struct section columns_section = SECTION("columns", column_keys, BOTH_KINDS);
 
@@ -1654,6 +1675,7 @@ static const struct key_spec validate_keys[] = {
     KEY("landlines", set_landlines, validate.landlines),
     KEY("dedupe", set_bool, validate.dedupe),
     INT_KEY("cooldown_days", validate.cooldown_days, 0, 3650),
+    KEY("fix_email_typos", set_bool, validate.fix_email_typos),
 };
 
 static const struct key_spec invite_keys[] = {
@@ -1664,6 +1686,14 @@ static const struct key_spec invite_keys[] = {
     KEY("business_map", set_business_map, invite),
     INT_KEY("min_sms_left", invite.min_sms_left, 0, 1000000),
     INT_KEY("max_per_run", invite.max_per_run, 1, 10000000),
+    KEY("business_by_name", set_bool, invite.business_by_name),
+};
+
+static int set_channel(struct loader *l, const struct ynode *v, void *base,
+                       const struct key_spec *ks);
+static const struct key_spec channel_keys[] = {
+    { "sms", set_channel, offsetof(struct pipeline, channels.sms), 0, 0, NULL },
+    { "email", set_channel, offsetof(struct pipeline, channels.email), 0, 0, NULL },
 };
 
 static const struct key_spec filter_keys[] = {
@@ -1703,6 +1733,7 @@ static const struct section invite_section = SECTION("invite", invite_keys, INVI
 static const struct section export_section = SECTION("export", export_keys, EXPORT_ONLY);
 static const struct section output_section = SECTION("output", output_keys, INVITE_ONLY);
 static const struct section state_section = SECTION("state", state_keys, BOTH_KINDS);
+static const struct section channels_section = SECTION("channels", channel_keys, INVITE_ONLY);
 
 static const struct key_spec top_keys[] = {
     { "version", set_done, 0, 0, 0, NULL },
@@ -1711,6 +1742,7 @@ static const struct key_spec top_keys[] = {
     SECTION_KEY("api", api_section),
     SECTION_KEY("input", input_section),
     SECTION_KEY("validate", validate_section),
+    SECTION_KEY("channels", channels_section),
     SECTION_KEY("invite", invite_section),
     SECTION_KEY("export", export_section),
     SECTION_KEY("output", output_section),
@@ -1979,6 +2011,13 @@ void pipeline_release(struct pipeline *p)
         free_strv(p->input.where[i].in, p->input.where[i].n_in);
     }
     free(p->input.where);
+    struct where_rule *rules[] = {p->channels.sms, p->channels.email};
+    for (size_t i = 0; i < ARRAY_LEN(rules); i++)
+        if (rules[i]) {
+            free(rules[i]->column);
+            free_strv(rules[i]->in, rules[i]->n_in);
+            free(rules[i]);
+        }
     free(p->invite.business_id);
     free(p->invite.campaign_id);
     free(p->invite.source);

@@ -33,6 +33,7 @@ enum map_field {
     MAP_PHONE,             /* phoneNumber */
     MAP_SOURCE_CONTACT_ID, /* sourceContactId */
     MAP_BUSINESS_ID,       /* businessId: per-row location column */
+    MAP_COUNTRY,           /* country: per-row country (name or ISO code) for phones */
     MAP_FIELD_COUNT
 };
 
@@ -96,12 +97,20 @@ struct pipeline {
         size_t n_where;
     } input;
 
+    /* Consent per channel: a contact whose row fails a rule is not reached
+     * on that channel (the other still works). NULL = no rule. */
+    struct {
+        struct where_rule *sms;
+        struct where_rule *email;
+    } channels;
+
     struct {
         char default_country[3]; /* ISO 3166 alpha-2, upper case; default "" means
                                     only international numbers (+61...) parse */
         enum landline_policy landlines; /* default skip */
         bool dedupe;                    /* default true */
         int cooldown_days;              /* default 90; 0 = off */
+        bool fix_email_typos;           /* gmial.com -> gmail.com; default false (reported only) */
     } validate;
 
     struct {
@@ -110,6 +119,8 @@ struct pipeline {
         int invite_delay_days; /* 0 = omit, 1 or 3 */
         int min_sms_left;      /* at or below this SMS balance, email only; -1 = off (default) */
         int max_per_run;       /* stop sending after this many; 0 = no limit (default) */
+        bool business_by_name; /* match input.columns.businessId values to business names
+                                  from GET /businesses; default false */
         char *source;          /* NULL = omit */
         struct business_map_entry *business_map;
         size_t n_business_map;

@@ -129,7 +129,7 @@ static void check_read_case(const struct read_case *c)
 {
     struct cp_error err = {0};
     char *path = write_case(c->data, strlen(c->data));
-    struct csv_in *in = csv_in_open(path, c->delim, &err);
+    struct csv_in *in = csv_in_open(path, NULL, c->delim, &err);
     if (!in)
         fail_msg("%s: open failed: %s", c->name, err.msg);
     if (csv_in_delimiter(in) != c->want_delim)
@@ -192,7 +192,7 @@ static void test_unbalanced_quote(void **state)
         const struct bad_case *c = &bad_cases[i];
         struct cp_error err = {0};
         char *path = write_case(c->data, strlen(c->data));
-        struct csv_in *in = csv_in_open(path, 0, &err);
+        struct csv_in *in = csv_in_open(path, NULL, 0, &err);
         assert_non_null(in);
         struct csv_row row;
         for (int k = 0; k < c->good_rows; k++)
@@ -217,7 +217,7 @@ static void test_missing_file(void **state)
     (void)state;
     struct cp_error err = {0};
     char *path = unit_path(tmpdir, "no-such-file.csv");
-    struct csv_in *in = csv_in_open(path, 0, &err);
+    struct csv_in *in = csv_in_open(path, NULL, 0, &err);
     assert_null(in);
     assert_int_equal(err.code, CP_EXIT_INPUT);
     assert_non_null(strstr(err.msg, path));
@@ -232,7 +232,7 @@ static void test_empty_inputs(void **state)
     for (size_t i = 0; i < sizeof empties / sizeof *empties; i++) {
         struct cp_error err = {0};
         char *path = write_case(empties[i], strlen(empties[i]));
-        struct csv_in *in = csv_in_open(path, 0, &err);
+        struct csv_in *in = csv_in_open(path, NULL, 0, &err);
         assert_non_null(in);
         struct csv_row row;
         int rc = csv_in_next(in, &row, &err);
@@ -258,7 +258,7 @@ static void test_field_too_long(void **state)
     char *path = write_case(sb.buf, sb.len);
     strbuf_release(&sb);
     struct cp_error err = {0};
-    struct csv_in *in = csv_in_open(path, 0, &err);
+    struct csv_in *in = csv_in_open(path, NULL, 0, &err);
     assert_non_null(in);
     struct csv_row row;
     assert_int_equal(csv_in_next(in, &row, &err), 1);
@@ -304,7 +304,7 @@ static void check_big(const char *data, size_t len, const char *eol)
 {
     char *path = write_case(data, len);
     struct cp_error err = {0};
-    struct csv_in *in = csv_in_open(path, 0, &err);
+    struct csv_in *in = csv_in_open(path, NULL, 0, &err);
     assert_non_null(in);
     struct csv_row row;
     assert_int_equal(csv_in_next(in, &row, &err), 1);

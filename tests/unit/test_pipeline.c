@@ -275,7 +275,7 @@ static void test_map_field_keys(void **state)
 {
     static const char *const want[MAP_FIELD_COUNT] = {
         "firstName", "lastName", "fullName", "email", "phoneNumber", "sourceContactId",
-        "businessId",
+        "businessId", "country",
     };
     (void)state;
     for (int i = 0; i < MAP_FIELD_COUNT; i++)
@@ -336,7 +336,7 @@ static void test_did_you_mean(void **state)
     /* too far from every key: the valid keys are listed instead */
     expect_error("typo3.yaml", HEAD INVITE "validate:\n  proxy: x\n",
                  "typo3.yaml:7:3: unknown key 'proxy' in 'validate' (valid keys: "
-                 "default_country, landlines, dedupe, cooldown_days)");
+                 "default_country, landlines, dedupe, cooldown_days, fix_email_typos)");
 }
 
 static void test_unknown_section(void **state)
@@ -346,7 +346,7 @@ static void test_unknown_section(void **state)
                  "section.yaml:6:1: unknown section 'inptu' (did you mean 'input'?)");
     expect_error("section2.yaml", HEAD "zzz: 1\n" INVITE,
                  "section2.yaml:3:1: unknown section 'zzz' (valid: version, kind, name, api, "
-                 "input, validate, invite, export, output, state)");
+                 "input, validate, channels, invite, export, output, state)");
 }
 
 static void test_wrong_type(void **state)
@@ -631,7 +631,7 @@ static void test_depth(void **state)
              "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
     expect_error("deep63.yaml", yaml,
                  "deep63.yaml:3:1: unknown section 'x' (valid: version, kind, name, api, input, "
-                 "validate, invite, export, output, state)");
+                 "validate, channels, invite, export, output, state)");
     snprintf(yaml, sizeof yaml, HEAD "x: %.*s%.*s\n", 64,
              "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", 64,
              "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
