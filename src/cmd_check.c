@@ -81,7 +81,8 @@ int cmd_check(int argc, char **argv)
     engine_defer_dedupe(e, spill);
     engine_keep_raw(e, 0);
     printf("pipeline: %s (name %s)\n", o.pipeline, p.name);
-    printf("input:    %s (delimiter %s)\n", engine_input_path(e), delimiter_name(engine_delimiter(e)));
+    printf("input:    %s (encoding %s, delimiter %s)\n", engine_input_path(e),
+           engine_encoding(e), delimiter_name(engine_delimiter(e)));
     printf("mapping:\n");
     mapping_describe(engine_mapping(e), print_line, stdout);
     /* CLOUTLY_THREADS caps the validation threads on a shared machine. */

@@ -22,7 +22,9 @@
 #include <string.h>
 
 #include <csv.h>
+#include <iconv.h>
 
+#include "sniff.h"
 #include "strbuf.h"
 
 /* libcsv's parser states (libcsv.c): no row in progress, and inside a
@@ -30,6 +32,9 @@
 #define LIBCSV_ROW_NOT_BEGUN 0
 #define LIBCSV_FIELD_BEGUN 2
 #define BLOCK (64 * 1024)
+/* Raw bytes read per conversion: UTF-8 from Windows-1252 can take three
+ * bytes for one, so a block always has room for a raw chunk's worth. */
+#define RAW (BLOCK / 4)
 
 struct csv_in {
     FILE *fp;
@@ -37,7 +42,12 @@ struct csv_in {
     struct csv_parser parser;
     char delim;
 
-    unsigned char block[BLOCK]; /* read buffer */
+    unsigned char block[BLOCK]; /* UTF-8 text, read or converted */
+    enum text_encoding enc;
+    iconv_t cd;                 /* to UTF-8, or (iconv_t)-1 for UTF-8 input */
+    unsigned char raw[BLOCK];   /* raw bytes waiting for conversion (and the head) */
+    size_t raw_len;
+    int raw_eof;                /* nothing more to read from fp */
     size_t pos, end;            /* unconsumed bytes are block[pos..end) */
     int eof;                    /* fread hit the end */
     int finished;               /* csv_fini has run */
@@ -105,29 +115,40 @@ static void on_row(int term, void *data)
     in->ready_line = in->pending_start;
 }
 
-static char sniff_delimiter(const unsigned char *buf, size_t len)
+static int read_raw(struct csv_in *in, unsigned char *dst, size_t cap, size_t *got,
+                    struct cp_error *err)
 {
-    /* Count candidates outside quotes on the first line: the header
-     * decides, since data rows may legitimately hold any of them. */
-    static const char cands[] = {',', ';', '\t', '|'};
-    size_t counts[4] = {0};
-    int quoted = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = buf[i];
-        if (c == '"')
-            quoted = !quoted;
-        else if (!quoted && (c == '\n' || c == '\r'))
-            break;
-        else if (!quoted)
-            for (int k = 0; k < 4; k++)
-                if (c == (unsigned char)cands[k])
-                    counts[k]++;
+    *got = fread(dst, 1, cap, in->fp);
+    if (*got < cap) {
+        if (ferror(in->fp))
+            return cp_fail(err, CP_EXIT_INPUT, "'%s': read error: %s", in->path, strerror(errno));
+        in->raw_eof = 1;
     }
-    int best = 0;
-    for (int k = 1; k < 4; k++)
-        if (counts[k] > counts[best])
-            best = k;
-    return cands[best];
+    return 0;
+}
+
+/* Convert what is in `raw` into `block`; keep an incomplete character for
+ * the next round. A byte the encoding does not define becomes U+FFFD. */
+static void convert(struct csv_in *in)
+{
+    char *src = (char *)in->raw, *dst = (char *)in->block;
+    size_t left = in->raw_len, room = BLOCK;
+    size_t unit = in->enc == ENC_CP1252 ? 1 : 2;
+    while (left && room >= 4) {
+        if (iconv(in->cd, &src, &left, &dst, &room) != (size_t)-1)
+            break;
+        if (errno == E2BIG || (errno == EINVAL && !in->raw_eof))
+            break; /* out of room, or a character continues in the next read */
+        memcpy(dst, "\xEF\xBF\xBD", 3);
+        dst += 3;
+        room -= 3;
+        size_t skip = left < unit ? left : unit;
+        src += skip;
+        left -= skip;
+    }
+    in->end = BLOCK - room;
+    memmove(in->raw, src, left);
+    in->raw_len = left;
 }
 
 static int fill(struct csv_in *in, struct cp_error *err)
@@ -135,24 +156,80 @@ static int fill(struct csv_in *in, struct cp_error *err)
     if (in->pos < in->end || in->eof)
         return 0;
     in->pos = 0;
-    in->end = fread(in->block, 1, BLOCK, in->fp);
-    if (in->end < BLOCK) {
-        if (ferror(in->fp))
-            return cp_fail(err, CP_EXIT_INPUT, "'%s': read error: %s", in->path, strerror(errno));
-        in->eof = 1;
+    in->end = 0;
+    if (in->cd == (iconv_t)-1) {
+        if (read_raw(in, in->block, BLOCK, &in->end, err) < 0)
+            return -1;
+    } else {
+        size_t got = 0;
+        while (in->end == 0) {
+            if (!in->raw_eof && in->raw_len < RAW &&
+                read_raw(in, in->raw + in->raw_len, RAW - in->raw_len, &got, err) < 0)
+                return -1;
+            in->raw_len += got;
+            got = 0;
+            convert(in);
+            if (in->raw_eof && (in->end == 0 || in->raw_len == 0))
+                break;
+        }
     }
+    if (in->raw_eof && (in->cd == (iconv_t)-1 || in->raw_len == 0))
+        in->eof = 1;
+    const unsigned char *nul = memchr(in->block, 0, in->end);
+    if (nul)
+        return cp_fail(err, CP_EXIT_INPUT,
+                       "'%s': byte %lld is a NUL: this is not a text export (if it is "
+                       "UTF-16 without a BOM, set input.encoding: utf-16)", in->path,
+                       in->consumed + (long long)(nul - in->block));
     return 0;
+}
+
+/* Read the first block, decide the encoding, and set up the conversion. */
+static int start(struct csv_in *in, const char *encoding, struct cp_error *err)
+{
+    size_t head, bom_len = 0;
+    if (read_raw(in, in->raw, BLOCK, &head, err) < 0)
+        return -1;
+    if (!encoding || strcasecmp(encoding, "auto") == 0) {
+        const char *path = in->fp == stdin ? NULL : in->path;
+        if (sniff_encoding(path, in->path, in->raw, head, in->raw_eof, &in->enc, &bom_len, err) < 0)
+            return -1;
+    } else if (encoding_from_name(encoding, in->raw, head, &in->enc, &bom_len) < 0) {
+        return cp_fail(err, CP_EXIT_USAGE, "unknown encoding '%s' (auto, utf-8, utf-16 or "
+                                           "windows-1252)", encoding);
+    }
+    in->cd = (iconv_t)-1;
+    if (in->enc == ENC_UTF8 || in->enc == ENC_UTF8_BOM) {
+        memcpy(in->block, in->raw + bom_len, head - bom_len);
+        in->end = head - bom_len;
+        in->eof = in->raw_eof;
+        const unsigned char *nul = memchr(in->block, 0, in->end);
+        if (nul)
+            return cp_fail(err, CP_EXIT_INPUT, "'%s': byte %lld is a NUL: this is not a text "
+                           "export", in->path, (long long)(nul - in->block + (long)bom_len));
+        return 0;
+    }
+    const char *from = in->enc == ENC_CP1252 ? "WINDOWS-1252"
+                     : in->enc == ENC_UTF16LE ? "UTF-16LE" : "UTF-16BE";
+    in->cd = iconv_open("UTF-8", from);
+    if (in->cd == (iconv_t)-1)
+        return cp_fail(err, CP_EXIT_INPUT, "cannot convert '%s' from %s: %s", in->path, from,
+                       strerror(errno));
+    memmove(in->raw, in->raw + bom_len, head - bom_len);
+    in->raw_len = head - bom_len;
+    in->end = 0;
+    return fill(in, err);
 }
 
 struct csv_in *csv_in_open(const char *path, const char *encoding, char delimiter,
                            struct cp_error *err)
 {
-    (void)encoding;
     struct csv_in *in = calloc(1, sizeof *in);
     if (!in) {
         cp_fail(err, CP_EXIT_INPUT, "out of memory");
         return NULL;
     }
+    in->cd = (iconv_t)-1;
     in->path = strdup(path);
     in->line = 1;
     in->pending_start = 1;
@@ -172,11 +249,9 @@ struct csv_in *csv_in_open(const char *path, const char *encoding, char delimite
     }
     in->parser_ready = 1;
     csv_set_space_func(&in->parser, nothing_is_space);
-    if (fill(in, err) < 0)
+    if (start(in, encoding, err) < 0)
         goto fail;
-    if (in->end >= 3 && memcmp(in->block, "\xEF\xBB\xBF", 3) == 0)
-        in->pos = 3;
-    in->delim = delimiter ? delimiter : sniff_delimiter(in->block + in->pos, in->end - in->pos);
+    in->delim = delimiter ? delimiter : sniff_delimiter(in->block, in->end);
     csv_set_delim(&in->parser, (unsigned char)in->delim);
     return in;
 fail:
@@ -232,13 +307,13 @@ static int feed_segment(struct csv_in *in, struct cp_error *err)
     return 0;
 }
 
+/* A row with nothing but spaces and tabs in every field (a blank line, or
+ * the ",,,," Excel leaves under a table) holds no contact: it is skipped. */
 static int is_blank_row(const struct csv_in *in)
 {
-    if (in->n != 1)
-        return 0;
-    const char *v = in->values.buf + in->offs[0];
-    for (size_t i = 0; i < in->lens[0]; i++)
-        if (v[i] != ' ' && v[i] != '\t')
+    const char *v = in->values.buf;
+    for (size_t i = 0; i < in->values.len; i++)
+        if (v[i] != ' ' && v[i] != '\t' && v[i] != '\0')
             return 0;
     return 1;
 }
@@ -294,8 +369,7 @@ int csv_in_next(struct csv_in *in, struct csv_row *row, struct cp_error *err)
 
 const char *csv_in_encoding(const struct csv_in *in)
 {
-    (void)in;
-    return "utf-8";
+    return encoding_name(in->enc);
 }
 
 char csv_in_delimiter(const struct csv_in *in)
@@ -321,6 +395,8 @@ void csv_in_close(struct csv_in *in)
         fclose(in->fp);
     if (in->parser_ready)
         csv_free(&in->parser);
+    if (in->cd != (iconv_t)-1)
+        iconv_close(in->cd);
     strbuf_release(&in->values);
     free(in->offs);
     free(in->lens);

@@ -154,6 +154,11 @@ const char *engine_input_path(const struct engine *e)
     return csv_in_path(e->in);
 }
 
+const char *engine_encoding(const struct engine *e)
+{
+    return csv_in_encoding(e->in);
+}
+
 char engine_delimiter(const struct engine *e)
 {
     return csv_in_delimiter(e->in);

@@ -49,6 +49,7 @@ int engine_dedupe(struct engine *e, struct row_result *r, struct cp_error *err);
 const struct mapping *engine_mapping(const struct engine *e);
 const char *engine_input_path(const struct engine *e);
 char engine_delimiter(const struct engine *e);
+const char *engine_encoding(const struct engine *e);
 /* The header's names and count, for the rejects file. */
 char *const *engine_header(const struct engine *e, size_t *n);
 long long engine_offset(const struct engine *e);

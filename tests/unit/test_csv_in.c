@@ -65,7 +65,9 @@ static const struct read_case read_cases[] = {
     {"plain LF", "a,b,c\n1,2,3\n4,5,6\n", 0, ',', 3,
      {{1, 3, {"a", "b", "c"}}, {2, 3, {"1", "2", "3"}}, {3, 3, {"4", "5", "6"}}}},
     {"no final newline", "a,b\n1,2", 0, ',', 2, {{1, 2, {"a", "b"}}, {2, 2, {"1", "2"}}}},
-    {"empty fields", "a,b,c\n,,\n", 0, ',', 2, {{1, 3, {"a", "b", "c"}}, {2, 3, {"", "", ""}}}},
+    /* A row of nothing but delimiters (Excel's trailing ",,") holds no
+     * contact and is skipped; empty fields in a real row are kept. */
+    {"empty fields", "a,b,c\n,,\nx,,\n", 0, ',', 2, {{1, 3, {"a", "b", "c"}}, {3, 3, {"x", "", ""}}}},
     {"quoted comma and doubled quotes",
      "name,note\n\"Smith, Jane\",\"She said \"\"hi\"\"\"\n\"\"\"\",x\n", 0, ',', 3,
      {{1, 2, {"name", "note"}},
