@@ -274,6 +274,53 @@ static size_t line_length(const unsigned char *p, size_t avail)
     return n;
 }
 
+/*
+ * The common line, split without libcsv: complete (it ends in LF or CRLF),
+ * and every field either plain (no quote in it) or wholly quoted with no
+ * doubled quote inside. memchr does the scanning, which is several times
+ * faster than libcsv's byte-at-a-time state machine. Anything else (a quoted
+ * newline, a doubled quote, a quote mid-field, text after a closing quote)
+ * goes to libcsv, which stays the authority on RFC 4180: the fields already
+ * emitted are taken back and 0 is returned.
+ */
+static int fast_line(struct csv_in *in, const unsigned char *p, size_t n)
+{
+    if (p[n - 1] != '\n')
+        return 0;
+    const unsigned char *end = p + n - 1, *q = p;
+    if (end > p && end[-1] == '\r')
+        end--;
+    if (end == p)
+        return 1; /* an empty line: no row, as libcsv has it */
+    size_t saved_n = in->n, saved_len = in->values.len;
+    unsigned char d = (unsigned char)in->delim;
+    for (;;) {
+        const unsigned char *next;
+        if (q < end && *q == '"') {
+            const unsigned char *close = memchr(q + 1, '"', (size_t)(end - q - 1));
+            if (!close || (close + 1 < end && close[1] != d))
+                goto fallback; /* multi-line, doubled quote, or text after the quote */
+            on_field((void *)(q + 1), (size_t)(close - q - 1), in);
+            next = close + 1;
+        } else {
+            const unsigned char *delim = memchr(q, d, (size_t)(end - q));
+            next = delim ? delim : end;
+            if (memchr(q, '"', (size_t)(next - q)))
+                goto fallback;
+            on_field((void *)q, (size_t)(next - q), in);
+        }
+        if (next == end)
+            break;
+        q = next + 1; /* past the delimiter; a delimiter at the end means one more empty field */
+    }
+    on_row('\n', in);
+    return 1;
+fallback:
+    in->n = saved_n;
+    in->values.len = saved_len;
+    return 0;
+}
+
 /* Feed the next line (or the rest of the block) to libcsv. */
 static int feed_segment(struct csv_in *in, struct cp_error *err)
 {
@@ -286,9 +333,12 @@ static int feed_segment(struct csv_in *in, struct cp_error *err)
             in->line++;
     }
     size_t n = line_length(p, avail);
-    if (in->parser.pstate == LIBCSV_ROW_NOT_BEGUN)
+    int between_rows = in->parser.pstate == LIBCSV_ROW_NOT_BEGUN;
+    if (between_rows)
         in->pending_start = in->line;
-    if (csv_parse(&in->parser, p, n, on_field, on_row, in) != n)
+    if (between_rows && fast_line(in, p, n))
+        ; /* split without libcsv */
+    else if (csv_parse(&in->parser, p, n, on_field, on_row, in) != n)
         return cp_fail(err, CP_EXIT_INPUT, "'%s': line %ld: %s", in->path, in->line,
                        csv_strerror(csv_error(&in->parser)));
     in->pos += n;
