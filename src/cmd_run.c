@@ -20,6 +20,7 @@
 #include "api.h"
 #include "cli.h"
 #include "clock.h"
+#include "cmd_export.h"
 #include "engine.h"
 #include "filehash.h"
 #include "gate.h"
@@ -469,6 +470,10 @@ int cmd_run(int argc, char **argv)
     log_setup(o.verbosity, o.json_log);
     if (pipeline_load(o.pipeline, time(NULL), &p, &err) < 0)
         goto fail;
+    if (p.kind == PIPELINE_EXPORT) {
+        rc = export_run_pipeline(&p, &o);
+        goto out;
+    }
     run.p = &p;
     install_signals();
     if (run_open(&run, &err) < 0 || loop(&run, &err) < 0)

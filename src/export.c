@@ -14,6 +14,8 @@
 #define MAX_STALE_PAGES 3
 /* The id set's ceiling: about 128 MiB of fingerprints. */
 #define MAX_REVIEWS 10000000L
+/* The most ids reserved up front from a total: 10 MiB. */
+#define RESERVE_MAX 1000000LL
 
 enum phase { FIRST, PROBE, WALK, DONE };
 
@@ -68,6 +70,14 @@ static void note_total(struct export_walk *w, long long total)
     struct export_stats *st = &w->st;
     if (st->pages == 1) {
         st->total_first = st->total_last = total;
+        /* Size the id set once, with room for some arrivals, rather than
+         * doubling it on the way (a rehash holds both tables at once). The
+         * cap keeps a server's wild total from reserving memory it never
+         * fills; past it the set grows as it goes. A failure here is not
+         * one: the set grows instead. */
+        if (total > 0)
+            idset_reserve(w->seen, (size_t)(total < RESERVE_MAX ? total : RESERVE_MAX) +
+                                       (size_t)total / 64 + 4 * (size_t)w->q.page_size);
         return;
     }
     if (total == st->total_last)
@@ -168,6 +178,7 @@ static void decide_mode(struct export_walk *w, const struct review_page *pg, int
                           "first page's %ld reviews): paging by records", overlap, L);
         w->st.positions = 1 + (long)pg->n;
         w->next = 1 + L;
+        w->st.duplicates -= overlap; /* the shifted page repeats by design, not by the server */
     } else {
         log_msg(LOG_INFO, "offset: this server reads it as a page number, as the API "
                           "documentation says (the answer to offset 1 shared %d of %zu reviews "

@@ -1,4 +1,4 @@
-/* Review ids seen, as fingerprints: see idset.h. */
+/* Review ids seen, as fingerprints in an open-addressing table: see idset.h. */
 #include "idset.h"
 
 #include <stdlib.h>
@@ -6,9 +6,14 @@
 
 struct idset {
     uint64_t *slots; /* 0 = empty */
-    size_t mask;     /* slots - 1, a power of two minus one */
+    size_t cap;      /* slots; any size, not a power of two, so a set sized for a
+                        total wastes nothing to rounding */
     size_t count;
 };
+
+/* Fuller than 4/5 and linear probing slows down; emptier wastes memory. */
+#define MAX_LOAD_NUM 4
+#define MAX_LOAD_DEN 5
 
 static uint64_t mix(uint64_t h)
 {
@@ -47,7 +52,7 @@ struct idset *idset_new(void)
         free(set);
         return NULL;
     }
-    set->mask = 1023;
+    set->cap = 1024;
     return set;
 }
 
@@ -59,35 +64,47 @@ void idset_free(struct idset *set)
     free(set);
 }
 
-static size_t find(const uint64_t *slots, size_t mask, uint64_t fp)
+static size_t find(const uint64_t *slots, size_t cap, uint64_t fp)
 {
-    size_t i = (size_t)fp & mask;
+    size_t i = (size_t)(fp % cap);
     while (slots[i] && slots[i] != fp)
-        i = (i + 1) & mask;
+        i = i + 1 == cap ? 0 : i + 1;
     return i;
 }
 
-static int grow(struct idset *set)
+static int resize(struct idset *set, size_t cap)
 {
-    size_t cap = (set->mask + 1) * 2;
     uint64_t *slots = calloc(cap, sizeof *slots);
     if (!slots)
         return -1;
-    for (size_t i = 0; i <= set->mask; i++)
+    for (size_t i = 0; i < set->cap; i++)
         if (set->slots[i])
-            slots[find(slots, cap - 1, set->slots[i])] = set->slots[i];
+            slots[find(slots, cap, set->slots[i])] = set->slots[i];
     free(set->slots);
     set->slots = slots;
-    set->mask = cap - 1;
+    set->cap = cap;
     return 0;
+}
+
+static int full(size_t count, size_t cap)
+{
+    return count * MAX_LOAD_DEN > cap * MAX_LOAD_NUM;
+}
+
+int idset_reserve(struct idset *set, size_t n)
+{
+    size_t cap = n / MAX_LOAD_NUM * MAX_LOAD_DEN + MAX_LOAD_DEN;
+    if (cap <= set->cap || n < set->count)
+        return 0;
+    return resize(set, cap);
 }
 
 int idset_add(struct idset *set, const char *id, size_t len)
 {
     uint64_t fp = idset_fingerprint(id, len);
-    if ((set->count + 1) * 4 > (set->mask + 1) * 3 && grow(set) < 0)
+    if (full(set->count + 1, set->cap) && resize(set, set->cap + set->cap / 2) < 0)
         return -1;
-    size_t i = find(set->slots, set->mask, fp);
+    size_t i = find(set->slots, set->cap, fp);
     if (set->slots[i])
         return 0;
     set->slots[i] = fp;
@@ -98,7 +115,7 @@ int idset_add(struct idset *set, const char *id, size_t len)
 int idset_contains(const struct idset *set, const char *id, size_t len)
 {
     uint64_t fp = idset_fingerprint(id, len);
-    return set->slots[find(set->slots, set->mask, fp)] == fp;
+    return set->slots[find(set->slots, set->cap, fp)] == fp;
 }
 
 size_t idset_count(const struct idset *set)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_export.h"
 
 struct command {
     const char *name;
@@ -18,6 +19,8 @@ static const struct command commands[] = {
     {"run", cmd_run, "send invites (or --dry-run) and write results and rejects"},
     {"check", cmd_check, "validate the pipeline and every input row, no network"},
     {"ledger", cmd_ledger, "show what was sent to whom, from the pipeline's ledger"},
+    {"export", cmd_export, "page through GET /reviews to NDJSON or CSV"},
+    {"businesses", cmd_businesses, "list business ids and sources"},
 };
 
 static void usage(FILE *out)
@@ -28,8 +31,6 @@ static void usage(FILE *out)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
-            "  export      (coming) page through GET /reviews to NDJSON or CSV\n"
-            "  businesses  (coming) list business ids and sources\n"
             "  guess       (coming) sniff an export and print a starter pipeline\n\n"
             "The way in: check PIPELINE.yaml, then run --dry-run, then run.\n"
             "COMMAND --help shows a command's options.\n\n"

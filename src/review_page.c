@@ -14,7 +14,23 @@ void review_page_init(struct review_page *pg)
 void review_page_release(struct review_page *pg)
 {
     free(pg->items);
+    free(pg->members);
     review_page_init(pg);
+}
+
+static int add_member(struct review_page *pg, const struct json_span *key,
+                      const struct json_span *value)
+{
+    if (pg->n_members == pg->cap_members) {
+        size_t cap = pg->cap_members ? pg->cap_members * 2 : 1024;
+        struct review_member *m = realloc(pg->members, cap * sizeof *m);
+        if (!m)
+            return -1;
+        pg->members = m;
+        pg->cap_members = cap;
+    }
+    pg->members[pg->n_members++] = (struct review_member){*key, *value};
+    return 0;
 }
 
 static int grow(struct review_page *pg)
@@ -54,16 +70,21 @@ static long long read_total(const struct json_span *v)
 /* One review object at it->p (depth: levels open outside it), in one pass:
  * its members are validated as they are read, and the two the walk needs
  * are noted; the rest stays as bytes. it->p ends just past the object. */
-static int read_review(struct json_scanner *s, const char *open, int depth, struct review_ref *r,
-                       const char **after)
+static int read_review(struct review_page *pg, struct json_scanner *s, const char *open,
+                       int depth, struct review_ref *r, const char **after)
 {
     struct json_iter it;
     struct json_span key, val;
     int rc;
     r->id.type = JSON_NONE;
     r->created.type = JSON_NONE;
+    /* An index for now: pg->members may move while the page is read. */
+    r->members = NULL;
+    r->n_members = pg->n_members;
     json_iter_init(&it, s, open, depth);
     while ((rc = json_iter_next(&it, &key, &val)) > 0) {
+        if (add_member(pg, &key, &val) < 0)
+            return -2;
         if (key.n == 4 && json_string_equals(&key, "id", 2))
             r->id = val.type == JSON_STRING || val.type == JSON_NUMBER ? val : (struct json_span){0};
         else if (key.n == 11 && json_string_equals(&key, "createdAt", 9))
@@ -71,6 +92,7 @@ static int read_review(struct json_scanner *s, const char *open, int depth, stru
     }
     if (rc < 0)
         return -1;
+    r->n_members = pg->n_members - r->n_members;
     r->raw = (struct json_span){open, (size_t)(it.p - open), JSON_OBJECT};
     *after = it.p;
     return 0;
@@ -85,6 +107,7 @@ static int read_reviews(struct review_page *pg, struct json_scanner *s, struct j
     int rc;
     pg->n = 0; /* a repeated key: the last one counts, as in most parsers */
     pg->not_objects = 0;
+    pg->n_members = 0;
     json_iter_init(&it, s, outer->p, outer->depth);
     while ((rc = json_iter_key(&it, &none)) > 0) {
         if (*it.p != '{') {
@@ -97,7 +120,12 @@ static int read_reviews(struct review_page *pg, struct json_scanner *s, struct j
             snprintf(why, whylen, "out of memory");
             return -2;
         }
-        if (read_review(s, it.p, it.depth, &pg->items[pg->n], &it.p) < 0)
+        int r = read_review(pg, s, it.p, it.depth, &pg->items[pg->n], &it.p);
+        if (r == -2) {
+            snprintf(why, whylen, "out of memory");
+            return -2;
+        }
+        if (r < 0)
             return -1;
         pg->n++;
     }
@@ -120,6 +148,7 @@ int review_page_parse(struct review_page *pg, const char *body, size_t len, char
     int rc, have_reviews = 0;
 
     pg->n = 0;
+    pg->n_members = 0;
     pg->total = -1;
     pg->not_objects = 0;
     json_scanner_init(&s, body, len);
@@ -155,6 +184,11 @@ int review_page_parse(struct review_page *pg, const char *body, size_t len, char
     if (!have_reviews) {
         snprintf(why, whylen, "no 'reviews' array in the answer");
         return -1;
+    }
+    /* The member array is final: indices become pointers. */
+    for (size_t i = 0, at = 0; i < pg->n; i++) {
+        pg->items[i].members = pg->members + at;
+        at += pg->items[i].n_members;
     }
     return 0;
 }

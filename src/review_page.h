@@ -17,10 +17,19 @@
 
 #include "json_scan.h"
 
+/* A top-level member of a review: the key token (quotes included) and the value. */
+struct review_member {
+    struct json_span key, value;
+};
+
 struct review_ref {
     struct json_span raw;     /* the whole object, as sent */
     struct json_span id;      /* the `id` value (string or number); type JSON_NONE when absent */
     struct json_span created; /* the `createdAt` string; type JSON_NONE when absent or not a string */
+    const struct review_member *members; /* its top-level members in order, read during the
+                                            page's one validating pass so that a CSV row
+                                            needs no second one */
+    size_t n_members;
 };
 
 struct review_page {
@@ -28,6 +37,8 @@ struct review_page {
     struct review_ref *items; /* the review objects, in page order */
     size_t n, cap;
     size_t not_objects;       /* elements of `reviews` that were not objects (skipped) */
+    struct review_member *members; /* every item's members, item after item */
+    size_t n_members, cap_members;
 };
 
 void review_page_init(struct review_page *pg);

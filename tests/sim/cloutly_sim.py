@@ -4,7 +4,9 @@
 Serves the three endpoints of the vendor page (/work/shared/seeds/cloutly-rest-api.txt)
 under /api/v1 on 127.0.0.1 only, plus the misbehaviour the client must survive:
 rate limiting, 429 storms, 5xx, connection resets before and after the invite was
-accepted, slow answers, truncated and malformed bodies. Every request is written to an
+accepted, slow answers, truncated and malformed bodies; for GET /reviews also either
+reading of `offset` (page number or record offset) and new reviews arriving while
+an export pages through. Every request is written to an
 NDJSON log (--log) so that tests can assert on what the server actually saw and did.
 
 Python 3 standard library only. Layout of this file:
@@ -23,8 +25,13 @@ go out (so a client that has its answer finds the line already there):
    never answered), "accepted" (invite processed and contact created), "fault",
    "in_flight" (requests being handled at arrival, this one included), "conn",
    "conn_request" (1-based index on its connection), "body" (parsed JSON, {"_raw": text}
-   when not JSON, null when empty), "api_key_ok"}
+   when not JSON, null when empty), "api_key_ok", "inserted" (ids of reviews created
+   on this request's arrival, GET /reviews with --insert-every only)}
 The API key itself is never written anywhere.
+
+GET /_sim/reviews (outside /api/v1, no key, never logged or counted) answers every
+review as NDJSON in ascending createdAt order, each line the exact bytes that
+GET /reviews serves: what tests compare an export with.
 """
 
 import argparse
@@ -77,6 +84,11 @@ DEFAULT_CAMPAIGNS = [
 REFUSING_FAULTS = ("400", "500", "502", "503", "504", "429", "reset_before")
 ACCEPTING_FAULTS = ("reset_after", "timeout", "truncated", "malformed")
 FAULT_KINDS = REFUSING_FAULTS + ACCEPTING_FAULTS
+# Faults of GETs (--get-fault and friends): a GET changes nothing, so there is no
+# accepted/refused split. "oversized" answers 200 with a body over 8 MiB.
+GET_FAULT_KINDS = ("429", "500", "502", "503", "504", "reset", "truncated", "malformed",
+                   "timeout", "oversized")
+OVERSIZED_BYTES = 9 * 1024 * 1024
 
 # fullmatch, not match with "$": "$" would let a trailing newline through.
 PHONE_RE = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -120,7 +132,10 @@ def describe_value(value):
 
 
 def iso_ms(dt):
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
+    # The same text as strftime("%Y-%m-%dT%H:%M:%S.") + ms, at a third of the cost
+    # (it runs twice per generated review).
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (
+        dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.microsecond // 1000)
 
 
 # --------------------------------------------------------------------------
@@ -158,6 +173,39 @@ def _kind_eq_prob(text):
     if not sep or not 0.0 <= prob <= 1.0:
         raise argparse.ArgumentTypeError("expected KIND=P with 0 <= P <= 1")
     return (_fault_kind(kind), prob)
+
+
+def _get_fault_kind(kind):
+    if kind not in GET_FAULT_KINDS:
+        raise argparse.ArgumentTypeError(
+            "unknown GET fault %r (one of: %s)" % (kind, ", ".join(GET_FAULT_KINDS)))
+    return kind
+
+
+def _get_n_eq_kind(text):
+    n, sep, kind = text.partition("=")
+    if not sep or not n.isdigit() or int(n) < 1:
+        raise argparse.ArgumentTypeError("expected N=KIND with N >= 1")
+    return (int(n), _get_fault_kind(kind))
+
+
+def _get_kind_eq_prob(text):
+    kind, sep, p = text.partition("=")
+    try:
+        prob = float(p)
+    except ValueError:
+        prob = -1.0
+    if not sep or not 0.0 <= prob <= 1.0:
+        raise argparse.ArgumentTypeError("expected KIND=P with 0 <= P <= 1")
+    return (_get_fault_kind(kind), prob)
+
+
+def _every(text):
+    k, sep, m = text.partition(":")
+    m = m if sep else "1"
+    if not k.isdigit() or not m.isdigit() or int(k) < 1 or int(m) < 1:
+        raise argparse.ArgumentTypeError("expected K or K:M with K, M >= 1")
+    return (int(k), int(m))
 
 
 def _storm(text):
@@ -203,8 +251,8 @@ def parse_args(argv=None):
         epilog=(
             "Fault kinds: 400 500 502 503 504 429 reset_before (not accepted) and "
             "reset_after timeout truncated malformed (invite accepted first). "
-            "Faults apply to POST /api/v1/send-review-invite only, numbered 1.. over POSTs "
-            "that passed the x-api-key check, in arrival order. Precedence when several "
+            "These faults apply to POST /api/v1/send-review-invite, numbered 1.. over POSTs "
+            "that passed the x-api-key check, in arrival order (GETs have their own, above). Precedence when several "
             "match one POST: --fault, --storm-429, --fault-conn-request, --fault-rate. "
             "A rate-limited POST still consumes its number (it gets the 429 instead). "
             "Accepting faults apply only to valid invites; an invalid one gets its 400/404."),
@@ -231,6 +279,19 @@ def parse_args(argv=None):
                    help="number of generated reviews served by GET /reviews")
     g.add_argument("--seed", type=int, default=0, metavar="S",
                    help="seed for the generated reviews and for --fault-rate draws")
+
+    g = p.add_argument_group("GET /reviews")
+    g.add_argument("--offset-mode", choices=("page", "record", "ignore"), default="page",
+                   help="how `offset` is read: a page number (the vendor page), a record "
+                        "offset (what third-party descriptions say), or not at all (a broken "
+                        "server that always answers the first page)")
+    g.add_argument("--insert-every", type=_every, metavar="K[:M]",
+                   help="on the arrival of every K-th GET /reviews (valid key), M new reviews "
+                        "(default 1) become the newest, before that request is answered")
+    g.add_argument("--insert-max", type=_nonneg_int, default=1000, metavar="N",
+                   help="stop inserting after N reviews")
+    g.add_argument("--pretty", action="store_true",
+                   help="serve /reviews pages pretty-printed over several lines")
 
     g = p.add_argument_group("behaviour")
     g.add_argument("--latency-ms", type=_nonneg_int, default=0, metavar="N",
@@ -262,6 +323,20 @@ def parse_args(argv=None):
                    help="POSTs START..START+COUNT-1 all get 429")
     g.add_argument("--slow-ms", type=_nonneg_int, default=5000, metavar="N",
                    help="extra delay of the 'timeout' fault before its 200")
+
+    g = p.add_argument_group(
+        "fault injection (GET /reviews and /businesses)",
+        "GETs that passed the x-api-key check are numbered 1.. in arrival order, apart "
+        "from the POSTs. Kinds: " + " ".join(GET_FAULT_KINDS) + ". Precedence: "
+        "--get-fault, --get-storm-429, --get-fault-rate.")
+    g.add_argument("--get-fault", action="append", type=_get_n_eq_kind, default=[],
+                   metavar="N=KIND", help="the Nth GET gets KIND (repeatable)")
+    g.add_argument("--get-fault-rate", action="append", type=_get_kind_eq_prob, default=[],
+                   metavar="KIND=P",
+                   help="every GET gets KIND with probability P, drawn from "
+                        "random.Random(--seed) in arrival order (repeatable)")
+    g.add_argument("--get-storm-429", type=_storm, metavar="START:COUNT",
+                   help="GETs START..START+COUNT-1 all get 429")
     args = p.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         p.error("--tls-cert and --tls-key go together")
@@ -312,6 +387,17 @@ class State:
         self.storm = args.storm_429
 
         self.reviews = ReviewStore(businesses, args.reviews, args.seed)
+        self.offset_mode = args.offset_mode
+        self.insert_every = args.insert_every
+        self.insert_left = args.insert_max
+        self.pretty = args.pretty
+        self.reviews_n = 0
+
+        self.get_n = 0
+        self.get_fixed_faults = dict(args.get_fault)
+        self.get_rate_faults = list(args.get_fault_rate)
+        self.get_fault_rng = random.Random("get:%d" % args.seed)
+        self.get_storm = args.get_storm_429
 
         self.log_file = open(args.log, "a", encoding="utf-8") if args.log else None
 
@@ -328,10 +414,12 @@ class State:
             return self.seq, self.in_flight
 
     # -- admission: POST numbering, fault choice and rate limit in one step -----
-    def admit(self, is_invite_post, conn_request):
+    def admit(self, is_invite_post, conn_request, is_get=False):
         """Returns (rate_limited, fault) for a request whose api key was valid."""
         with self.lock:
             fault = None
+            if is_get:
+                fault = self._get_fault()
             if is_invite_post:
                 self.post_n += 1
                 n = self.post_n
@@ -358,6 +446,38 @@ class State:
                     return True, fault
                 self.allowed.append(now)
             return False, fault
+
+    def _get_fault(self):
+        """The fault of the next GET (lock held); same reproducibility rule as POSTs."""
+        self.get_n += 1
+        n = self.get_n
+        drawn = None
+        for kind, prob in self.get_rate_faults:
+            if self.get_fault_rng.random() < prob and drawn is None:
+                drawn = kind
+        if n in self.get_fixed_faults:
+            return self.get_fixed_faults[n]
+        if self.get_storm and self.get_storm[0] <= n < self.get_storm[0] + self.get_storm[1]:
+            return "429"
+        return drawn
+
+    def reviews_page(self, source, show, business_id, descending, offset, limit):
+        """(total, body bytes, ids inserted on this arrival) for one GET /reviews."""
+        with self.lock:
+            self.reviews_n += 1
+            inserted = []
+            if self.insert_every and self.reviews_n % self.insert_every[0] == 0:
+                for _ in range(min(self.insert_every[1], self.insert_left)):
+                    inserted.append(self.reviews.insert_newest())
+                    self.insert_left -= 1
+            # Under the lock: a page is one consistent snapshot of the list.
+            picked = self.reviews.select(source, show, business_id, descending)
+        start = {"page": offset * limit, "record": offset, "ignore": 0}[self.offset_mode]
+        body = b'{"total":%d,"reviews":[%s]}' % (len(picked),
+                                                  b",".join(picked[start:start + limit]))
+        if self.pretty:
+            body = json.dumps(json.loads(body), indent=2, ensure_ascii=False).encode("utf-8")
+        return len(picked), body, inserted
 
     def create_contact(self, has_phone):
         with self.lock:
@@ -423,6 +543,14 @@ _TEXTS = [
     "Waited 20 mins… worth it 💯",
     "Not great. Cold food & rude staff 😠",
     "",
+    "=1+1",
+    "+SUM(A1:A9)",
+    "-2+3",
+    "@SUM(1,2)",
+    "\t=tab first",
+    "\r=carriage return first",
+    "=cmd|' /C calc'!A0",
+    "Backslash \\ and a slash / and a bell \u0007 in one",
 ]
 _COMMENTS = [
     "Thank you for the wonderful feedback! We're glad you enjoyed it :) Thanks Tara",
@@ -452,9 +580,40 @@ class ReviewStore:
         self.reviews = reviews
         # UTF-8 bytes, not str: encoding a page of emoji-bearing (UCS-4) text on every
         # request would cost ~0.5 ms; joining bytes costs microseconds.
-        self.encoded = [json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-                        for r in reviews]
+        self.encoded = [self._encode(r) for r in reviews]
         self._cache = {}
+        self.version = 0  # bumped by every insert: cached selections go stale
+        self.businesses = businesses
+        self.last_when = when
+        self.insert_rng = random.Random("cloutly-sim-inserts:%d" % seed)
+
+    @staticmethod
+    def _encode(r):
+        """A review's bytes as served. Some carry what a client must pass through
+        untouched: fields it does not know with numbers json.dumps would rewrite
+        (2.50, 1E+3, -0.0, a 20-digit integer), or \\u escapes for non-ASCII text."""
+        n = r["_n"]
+        view = {k: v for k, v in r.items() if k != "_n"}
+        enc = json.dumps(view, ensure_ascii=(n % 11 == 4), separators=(",", ":")).encode("utf-8")
+        if n % 7 == 3:
+            enc = enc[:-1] + (b',"x_metrics":{"score":0.850,"big":12345678901234567890,'
+                              b'"exp":1E+3,"neg":-0.0,"list":[1,2.50,{"deep":null}],'
+                              b'"note":"unknown to the client"},"x_tags":[]}')
+        return enc
+
+    def insert_newest(self):
+        """A new review, newer than every other one; returns its id (lock held by caller)."""
+        rng = self.insert_rng
+        self.last_when += datetime.timedelta(minutes=rng.randint(1, 60))
+        bid, bname, sources = self.businesses[rng.randrange(len(self.businesses))]
+        r = self._one(rng, len(self.reviews), self.last_when, bid, bname, sources)
+        self.reviews.append(r)
+        self.encoded.append(self._encode(r))
+        self.version += 1
+        return r["id"]
+
+    def all_ndjson(self):
+        return b"".join(e + b"\n" for e in self.encoded)
 
     @staticmethod
     def _one(rng, i, when, bid, bname, sources):
@@ -475,7 +634,11 @@ class ReviewStore:
         updated = when + datetime.timedelta(seconds=rng.randint(0, 30 * 86400),
                                             milliseconds=rng.randint(0, 999))
         text = _TEXTS[i % len(_TEXTS)] if i < len(_TEXTS) else rng.choice(_TEXTS)
+        show = rating in ("4", "5") and rng.random() < 0.8
+        if response is not None and i % 10 == 6:
+            response["comment"] = None
         return {
+            "_n": i,  # generation index (not served): picks the encoding quirks
             "authorName": author if i % 13 != 7 else None,
             "businessId": bid,
             "createdAt": iso_ms(when),
@@ -488,8 +651,9 @@ class ReviewStore:
                            else None,
             "photo": ("https://cdn.example.com/photos/%d.jpg" % i) if rng.random() < 0.6
                      else None,
-            "rating": rating,
-            "showOnWidget": rating in ("4", "5") and rng.random() < 0.8,
+            # "Responses are read tolerantly: rating as a string or a number".
+            "rating": int(rating) if i % 5 == 2 else rating,
+            "showOnWidget": show,
             "response": response,
             "shield": rng.random() < 0.1,
             "source": source,
@@ -506,7 +670,7 @@ class ReviewStore:
 
     def select(self, source, show_on_widget, business_id, descending):
         """Encoded reviews matching the filters, in the requested order (cached)."""
-        key = (source, show_on_widget, business_id, descending)
+        key = (source, show_on_widget, business_id, descending, self.version)
         hit = self._cache.get(key)
         if hit is not None:
             return hit
@@ -516,8 +680,9 @@ class ReviewStore:
                   and (business_id is None or r["businessId"] == business_id)]
         if descending:
             picked.reverse()
-        if len(self._cache) < 4096:  # bounded: query values come from clients
-            self._cache[key] = picked  # a racing duplicate computation is harmless
+        if len(self._cache) >= 4096:  # bounded: query values come from clients
+            self._cache.clear()
+        self._cache[key] = picked  # a racing duplicate computation is harmless
         return picked
 
 
@@ -655,6 +820,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # -- per request --------------------------------------------------------
     def _dispatch(self):
+        if self.command == "GET" and self.path == "/_sim/reviews":
+            with self.state.lock:
+                body = self.state.reviews.all_ndjson()
+            try:
+                self._write(200, body)
+            except OSError:
+                self.close_connection = True
+            return
         self.conn_requests += 1
         t_arrival = time.time()
         seq, in_flight = self.state.arrive()
@@ -739,13 +912,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.respond_message(401, "Unauthorized")
 
         is_post = route is Handler._post_invite
-        limited, fault = st.admit(is_post, self.conn_requests)
+        limited, fault = st.admit(is_post, self.conn_requests, is_get=self.command == "GET")
         if limited:
             self.respond_message(429, "Too Many Requests", st.retry_after_header())
         route(self, query, parsed if body_ok else None, fault)
 
     # -- endpoints ------------------------------------------------------------
+    def _get_fault(self, fault, body):
+        """Misbehave on a GET as --get-fault & co. asked (answers, so never returns)."""
+        st = self.state
+        self.record["fault"] = fault
+        if fault == "reset":
+            self.drop_connection()
+        if fault == "429":
+            self.respond_message(429, "Too Many Requests", st.retry_after_header())
+        if fault == "truncated":
+            self.close_connection = True  # graceful close after half the body
+            self.respond(200, body, body_bytes=len(body) // 2)
+        if fault == "malformed":
+            self.respond(200, b'{"total": 3, "reviews": [{"id": ')
+        if fault == "timeout":
+            self.respond(200, body, extra_delay=st.slow)
+        if fault == "oversized":
+            self.respond(200, b'{"total":0,"reviews":[],"pad":"' + b"x" * OVERSIZED_BYTES + b'"}')
+        self.respond_message(int(fault), phrase(int(fault)))
+
     def _get_businesses(self, query, body, fault):
+        if fault:
+            self._get_fault(fault, self.state.businesses_body)
         self.respond(200, self.state.businesses_body)
 
     def _get_reviews(self, query, body, fault):
@@ -774,12 +968,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if sort not in ("desc", "asc"):
             self.respond_message(400, "Invalid sort: %s" % sort)
         limit = nonneg("limit", 100, 1)
-        page = nonneg("offset", 0, 0)  # offset is a page number, as the vendor says
+        offset = nonneg("offset", 0, 0)  # a page number or a record offset: --offset-mode
 
-        picked = self.state.reviews.select(source, show, business_id, sort == "desc")
-        start = page * limit
-        body = b'{"total":%d,"reviews":[%s]}' % (len(picked),
-                                                  b",".join(picked[start:start + limit]))
+        total, body, inserted = self.state.reviews_page(source, show, business_id,
+                                                        sort == "desc", offset, limit)
+        if inserted:
+            self.record["inserted"] = inserted
+        if fault:
+            self._get_fault(fault, body)
         self.respond(200, body)
 
     def _post_invite(self, query, body, fault):
