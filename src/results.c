@@ -36,9 +36,26 @@ int make_parent_dirs(const char *path, struct cp_error *err)
     return 0;
 }
 
+/* A target that exists and is not a regular file (/dev/stdout, a FIFO) is
+ * written in place: renaming a file over it would replace the device. */
+static int open_in_place(struct atomic_file *af, const char *path, struct cp_error *err)
+{
+    af->path = strdup(path);
+    af->fp = af->path ? fopen(path, "w") : NULL;
+    if (!af->fp) {
+        cp_fail(err, CP_EXIT_USAGE, "cannot write '%s': %s", path, strerror(errno));
+        atomic_abort(af);
+        return -1;
+    }
+    return 0;
+}
+
 int atomic_open(struct atomic_file *af, const char *path, struct cp_error *err)
 {
+    struct stat st;
     memset(af, 0, sizeof *af);
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return open_in_place(af, path, err);
     if (make_parent_dirs(path, err) < 0)
         return -1;
     af->path = strdup(path);
@@ -69,6 +86,16 @@ fail:
 int atomic_commit(struct atomic_file *af, struct cp_error *err)
 {
     int rc = 0;
+    if (!af->tmp) { /* written in place */
+        if (fflush(af->fp) != 0 || ferror(af->fp))
+            rc = cp_fail(err, CP_EXIT_USAGE, "cannot write '%s': %s", af->path, strerror(errno));
+        if (fclose(af->fp) != 0 && rc == 0)
+            rc = cp_fail(err, CP_EXIT_USAGE, "cannot write '%s': %s", af->path, strerror(errno));
+        af->fp = NULL;
+        free(af->path);
+        af->path = NULL;
+        return rc;
+    }
     if (fflush(af->fp) != 0 || ferror(af->fp) || fsync(fileno(af->fp)) != 0) {
         rc = cp_fail(err, CP_EXIT_USAGE, "cannot write '%s': %s", af->path, strerror(errno));
     }

@@ -425,9 +425,31 @@ static void test_results_commit_failure_leaves_no_temp(void **state)
     free(dir);
 }
 
+/* A results path that is a device (through a symlink here, as a user's
+ * /dev/stdout would be) is written in place, never renamed over. */
+static void test_results_to_a_device_write_in_place(void **state)
+{
+    (void)state;
+    char *link = unit_path(tmpdir, "to-dev-null");
+    assert_int_equal(symlink("/dev/null", link), 0);
+    struct pipeline p;
+    memset(&p, 0, sizeof p);
+    struct cp_error err = {0};
+    struct results *rs = results_open(&p, link, NULL, NULL, 0, &err);
+    assert_non_null(rs);
+    assert_int_equal(results_commit(rs, &err), 0);
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(stat("/dev/null", &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
+    free(link);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_results_to_a_device_write_in_place),
         cmocka_unit_test(test_results_commit_failure_leaves_no_temp),
         cmocka_unit_test(test_put_field_table),
         cmocka_unit_test(test_write_and_commit),
