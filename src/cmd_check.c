@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli.h"
@@ -38,11 +39,65 @@ static void on_duplicate(void *ctx, long row, long first)
     tally_add(d->t, &d->r);
 }
 
+/* Every location value no business id was found for, once, with its row
+ * count: the list a person fills invite.business_map from. */
+#define MAX_UNMAPPED 100
+struct unmapped {
+    char value[MAX_UNMAPPED][64];
+    long rows[MAX_UNMAPPED];
+    int n;
+    long more;
+};
+
+struct check_ctx {
+    struct tally *t;
+    struct unmapped u;
+};
+
+static void note_unmapped(struct unmapped *u, const struct row_result *r)
+{
+    static const char mark[] = "unknown location \"";
+    const char *v = strstr(strbuf_str(&r->reason), mark);
+    if (!v)
+        return;
+    v += sizeof mark - 1;
+    const char *end = strchr(v, '"');
+    size_t len = end ? (size_t)(end - v) : strlen(v);
+    if (len >= sizeof u->value[0])
+        len = sizeof u->value[0] - 1;
+    for (int i = 0; i < u->n; i++)
+        if (strlen(u->value[i]) == len && memcmp(u->value[i], v, len) == 0) {
+            u->rows[i]++;
+            return;
+        }
+    if (u->n == MAX_UNMAPPED) {
+        u->more++;
+        return;
+    }
+    memcpy(u->value[u->n], v, len);
+    u->value[u->n][len] = '\0';
+    u->rows[u->n++] = 1;
+}
+
 static int count_row(void *ctx, struct row_result *r, struct cp_error *err)
 {
+    struct check_ctx *c = ctx;
     (void)err;
-    tally_add(ctx, r);
+    tally_add(c->t, r);
+    if (r->status == ROW_REJECTED)
+        note_unmapped(&c->u, r);
     return 0;
+}
+
+static void print_unmapped(const struct unmapped *u)
+{
+    if (!u->n)
+        return;
+    printf("unmapped locations (add them to invite.business_map):\n");
+    for (int i = 0; i < u->n; i++)
+        printf("  \"%s\"  %ld row%s\n", u->value[i], u->rows[i], u->rows[i] == 1 ? "" : "s");
+    if (u->more)
+        printf("  and %ld rows with other values\n", u->more);
 }
 
 static const char *delimiter_name(char d)
@@ -87,12 +142,15 @@ int cmd_check(int argc, char **argv)
     mapping_describe(engine_mapping(e), print_line, stdout);
     /* CLOUTLY_THREADS caps the validation threads on a shared machine. */
     const char *threads = getenv("CLOUTLY_THREADS");
-    if (validate_all(e, threads ? atoi(threads) : 0, count_row, &t, &err) < 0 ||
+    static struct check_ctx cc;
+    cc.t = &t;
+    if (validate_all(e, threads ? atoi(threads) : 0, count_row, &cc, &err) < 0 ||
         (p.validate.dedupe && dedupe_spill_resolve(spill, on_duplicate, &dups, &err) < 0))
         goto fail;
     printf("rows:     %ld: %ld valid (would be sent), %ld rejected, %ld skipped\n", t.rows,
            t.by_status[ROW_PENDING], t.by_status[ROW_REJECTED], t.by_status[ROW_SKIPPED]);
     tally_print_reasons(&t, stdout);
+    print_unmapped(&cc.u);
     rc = fflush(stdout) == 0 ? 0 : CP_EXIT_USAGE;
     goto out;
 fail:

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "business_names.h"
 #include "cli.h"
 #include "clock.h"
 #include "cmd_export.h"
@@ -411,6 +412,7 @@ static int run_open(struct run *run, struct cp_error *err)
     run->out = results_open(p, p->output.results, p->output.rejects, header, n_header, err);
     if (!run->out)
         return -1;
+    results_set_delimiter(run->out, engine_delimiter(run->eng));
     ratelimit_init(&run->rl, p->api.rate_per_sec, clock_now());
     progress_init(&run->pg, isatty(2) && !run->o->no_progress && run->o->verbosity >= 0 &&
                                 !run->o->json_log, total);
@@ -439,6 +441,25 @@ static void run_close(struct run *run, int code)
     engine_close(run->eng);
     for (int i = 0; i < WINDOW; i++)
         row_result_release(&run->slots[i].r);
+}
+
+/* invite.business_by_name needs GET /businesses; a dry run without a key
+ * goes on without the names (their rows show as unknown locations). */
+static int load_business_names(struct pipeline *p, const struct run_options *o,
+                               struct cp_error *err)
+{
+    const char *key;
+    struct cp_error why = {0};
+    if (pipeline_api_key(p, &key, &why) < 0) {
+        if (!o->dry_run) {
+            *err = why;
+            return -1;
+        }
+        log_msg(LOG_WARN, "business_by_name: no API key for GET /businesses in this dry run, so "
+                          "location names are not matched (%s)", why.msg);
+        return 0;
+    }
+    return business_names_load(p, key, err);
 }
 
 int cmd_run(int argc, char **argv)
@@ -474,6 +495,8 @@ int cmd_run(int argc, char **argv)
         rc = export_run_pipeline(&p, &o);
         goto out;
     }
+    if (p.invite.business_by_name && load_business_names(&p, &o, &err) < 0)
+        goto fail;
     run.p = &p;
     install_signals();
     if (run_open(&run, &err) < 0 || loop(&run, &err) < 0)

@@ -12,12 +12,39 @@ struct engine {
     const struct pipeline *p;
     struct csv_in *in;
     struct mapping map;
+    struct consent consent; /* where the channels: rules read */
     struct dedupe *seen;
     struct dedupe_spill *spill; /* borrowed; set by engine_defer_dedupe */
     int keep_raw;
     long limit;
     long rows; /* data rows handed out */
 };
+
+/* The header index of a channels: rule's column, or -1 without a rule. */
+static int consent_column(const struct mapping *m, const struct where_rule *w, const char *what,
+                          const char *input_path, int *col, struct cp_error *err)
+{
+    *col = -1;
+    if (!w)
+        return 0;
+    for (size_t i = 0; i < m->header_n && *col < 0; i++)
+        if (strcasecmp(m->header[i], w->column) == 0)
+            *col = (int)i;
+    if (*col < 0)
+        return cp_fail(err, CP_EXIT_INPUT,
+                       "'%s': no column '%s' (named by %s in the pipeline): check the consent "
+                       "column's name in the export", input_path, w->column, what);
+    return 0;
+}
+
+static int find_consent(struct engine *e, const char *input_path, struct cp_error *err)
+{
+    if (consent_column(&e->map, e->p->channels.sms, "channels.sms", input_path,
+                       &e->consent.sms_col, err) < 0)
+        return -1;
+    return consent_column(&e->map, e->p->channels.email, "channels.email", input_path,
+                          &e->consent.email_col, err);
+}
 
 struct engine *engine_open(const struct pipeline *p, const char *input_path, long limit,
                            struct cp_error *err)
@@ -46,7 +73,8 @@ struct engine *engine_open(const struct pipeline *p, const char *input_path, lon
             cp_fail(err, CP_EXIT_INPUT, "'%s': the file is empty (expected a header row)", input_path);
         goto fail;
     }
-    if (mapping_init(&e->map, p, &header, input_path, err) < 0)
+    if (mapping_init(&e->map, p, &header, input_path, err) < 0 ||
+        find_consent(e, input_path, err) < 0)
         goto fail;
     if (p->validate.dedupe && !(e->seen = dedupe_new())) {
         cp_fail(err, CP_EXIT_INPUT, "out of memory");
@@ -122,7 +150,7 @@ void engine_validate(const struct engine *e, const struct csv_row *row, struct r
     r->input_row = row->line;
     if (e->keep_raw)
         keep_raw(row, r);
-    validate_row(e->p, &e->map, row, r);
+    validate_row(e->p, &e->map, &e->consent, row, r);
 }
 
 int engine_dedupe(struct engine *e, struct row_result *r, struct cp_error *err)

@@ -1852,16 +1852,22 @@ static int check_invite(struct loader *l, const struct ynode *root)
     const struct pipeline *p = l->p;
     const struct ynode *invite_at = map_key(root, "invite");
     const struct ynode *invite = map_value(root, "invite");
-    bool per_row = p->input.columns[MAP_BUSINESS_ID].names && p->invite.n_business_map;
+    bool per_row = p->input.columns[MAP_BUSINESS_ID].names &&
+                   (p->invite.n_business_map || p->invite.business_by_name);
 
     if (p->invite.n_business_map && !p->input.columns[MAP_BUSINESS_ID].names)
         return fail_at(l, map_key(invite, "business_map"),
                        "'business_map' needs input.columns.businessId (the column whose values "
                        "it maps)");
+    if (p->invite.business_by_name && !p->input.columns[MAP_BUSINESS_ID].names)
+        return fail_at(l, map_key(invite, "business_by_name"),
+                       "'business_by_name' needs input.columns.businessId (the column that "
+                       "names each row's location)");
     if (!p->invite.business_id && !per_row)
         return fail_at(l, invite_at,
                        "missing 'business_id' in 'invite' (" HINT_BUSINESS
-                       ", or map input.columns.businessId through business_map)");
+                       ", or map input.columns.businessId through business_map or "
+                       "business_by_name)");
     if (!p->invite.campaign_id)
         return fail_at(l, invite_at, "missing 'campaign_id' in 'invite' (" HINT_CAMPAIGN ")");
     return 0;

@@ -14,6 +14,8 @@ struct results {
     const struct pipeline *p;
     struct atomic_file res, rej;
     int have_res, have_rej;
+    size_t n_header;  /* the input's columns: every rejects line has this many */
+    char delim;       /* the input's delimiter, to join a row's extra fields */
 };
 
 int make_parent_dirs(const char *path, struct cp_error *err)
@@ -169,6 +171,8 @@ struct results *results_open(const struct pipeline *p, const char *results_path,
         return NULL;
     }
     rs->p = p;
+    rs->n_header = n_header;
+    rs->delim = ',';
     if (results_path) {
         if (atomic_open(&rs->res, results_path, err) < 0)
             goto fail;
@@ -216,19 +220,45 @@ static void write_result_line(struct results *rs, const struct row_result *r)
     put_str(fp, r->processed_at, 1);
 }
 
+/* The row's original fields under the input's header. A row with too few
+ * fields is padded; one with too many has the extra fields joined back into
+ * the last column with the input's delimiter, so the file stays a table and
+ * nothing of the row is lost. */
 static void write_reject_line(struct results *rs, const struct row_result *r)
 {
     FILE *fp = rs->rej.fp;
     const char *v = strbuf_str(&r->raw);
-    for (size_t i = 0; i < r->n_raw; i++) {
-        size_t len = strlen(v);
-        csv_put_field(fp, v, len);
+    size_t cols = rs->n_header ? rs->n_header : r->n_raw;
+    for (size_t i = 0; i < cols; i++) {
+        size_t len = i < r->n_raw ? strlen(v) : 0;
+        if (i + 1 == cols && r->n_raw > cols) {
+            const char *start = v, *end = v;
+            for (size_t k = i; k < r->n_raw; k++)
+                end += strlen(end) + 1;
+            struct strbuf joined;
+            strbuf_init(&joined, (size_t)(end - start) + 1);
+            for (const char *f = start; f < end; f += strlen(f) + 1) {
+                if (f != start)
+                    strbuf_add(&joined, &rs->delim, 1);
+                strbuf_addstr(&joined, f);
+            }
+            csv_put_field(fp, strbuf_str(&joined), joined.len);
+            strbuf_release(&joined);
+        } else {
+            csv_put_field(fp, v, len);
+        }
         putc(',', fp);
-        v += len + 1;
+        if (i < r->n_raw)
+            v += len + 1;
     }
     fprintf(fp, "%ld,", r->input_row);
     csv_put_field(fp, strbuf_str(&r->reason), r->reason.len);
     fputs("\r\n", fp);
+}
+
+void results_set_delimiter(struct results *rs, char delim)
+{
+    rs->delim = delim;
 }
 
 int results_write(struct results *rs, const struct row_result *r, struct cp_error *err)

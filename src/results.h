@@ -22,6 +22,9 @@ struct results;
 struct results *results_open(const struct pipeline *p, const char *results_path,
                              const char *rejects_path, char *const *header, size_t n_header,
                              struct cp_error *err);
+/* The input's delimiter, used to join a rejected row's extra fields back
+ * into its last column (',' by default). */
+void results_set_delimiter(struct results *rs, char delim);
 int results_write(struct results *rs, const struct row_result *r, struct cp_error *err);
 /* Flush, fsync, rename into place. The handle is freed either way. */
 int results_commit(struct results *rs, struct cp_error *err);

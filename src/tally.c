@@ -40,7 +40,10 @@ void tally_add(struct tally *t, const struct row_result *r)
     t->by_status[r->status]++;
     if (r->sms_left >= 0)
         t->sms_left = r->sms_left;
-    if (r->status == ROW_SENT || r->status == ROW_DRY_RUN || r->status == ROW_PENDING)
+    /* Valid rows count by reason only when they carry a note for a person
+     * (an email typo, a channel dropped): check shows those too. */
+    if (r->status == ROW_SENT || r->status == ROW_DRY_RUN ||
+        (r->status == ROW_PENDING && !r->reason.len))
         return;
     char key[96];
     reason_key(strbuf_str(&r->reason), key, sizeof key);
@@ -73,13 +76,15 @@ void tally_line(const struct tally *t, char *buf, size_t len)
 
 void tally_print_reasons(const struct tally *t, FILE *out)
 {
-    static const enum row_status order[] = {ROW_REJECTED, ROW_FAILED, ROW_IN_DOUBT, ROW_SKIPPED};
+    static const enum row_status order[] = {ROW_REJECTED, ROW_FAILED, ROW_IN_DOUBT, ROW_SKIPPED,
+                                            ROW_PENDING};
     for (size_t o = 0; o < sizeof order / sizeof *order; o++) {
         for (int i = 0; i < t->n_kinds; i++) {
             const struct tally_kind *k = &t->kinds[i];
             if (k->status != order[o])
                 continue;
-            fprintf(out, "  %-8s %6ld  %s\n", row_status_name(k->status), k->count, k->key);
+            fprintf(out, "  %-8s %6ld  %s\n",
+                    k->status == ROW_PENDING ? "note" : row_status_name(k->status), k->count, k->key);
             for (long e = 0; e < k->count && e < TALLY_EXAMPLES; e++)
                 fprintf(out, "                   row %ld: %s\n", k->rows[e], k->examples[e]);
         }

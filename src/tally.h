@@ -33,7 +33,8 @@ void tally_init(struct tally *t);
 void tally_add(struct tally *t, const struct row_result *r);
 /* "sent 95, skipped 3, rejected 2, failed 0, in doubt 0" */
 void tally_line(const struct tally *t, char *buf, size_t len);
-/* Counts per reason with examples, for statuses other than sent/dry_run. */
+/* Counts per reason with examples: rejected, failed, in doubt, skipped,
+ * and notes on valid rows (printed as "note"). */
 void tally_print_reasons(const struct tally *t, FILE *out);
 
 #endif

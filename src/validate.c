@@ -5,31 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "country.h"
+#include "email.h"
 #include "phone.h"
 
 /* Quote a value in a reason, cut short so a 64 KiB cell stays readable. */
 #define SHOWN(len) ((int)((len) > 60 ? 60 : (len)))
-
-int email_valid(const char *e, size_t len)
-{
-    const char *at = NULL;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)e[i];
-        if (c == '@') {
-            if (at)
-                return 0;
-            at = e + i;
-        } else if (c <= 0x20 || c == 0x7f) {
-            return 0; /* spaces and control characters */
-        }
-    }
-    if (!at || at == e || at == e + len - 1)
-        return 0;
-    const char *domain = at + 1;
-    size_t dlen = len - (size_t)(domain - e);
-    const char *dot = memchr(domain, '.', dlen);
-    return dot && dot != domain && domain[dlen - 1] != '.';
-}
 
 int uuid_valid(const char *s, size_t len)
 {
@@ -89,8 +70,27 @@ static void take_names(const struct mapping *m, const struct csv_row *row, struc
     set(&r->last_name, last, llen);
 }
 
+/* gmial.com: corrected when the pipeline says so, else only noted. */
+static void check_typo(const struct pipeline *p, struct row_result *r)
+{
+    const char *at = memchr(r->email.buf, '@', r->email.len);
+    size_t dlen = r->email.len - (size_t)(at - r->email.buf) - 1;
+    const char *meant = email_domain_typo(at + 1, dlen);
+    if (!meant)
+        return;
+    if (!p->validate.fix_email_typos) {
+        row_note(r, "email domain '%.*s' looks like a typo of '%s' (validate.fix_email_typos: "
+                    "true corrects it)", (int)dlen, at + 1, meant);
+        return;
+    }
+    row_note(r, "email domain '%.*s' corrected to '%s'", (int)dlen, at + 1, meant);
+    r->email.len = (size_t)(at - r->email.buf) + 1;
+    strbuf_addstr(&r->email, meant);
+}
+
 /* 1 when the email is good and kept, 0 when absent, -1 when bad (noted). */
-static int take_email(const struct mapping *m, const struct csv_row *row, struct row_result *r)
+static int take_email(const struct pipeline *p, const struct mapping *m, const struct csv_row *row,
+                      struct row_result *r)
 {
     size_t len;
     const char *v = mapping_value(m, MAP_EMAIL, row, &len);
@@ -107,6 +107,7 @@ static int take_email(const struct mapping *m, const struct csv_row *row, struct
         if (c >= 'A' && c <= 'Z')
             r->email.buf[i] = (char)(c + ('a' - 'A'));
     }
+    check_typo(p, r);
     return 1;
 }
 
@@ -118,8 +119,16 @@ static int take_phone(const struct pipeline *p, const struct mapping *m, const s
     strbuf_reset(&r->phone);
     if (!v)
         return 0;
+    /* A country column, when the row fills it with a country this knows,
+     * wins over validate.default_country for numbers written nationally. */
+    char country[3];
+    const char *region = p->validate.default_country;
+    size_t clen;
+    const char *cv = mapping_value(m, MAP_COUNTRY, row, &clen);
+    if (cv && country_code(cv, clen, country))
+        region = country;
     struct phone_result pr;
-    if (phone_normalise(v, len, p->validate.default_country, &pr) < 0) {
+    if (phone_normalise(v, len, region, &pr) < 0) {
         row_note(r, "%s", pr.reason);
         return -1;
     }
@@ -160,10 +169,60 @@ static int take_business(const struct pipeline *p, const struct mapping *m,
     return 0;
 }
 
-void validate_row(const struct pipeline *p, const struct mapping *m, const struct csv_row *row,
-                  struct row_result *r)
+/* A rule of channels: (consent) that this row fails, with why; NULL when
+ * the row may be reached on that channel. */
+static int consent_fails(const struct where_rule *w, int col, const struct csv_row *row,
+                         char *why, size_t whylen)
+{
+    if (!w || col < 0)
+        return 0;
+    size_t len = 0;
+    const char *v = (size_t)col < row->n ? trim_span(row->fields[col], row->lens[col], &len) : "";
+    for (size_t k = 0; k < w->n_in; k++)
+        if (strlen(w->in[k]) == len && strncasecmp(w->in[k], v, len) == 0)
+            return 0;
+    snprintf(why, whylen, "'%s' is \"%.*s\"", w->column, SHOWN(len), v);
+    return 1;
+}
+
+/* Drop the channels the contact did not consent to (channels: in the
+ * pipeline). The other channel still works. */
+static void apply_consent(const struct pipeline *p, const struct consent *c,
+                          const struct csv_row *row, struct row_result *r)
+{
+    char why[160];
+    if (r->phone.len && consent_fails(p->channels.sms, c->sms_col, row, why, sizeof why)) {
+        row_note(r, "no SMS consent (%s): phone not used", why);
+        strbuf_reset(&r->phone);
+    }
+    if (r->email.len && consent_fails(p->channels.email, c->email_col, row, why, sizeof why)) {
+        row_note(r, "no email consent (%s): email not used", why);
+        strbuf_reset(&r->email);
+    }
+}
+
+/* A value this long is no name, email or phone: most likely a stray quote
+ * swallowed the rows after it. */
+static int oversized(const struct mapping *m, const struct csv_row *row, struct row_result *r)
+{
+    for (size_t i = 0; i < row->n; i++)
+        if (row->lens[i] > VALIDATE_MAX_FIELD) {
+            row_note(r, "column '%s' holds %zu bytes, over the 64 KiB a field may have "
+                        "(an unbalanced quote?)",
+                     i < m->header_n ? m->header[i] : "?", row->lens[i]);
+            return 1;
+        }
+    return 0;
+}
+
+void validate_row(const struct pipeline *p, const struct mapping *m, const struct consent *c,
+                  const struct csv_row *row, struct row_result *r)
 {
     char why[256];
+    if (oversized(m, row, r)) {
+        r->status = ROW_REJECTED;
+        return;
+    }
     if (row->n != m->header_n) {
         row_note(r, "row has %zu fields but the header has %zu (a stray delimiter or quote?)",
                  row->n, m->header_n);
@@ -184,10 +243,21 @@ void validate_row(const struct pipeline *p, const struct mapping *m, const struc
         row_note(r, "missing first name");
         bad = 1;
     }
-    int email = take_email(m, row, r);
+    int email = take_email(p, m, row, r);
     int phone = take_phone(p, m, row, r);
     if (take_business(p, m, row, r) < 0)
         bad = 1;
+    if (c && (p->channels.sms || p->channels.email) && (email > 0 || phone > 0)) {
+        apply_consent(p, c, row, r);
+        if (email > 0 && !r->email.len)
+            email = -1;
+        if (phone > 0 && !r->phone.len)
+            phone = -1;
+        if (email <= 0 && phone <= 0 && !bad) {
+            r->status = ROW_SKIPPED; /* not a fault of the row: the contact said no */
+            return;
+        }
+    }
     if (email <= 0 && phone <= 0) {
         if (email == 0 && phone == 0)
             row_note(r, "no email or phone");

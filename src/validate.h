@@ -12,20 +12,28 @@
 #define CLOUTLY_VALIDATE_H
 
 #include "csv_in.h"
+#include "email.h"
 #include "mapping.h"
 #include "pipeline.h"
 #include "row.h"
 
+/* The longest value a field may hold; longer is a rejected row. */
+#define VALIDATE_MAX_FIELD (64 * 1024)
+
+/* Where the channels: consent rules read, as header indexes (-1: no rule). */
+struct consent {
+    int sms_col;
+    int email_col;
+};
+
 /*
  * Fill r's contact fields from `row` and set r->status to ROW_PENDING (good
- * to send), ROW_REJECTED or ROW_SKIPPED (filtered out by input.where), with
- * notes in r->reason.
+ * to send), ROW_REJECTED, or ROW_SKIPPED (filtered out by input.where, or
+ * no consent for any channel), with notes in r->reason. `c` may be NULL
+ * when the pipeline has no channels: rules.
  */
-void validate_row(const struct pipeline *p, const struct mapping *m, const struct csv_row *row,
-                  struct row_result *r);
-
-/* 1 when `email` (already trimmed, lower-cased) has the shape the API accepts. */
-int email_valid(const char *email, size_t len);
+void validate_row(const struct pipeline *p, const struct mapping *m, const struct consent *c,
+                  const struct csv_row *row, struct row_result *r);
 
 /* 1 when `s` is a UUID (8-4-4-4-12 hex). */
 int uuid_valid(const char *s, size_t len);

@@ -821,13 +821,13 @@ static const struct error_case error_cases[] = {
       "44271176-7053-4534-ad6f-b38d132d341e; run 'cloutly-pipe businesses' to list ids)" },
     { HEAD "invite:\n  campaign_id: " CAMP "\n",
       "3:1: missing 'business_id' in 'invite' (run 'cloutly-pipe businesses' to list ids, "
-      "or map input.columns.businessId through business_map)" },
+      "or map input.columns.businessId through business_map or business_by_name)" },
     { HEAD "invite:\n  business_id: " BIZ "\n",
       "3:1: missing 'campaign_id' in 'invite' (copy it from the campaign page's URL in the "
       "Cloutly dashboard)" },
     { HEAD,
       " missing 'business_id' in 'invite' (run 'cloutly-pipe businesses' to list ids, or "
-      "map input.columns.businessId through business_map)" },
+      "map input.columns.businessId through business_map or business_by_name)" },
     { HEAD INVITE "output:\n  results: out/{name}-{day}.csv\n",
       "7:12: unknown template '{day}' in 'results' (expected {name}, {date}, {time} or "
       "{run_id})" },

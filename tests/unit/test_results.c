@@ -208,7 +208,7 @@ static const char want_rejects[] =
     "First Name,Last Name,Email,Phone,input_row,reason\r\n"
     "Bob,\"Smith, Jr\",bob@@x.com,,3,\"invalid email \"\"bob@@x.com\"\"; no email or phone\"\r\n"
     "\" Ann\",\"line1\nline2\",ann@example.com,\"\"\"0412\"\"\",5,HTTP 400: Invalid phone number\r\n"
-    "Dee,x,8,row has 2 fields but the header has 4 (a stray delimiter or quote?)\r\n";
+    "Dee,x,,,8,row has 2 fields but the header has 4 (a stray delimiter or quote?)\r\n";
 
 static void expect_mode_0600(const char *path)
 {

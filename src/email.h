@@ -1,0 +1,21 @@
+/*
+ * Email addresses as the API checks them, and the typos people make in the
+ * big providers' domains (gmial.com). A typo is only reported unless
+ * validate.fix_email_typos asks for it to be corrected: a domain that looks
+ * wrong may still be someone's real one.
+ */
+#ifndef CLOUTLY_EMAIL_H
+#define CLOUTLY_EMAIL_H
+
+#include <stddef.h>
+
+/* 1 when `email` (trimmed) has the shape the API accepts: one '@', no
+ * spaces or control characters, a dot inside the domain. UTF-8 domains
+ * (bücher.de) are fine. */
+int email_valid(const char *email, size_t len);
+
+/* The domain `domain` (lower case, `len` bytes) was probably meant to be,
+ * e.g. "gmail.com" for "gmial.com", or NULL when it is not a known typo. */
+const char *email_domain_typo(const char *domain, size_t len);
+
+#endif
