@@ -69,9 +69,12 @@ void tally_add(struct tally *t, const struct row_result *r)
 
 void tally_line(const struct tally *t, char *buf, size_t len)
 {
-    snprintf(buf, len, "sent %ld, dry run %ld, skipped %ld, rejected %ld, failed %ld, in doubt %ld",
-             t->by_status[ROW_SENT], t->by_status[ROW_DRY_RUN], t->by_status[ROW_SKIPPED],
-             t->by_status[ROW_REJECTED], t->by_status[ROW_FAILED], t->by_status[ROW_IN_DOUBT]);
+    /* A dry run's rows are dry_run, a real run's are sent: name the one there is. */
+    int dry = t->by_status[ROW_DRY_RUN] && !t->by_status[ROW_SENT];
+    snprintf(buf, len, "%s %ld, skipped %ld, rejected %ld, failed %ld, in doubt %ld",
+             dry ? "dry run" : "sent", t->by_status[dry ? ROW_DRY_RUN : ROW_SENT],
+             t->by_status[ROW_SKIPPED], t->by_status[ROW_REJECTED], t->by_status[ROW_FAILED],
+             t->by_status[ROW_IN_DOUBT]);
 }
 
 void tally_print_reasons(const struct tally *t, FILE *out)
