@@ -11,6 +11,7 @@
  * --output, or "-") cannot be taken back: there the exit code says whether
  * what came out is complete.
  */
+#include "signals.h"
 #include "cmd_export.h"
 
 #include <errno.h>
@@ -62,24 +63,6 @@ struct job {
     int progress;
     double started, drawn;
 };
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 /* ---- progress ---------------------------------------------------------- */
 
@@ -246,7 +229,7 @@ static int open_job(struct job *j, struct cp_error *err)
                              .trace = j->fl->verbosity > 0 ? stderr : NULL};
     if (!(j->api = api_client_new(&ao, err)))
         return -1;
-    fetcher_init(&j->f, j->api, p->api.rate_per_sec, p->api.retries, &interrupted);
+    fetcher_init(&j->f, j->api, p->api.rate_per_sec, p->api.retries, &signals_received);
     return open_output(j, err);
 }
 
@@ -326,7 +309,7 @@ static int execute(const struct pipeline *p, const struct export_flags *fl)
     j.progress = isatty(2) && !fl->no_progress && fl->verbosity >= 0 && !fl->json_log;
     if (p->export.excel && p->export.format != EXPORT_CSV)
         log_msg(LOG_DEBUG, "export.excel applies to CSV only: ignored for NDJSON");
-    install_signals();
+    signals_install();
     if (open_job(&j, &err) < 0 ||
         export_run(&j.f, &j.q, sink, j.out, draw_progress, &j, &st, &err) < 0 ||
         commit(&j, &st, &err) < 0)

@@ -32,6 +32,7 @@
 #include "ratelimit.h"
 #include "results.h"
 #include "runlock.h"
+#include "signals.h"
 #include "tally.h"
 
 #define WINDOW 256
@@ -71,24 +72,6 @@ struct run {
     int stop_code;       /* != 0: stop sending; the exit code it leads to */
     char stop_reason[600];
 };
-
-static volatile sig_atomic_t interrupts;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupts++;
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 static struct slot *slot_at(struct run *run, long seq)
 {
@@ -279,9 +262,9 @@ static int next_wakeup_ms(struct run *run)
 static int handle_interrupts(struct run *run)
 {
     static int seen;
-    if (interrupts == seen)
+    if (signals_received == seen)
         return 0;
-    seen = interrupts;
+    seen = signals_received;
     if (seen == 1) {
         stop(run, CP_EXIT_INTERRUPTED, "interrupted");
         log_msg(LOG_WARN, "interrupted: finishing the %d request(s) in flight (Ctrl-C again to "
@@ -498,7 +481,7 @@ int cmd_run(int argc, char **argv)
     if (p.invite.business_by_name && load_business_names(&p, &o, &err) < 0)
         goto fail;
     run.p = &p;
-    install_signals();
+    signals_install();
     if (run_open(&run, &err) < 0 || loop(&run, &err) < 0)
         goto fail;
     progress_done(&run.pg);

@@ -90,16 +90,7 @@ static int grow(struct dedupe *d)
 
 int dedupe_add(struct dedupe *d, char kind, const char *key, size_t len, long row)
 {
-    if ((d->used + 1) * 10 > d->cap * 7 && grow(d) < 0)
-        return -1;
-    uint64_t fp = dedupe_fingerprint(kind, key, len);
-    size_t i = slot_of(d, fp);
-    if (!d->keys[i]) {
-        d->keys[i] = fp;
-        d->rows[i] = (uint32_t)row;
-        d->used++;
-    }
-    return 0;
+    return dedupe_check_add(d, kind, key, len, row) < 0 ? -1 : 0;
 }
 
 long dedupe_check_add(struct dedupe *d, char kind, const char *key, size_t len, long row)

@@ -76,6 +76,14 @@ class RealWorld(E2E):
                          ["ann@gmail.com", "bob@hotmail.com", "josé@bücher.de"])
         self.assertIn("corrected to 'gmail.com'", read_csv(self.results)[0]["reason"])
 
+    def test_accented_capitals_in_emails_dedupe_as_one_person(self):
+        self.write("First Name,Email\r\nRenée,RENÉE.TAYLOR@example.com\r\nR,renée.taylor@example.com\r\n")
+        self.pipeline_with('    firstName: "First Name"\n    email: "Email"\n')
+        self.assertRun(self.run_cli("run", self.pipeline), 0)
+        res = read_csv(self.results)
+        self.assertEqual(res[0]["email"], "renée.taylor@example.com")
+        self.assertEqual(res[1]["reason"], "duplicate of input row 2")
+
     def test_locations_through_business_map_and_unmapped_ones_listed_once(self):
         self.write("First Name,Email,Store\r\n"
                    "Ann,ann@example.com,Bondi\r\nBen,ben@example.com,Parramatta\r\n"
