@@ -28,6 +28,7 @@ extern const char cli_exit_codes[];
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
+int cmd_guess(int argc, char **argv);
 
 /* Print err for a person (or as JSON) and return its exit code. */
 int cli_report(const struct cp_error *err);

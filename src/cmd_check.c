@@ -138,6 +138,9 @@ int cmd_check(int argc, char **argv)
     printf("pipeline: %s (name %s)\n", o.pipeline, p.name);
     printf("input:    %s (encoding %s, delimiter %s)\n", engine_input_path(e),
            engine_encoding(e), delimiter_name(engine_delimiter(e)));
+    char system[256];
+    if (mapping_system(engine_mapping(e), system, sizeof system))
+        printf("system:   %s\n", system);
     printf("mapping:\n");
     mapping_describe(engine_mapping(e), print_line, stdout);
     /* CLOUTLY_THREADS caps the validation threads on a shared machine. */

@@ -16,6 +16,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"guess", cmd_guess, "sniff an export and print a starter pipeline"},
     {"run", cmd_run, "send invites (or --dry-run) and write results and rejects"},
     {"check", cmd_check, "validate the pipeline and every input row, no network"},
     {"ledger", cmd_ledger, "show what was sent to whom, from the pipeline's ledger"},
@@ -31,8 +32,9 @@ static void usage(FILE *out)
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
-            "  guess       (coming) sniff an export and print a starter pipeline\n\n"
-            "The way in: check PIPELINE.yaml, then run --dry-run, then run.\n"
+            "\n"
+            "The way in: guess EXPORT.csv > PIPELINE.yaml, then check PIPELINE.yaml,\n"
+            "then run --dry-run, then run.\n"
             "COMMAND --help shows a command's options.\n\n"
             "Environment: CLOUTLY_API_KEY (the key when the pipeline names none),\n"
             "CLOUTLY_BASE_URL (overrides api.base_url).\n\n%s",

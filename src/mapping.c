@@ -1,11 +1,11 @@
 /* Mapping CSV columns to API fields: see mapping.h. */
 #include "mapping.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "strbuf.h"
 
 static int is_blank(char c)
@@ -23,27 +23,6 @@ const char *trim_span(const char *s, size_t len, size_t *out_len)
         len--;
     *out_len = len;
     return s;
-}
-
-/* Header spellings tried for a field the pipeline does not map, compared
- * with case, spaces and punctuation removed. Later presets extend this. */
-static const char *const guesses[MAP_FIELD_COUNT][8] = {
-    [MAP_FIRST_NAME] = {"firstname", "givenname", "fname", "first", NULL},
-    [MAP_LAST_NAME] = {"lastname", "surname", "familyname", "lname", "last", NULL},
-    [MAP_FULL_NAME] = {"name", "fullname", "customername", "contactname", NULL},
-    [MAP_EMAIL] = {"email", "emailaddress", "email1", "customeremail", NULL},
-    [MAP_PHONE] = {"mobile", "mobilephone", "mobilenumber", "cellphone", "phone", "phonenumber", "telephone", NULL},
-    [MAP_SOURCE_CONTACT_ID] = {NULL},
-    [MAP_BUSINESS_ID] = {NULL},
-};
-
-static void squash(const char *s, char *out, size_t cap)
-{
-    size_t j = 0;
-    for (; *s && j + 1 < cap; s++)
-        if (isalnum((unsigned char)*s))
-            out[j++] = (char)tolower((unsigned char)*s);
-    out[j] = '\0';
 }
 
 static int find_column(const struct mapping *m, const char *name)
@@ -91,17 +70,51 @@ static int map_configured(struct mapping *m, enum map_field f, const struct colu
     return 0;
 }
 
-static void map_guessed(struct mapping *m, enum map_field f)
+/* Two columns equally good for one field: the person picks, not us. */
+static int ambiguous(const struct mapping *m, enum map_field f, const struct preset_match *pm,
+                     const char *input_path, struct cp_error *err)
 {
-    char key[128];
-    for (size_t g = 0; guesses[f][g] && m->n[f] < MAPPING_MAX_ALTS; g++)
-        for (size_t i = 0; i < m->header_n && m->n[f] < MAPPING_MAX_ALTS; i++) {
-            squash(m->header[i], key, sizeof key);
-            if (strcmp(key, guesses[f][g]) == 0) {
-                m->cols[f][m->n[f]++] = (int)i;
-                m->guessed[f] = 1;
-            }
-        }
+    struct strbuf sb;
+    strbuf_init(&sb, 4096);
+    for (size_t k = 0; k < pm->n_clash[f]; k++)
+        strbuf_addf(&sb, "%s'%s'", k ? (k + 1 == pm->n_clash[f] ? " and " : ", ") : "",
+                    m->header[pm->clash[f][k]]);
+    cp_fail(err, CP_EXIT_INPUT,
+            "'%s': %zu columns could be the %s: %s; set input.columns.%s in the pipeline to "
+            "the one to use (or to a list of them: per row the first non-empty wins)",
+            input_path, pm->n_clash[f], map_field_key[f], strbuf_str(&sb), map_field_key[f]);
+    strbuf_release(&sb);
+    return -1;
+}
+
+/* Fields the pipeline leaves out, from the presets' reading of the header.
+ * A full name is only used without a first name, so only then can its
+ * candidates be ambiguous. */
+static int map_guessed(struct mapping *m, const struct pipeline *p, const char *input_path,
+                       struct cp_error *err)
+{
+    struct preset_match pm;
+    if (presets_match((const char *const *)m->header, m->header_n, &pm) < 0)
+        return cp_fail(err, CP_EXIT_INPUT, "out of memory");
+    m->system = pm.system;
+    m->system_marks[0] = pm.marks_found;
+    m->system_marks[1] = pm.marks_total;
+    for (int f = 0; f < MAP_FIELD_COUNT; f++) {
+        if (p->input.columns[f].names || f == MAP_BUSINESS_ID || !pm.n[f])
+            continue;
+        /* A pipeline that names a full-name column means it, first names aside. */
+        if (f == MAP_FIRST_NAME && p->input.columns[MAP_FULL_NAME].names)
+            continue;
+        memcpy(m->cols[f], pm.cols[f], pm.n[f] * sizeof *pm.cols[f]);
+        m->n[f] = pm.n[f];
+        m->guessed[f] = 1;
+    }
+    if (m->n[MAP_FIRST_NAME] && m->guessed[MAP_FULL_NAME])
+        m->n[MAP_FULL_NAME] = 0;
+    for (int f = 0; f < MAP_FIELD_COUNT; f++)
+        if (m->guessed[f] && m->n[f] && pm.n_clash[f])
+            return ambiguous(m, (enum map_field)f, &pm, input_path, err);
+    return 0;
 }
 
 static int map_where(struct mapping *m, const struct pipeline *p, const char *input_path,
@@ -124,6 +137,13 @@ static int map_where(struct mapping *m, const struct pipeline *p, const char *in
     return 0;
 }
 
+/* -v shows the mapping a run uses, as `check` prints it. */
+static void log_line(void *ctx, const char *s)
+{
+    (void)ctx;
+    log_msg(LOG_DEBUG, "mapping: %s", s);
+}
+
 int mapping_init(struct mapping *m, const struct pipeline *p, const struct csv_row *header,
                  const char *input_path, struct cp_error *err)
 {
@@ -141,16 +161,11 @@ int mapping_init(struct mapping *m, const struct pipeline *p, const struct csv_r
     }
     for (int f = 0; f < MAP_FIELD_COUNT; f++) {
         const struct column_ref *ref = &p->input.columns[f];
-        if (ref->names) {
-            if (map_configured(m, (enum map_field)f, ref, input_path, err) < 0)
-                return -1;
-        } else {
-            map_guessed(m, (enum map_field)f);
-        }
+        if (ref->names && map_configured(m, (enum map_field)f, ref, input_path, err) < 0)
+            return -1;
     }
-    /* A guessed full name only matters when there is no first name. */
-    if (m->n[MAP_FIRST_NAME] && m->guessed[MAP_FULL_NAME])
-        m->n[MAP_FULL_NAME] = 0;
+    if (map_guessed(m, p, input_path, err) < 0)
+        return -1;
     if (!m->n[MAP_FIRST_NAME] && !m->n[MAP_FULL_NAME]) {
         struct strbuf sb;
         strbuf_init(&sb, 4096);
@@ -173,7 +188,18 @@ int mapping_init(struct mapping *m, const struct pipeline *p, const struct csv_r
         strbuf_release(&sb);
         return -1;
     }
-    return map_where(m, p, input_path, err);
+    if (map_where(m, p, input_path, err) < 0)
+        return -1;
+    /* `run` maps its input twice (the preflight count, then the run): once is
+     * enough to read. mapping_init runs on the main thread only. */
+    static int described;
+    if (log_enabled(LOG_DEBUG) && !described++) {
+        char sys[256];
+        if (mapping_system(m, sys, sizeof sys))
+            log_msg(LOG_DEBUG, "input: %s", sys);
+        mapping_describe(m, log_line, NULL);
+    }
+    return 0;
 }
 
 void mapping_release(struct mapping *m)
@@ -194,6 +220,9 @@ const char *mapping_value(const struct mapping *m, enum map_field f, const struc
         if (col >= row->n)
             continue;
         const char *v = trim_span(row->fields[col], row->lens[col], len);
+        /* Shopify's (and Excel's) text marker: '+61412345678, '1234. */
+        if (*len && v[0] == '\'' && (f == MAP_PHONE || f == MAP_SOURCE_CONTACT_ID))
+            v = trim_span(v + 1, *len - 1, len);
         if (*len)
             return v;
     }
@@ -218,6 +247,17 @@ int mapping_where_ok(const struct mapping *m, const struct csv_row *row, char *w
         }
     }
     return 1;
+}
+
+const char *mapping_system(const struct mapping *m, char *buf, size_t cap)
+{
+    int guessed = 0;
+    for (int f = 0; f < MAP_FIELD_COUNT; f++)
+        guessed |= m->guessed[f] && m->n[f];
+    if (!m->system && !guessed)
+        return NULL;
+    presets_describe(m->system, m->system_marks[0], m->system_marks[1], buf, cap);
+    return buf;
 }
 
 void mapping_describe(const struct mapping *m, void (*line)(void *ctx, const char *s), void *ctx)

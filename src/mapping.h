@@ -3,9 +3,15 @@
  *
  * input.columns names, for each API field, one CSV column or a list of them
  * (per row the first non-empty wins). A field the pipeline leaves out is
- * looked up among a few common header spellings ("First Name", "email"...).
- * A column the pipeline names that the header lacks is an input error that
- * lists the columns the file has.
+ * found by the header presets (presets.h): the names Shopify, Square,
+ * HubSpot... write, and generic ones. Two equally good candidates for a
+ * field are an input error that names them, never a silent pick. A column
+ * the pipeline names that the header lacks is an input error that lists the
+ * columns the file has.
+ *
+ * Phones and ids lose the leading ' that Shopify (and Excel) put before
+ * digits to keep them text: no phone or id starts with one. Names keep it
+ * ('t Hooft).
  */
 #ifndef CLOUTLY_MAPPING_H
 #define CLOUTLY_MAPPING_H
@@ -15,8 +21,9 @@
 #include "csv_in.h"
 #include "error.h"
 #include "pipeline.h"
+#include "presets.h"
 
-#define MAPPING_MAX_ALTS 8
+#define MAPPING_MAX_ALTS PRESET_MAX_COLS
 
 struct mapping_where {
     int col;                       /* header index */
@@ -31,6 +38,8 @@ struct mapping {
     size_t n_where;
     size_t header_n;  /* fields in the header */
     char **header;    /* owned copies of the header names */
+    const struct preset *system; /* the export the header looks like, or NULL */
+    int system_marks[2];         /* its telltale columns: found, known */
 };
 
 /* Resolve the pipeline's columns against `header`. -1 with err (CP_EXIT_INPUT
@@ -46,6 +55,11 @@ const char *mapping_value(const struct mapping *m, enum map_field f, const struc
 
 /* 1 when the row passes every input.where rule; else 0 and a reason in `why`. */
 int mapping_where_ok(const struct mapping *m, const struct csv_row *row, char *why, size_t whylen);
+
+/* The system line for a person: "looks like a Shopify customers export
+ * (...)", or how columns were found when no system was recognised; NULL
+ * when every column came from the pipeline and no system was recognised. */
+const char *mapping_system(const struct mapping *m, char *buf, size_t cap);
 
 /* Describe the mapping for a person ("firstName <- 'First Name'"), one per line. */
 void mapping_describe(const struct mapping *m, void (*line)(void *ctx, const char *s), void *ctx);
