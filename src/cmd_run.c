@@ -365,11 +365,26 @@ static int open_ledger(struct run *run, struct cp_error *err)
     return 0;
 }
 
+/* guess writes all-zero ids as placeholders so its pipeline loads and
+ * checks; sending with them would only collect 404s. */
+static int refuse_placeholders(const struct pipeline *p, struct cp_error *err)
+{
+    static const char zero[] = "00000000-0000-0000-0000-000000000000";
+    if (p->invite.business_id && strcmp(p->invite.business_id, zero) == 0)
+        return cp_fail(err, CP_EXIT_USAGE, "'%s': invite.business_id is still the placeholder "
+                       "'guess' wrote: run 'cloutly-pipe businesses' and put the id in", p->file);
+    if (p->invite.campaign_id && strcmp(p->invite.campaign_id, zero) == 0)
+        return cp_fail(err, CP_EXIT_USAGE, "'%s': invite.campaign_id is still the placeholder "
+                       "'guess' wrote: copy the id from the campaign page's URL in Cloutly",
+                       p->file);
+    return 0;
+}
+
 static int run_open(struct run *run, struct cp_error *err)
 {
     const struct pipeline *p = run->p;
     long total = 0;
-    if (preflight(p, run->o, &total, err) < 0)
+    if ((!run->o->dry_run && refuse_placeholders(p, err) < 0) || preflight(p, run->o, &total, err) < 0)
         return -1;
     run->eng = engine_open(p, run->o->input, run->o->limit, err);
     if (!run->eng)

@@ -230,19 +230,32 @@ const char *mapping_value(const struct mapping *m, enum map_field f, const struc
     return NULL;
 }
 
+static int listed(char *const *list, size_t n, const char *v, size_t len)
+{
+    for (size_t k = 0; k < n; k++)
+        if (strlen(list[k]) == len && strncasecmp(list[k], v, len) == 0)
+            return 1;
+    return 0;
+}
+
+int where_rule_holds(const struct where_rule *w, const char *v, size_t len)
+{
+    if (w->in && !listed(w->in, w->n_in, v, len))
+        return 0;
+    return !(w->not_in && listed(w->not_in, w->n_not_in, v, len));
+}
+
 int mapping_where_ok(const struct mapping *m, const struct csv_row *row, char *why, size_t whylen)
 {
     for (size_t i = 0; i < m->n_where; i++) {
         const struct where_rule *w = m->where[i].rule;
         size_t col = (size_t)m->where[i].col, len = 0;
         const char *v = col < row->n ? trim_span(row->fields[col], row->lens[col], &len) : "";
-        int ok = 0;
-        for (size_t k = 0; k < w->n_in && !ok; k++)
-            ok = strlen(w->in[k]) == len && strncasecmp(w->in[k], v, len) == 0;
-        if (!ok) {
-            snprintf(why, whylen, "filtered out: '%s' is \"%.*s\" (input.where wants %s%s)",
-                     w->column, (int)(len > 60 ? 60 : len), v, w->n_in ? w->in[0] : "",
-                     w->n_in > 1 ? ", ..." : "");
+        if (!where_rule_holds(w, v, len)) {
+            snprintf(why, whylen, "filtered out: '%s' is \"%.*s\" (input.where %s %s%s)",
+                     w->column, (int)(len > 60 ? 60 : len), v, w->in ? "wants" : "refuses",
+                     w->in ? (w->n_in ? w->in[0] : "") : (w->n_not_in ? w->not_in[0] : ""),
+                     (w->in ? w->n_in : w->n_not_in) > 1 ? ", ..." : "");
             return 0;
         }
     }

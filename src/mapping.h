@@ -53,6 +53,9 @@ void mapping_release(struct mapping *m);
 const char *mapping_value(const struct mapping *m, enum map_field f, const struct csv_row *row,
                           size_t *len);
 
+/* 1 when the trimmed value `v` satisfies rule `w` (in / not_in). */
+int where_rule_holds(const struct where_rule *w, const char *v, size_t len);
+
 /* 1 when the row passes every input.where rule; else 0 and a reason in `why`. */
 int mapping_where_ok(const struct mapping *m, const struct csv_row *row, char *why, size_t whylen);
 

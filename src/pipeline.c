@@ -1291,6 +1291,13 @@ static int set_where_in(struct loader *l, const struct ynode *v, void *base,
     return get_strlist(l, v, ks->key, &rule->in, &rule->n_in);
 }
 
+static int set_where_not_in(struct loader *l, const struct ynode *v, void *base,
+                            const struct key_spec *ks)
+{
+    struct where_rule *rule = base;
+    return get_strlist(l, v, ks->key, &rule->not_in, &rule->n_not_in);
+}
+
 static const struct section where_section;
 
 /* input.where: a list of {column, in} rules. */
@@ -1316,8 +1323,9 @@ static int set_where(struct loader *l, const struct ynode *v, void *base,
                            type_name(item));
         if (walk_map(l, item, &where_section, rule) < 0)
             return -1;
-        if (!rule->column || !rule->in)
-            return fail_at(l, item, "a 'where' rule needs '%s'", rule->column ? "in" : "column");
+        if (!rule->column || (!rule->in && !rule->not_in))
+            return fail_at(l, item, "a 'where' rule needs '%s'",
+                           rule->column ? "in' or 'not_in" : "column");
     }
     return 0;
 }
@@ -1337,8 +1345,9 @@ static int set_channel(struct loader *l, const struct ynode *v, void *base,
     (*slot)->line = v->line;
     if (walk_map(l, v, &where_section, *slot) < 0)
         return -1;
-    if (!(*slot)->column || !(*slot)->in)
-        return fail_at(l, v, "'channels.%s' needs '%s'", ks->key, (*slot)->column ? "in" : "column");
+    if (!(*slot)->column || (!(*slot)->in && !(*slot)->not_in))
+        return fail_at(l, v, "'channels.%s' needs '%s'", ks->key,
+                       (*slot)->column ? "in' or 'not_in" : "column");
     return 0;
 }
 
@@ -1659,6 +1668,7 @@ static const struct section columns_section = SECTION("columns", column_keys, BO
 static const struct key_spec where_keys[] = {
     { "column", set_str, offsetof(struct where_rule, column), 0, 0, NULL },
     { "in", set_where_in, 0, 0, 0, NULL },
+    { "not_in", set_where_not_in, 0, 0, 0, NULL },
 };
 static const struct section where_section = SECTION("where", where_keys, BOTH_KINDS);
 
@@ -2015,6 +2025,7 @@ void pipeline_release(struct pipeline *p)
     for (size_t i = 0; p->input.where && i < p->input.n_where; i++) {
         free(p->input.where[i].column);
         free_strv(p->input.where[i].in, p->input.where[i].n_in);
+        free_strv(p->input.where[i].not_in, p->input.where[i].n_not_in);
     }
     free(p->input.where);
     struct where_rule *rules[] = {p->channels.sms, p->channels.email};
@@ -2022,6 +2033,7 @@ void pipeline_release(struct pipeline *p)
         if (rules[i]) {
             free(rules[i]->column);
             free_strv(rules[i]->in, rules[i]->n_in);
+            free_strv(rules[i]->not_in, rules[i]->n_not_in);
             free(rules[i]);
         }
     free(p->invite.business_id);

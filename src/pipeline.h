@@ -47,12 +47,15 @@ struct column_ref {
     int line;     /* where it was given in the pipeline file, for errors */
 };
 
-/* input.where: the row is kept only when `column`'s trimmed value matches one
- * of `in` (case-insensitively). */
+/* input.where and channels: the rule holds when `column`'s trimmed value
+ * matches one of `in` (when given) and none of `not_in` (when given), case-
+ * insensitively. `not_in` suits opt-out columns, whose blank cells mean yes. */
 struct where_rule {
     char *column;
     char **in;
     size_t n_in;
+    char **not_in;
+    size_t n_not_in;
     int line;
 };
 

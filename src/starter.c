@@ -282,17 +282,21 @@ static void write_validate(const struct starter *s, FILE *out)
 static void write_channel(const struct starter *s, const char *key,
                           const struct preset_consent *c, FILE *out)
 {
+    /* An opt-out column names who refused; its blank cells mean yes, so the
+     * rule lists the refusals rather than the consents. */
+    static const char *const refusals[] = {"yes", "true", "1", NULL};
+    const char *const *values = c->opt_out ? refusals : c->values;
     fprintf(out, "  %s:\n    column: ", key);
     put_quoted(out, s->g->header[c->col]);
-    fputs("\n    in: [", out);
-    for (const char *const *v = c->values; *v; v++) {
-        if (v != c->values)
+    fputs(c->opt_out ? "\n    not_in: [" : "\n    in: [", out);
+    for (const char *const *v = values; *v; v++) {
+        if (v != values)
             fputs(", ", out);
         put_quoted(out, *v);
     }
     fputc(']', out);
     if (c->opt_out)
-        fputs("   # the column names who refused: a blank cell counts as no consent", out);
+        fputs("   # the column names who refused: a blank cell is consent", out);
     fputc('\n', out);
 }
 

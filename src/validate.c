@@ -191,9 +191,8 @@ static int consent_fails(const struct where_rule *w, int col, const struct csv_r
         return 0;
     size_t len = 0;
     const char *v = (size_t)col < row->n ? trim_span(row->fields[col], row->lens[col], &len) : "";
-    for (size_t k = 0; k < w->n_in; k++)
-        if (strlen(w->in[k]) == len && strncasecmp(w->in[k], v, len) == 0)
-            return 0;
+    if (where_rule_holds(w, v, len))
+        return 0;
     snprintf(why, whylen, "'%s' is \"%.*s\"", w->column, SHOWN(len), v);
     return 1;
 }

@@ -49,7 +49,7 @@ def channel_rule(yaml, channel):
     m = re.search(r"^channels:\n((?:  .*\n)+)", yaml, re.M)
     if not m:
         return None
-    rule = re.search(rf"^  {channel}:\n    column: \"([^\"]*)\"\n    in: \[", m.group(1), re.M)
+    rule = re.search(rf"^  {channel}:\n    column: \"([^\"]*)\"\n    (?:not_)?in: \[", m.group(1), re.M)
     return rule.group(1) if rule else None
 
 

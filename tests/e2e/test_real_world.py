@@ -46,6 +46,30 @@ class RealWorld(E2E):
         self.assertEqual(bodies["Cat"], {"phoneNumber": "+61412000003"})
         self.assertNotIn("Dan", bodies)
 
+    def test_an_opt_out_column_keeps_its_blank_cells(self):
+        # HubSpot's "Unsubscribed from all email" is blank for most contacts.
+        self.write("First Name,Email,Unsubscribed from all email\r\n"
+                   "Ann,ann@example.com,\r\nBen,ben@example.com,true\r\nCat,cat@example.com,false\r\n")
+        self.pipeline_with('    firstName: "First Name"\n    email: "Email"\n',
+                           extra="channels:\n  email:\n    column: \"Unsubscribed from all email\"\n"
+                                 "    not_in: [\"yes\", \"true\", \"1\"]\n")
+        self.assertRun(self.run_cli("run", self.pipeline), 0)
+        self.assertEqual([r["status"] for r in read_csv(self.results)], ["sent", "skipped", "sent"])
+        self.assertEqual(sorted(r["body"]["firstName"] for r in self.sim.requests()), ["Ann", "Cat"])
+
+    def test_placeholder_ids_from_guess_are_refused_before_sending(self):
+        self.write("First Name,Email\r\nAnn,ann@example.com\r\n")
+        self.pipeline_with('    firstName: "First Name"\n    email: "Email"\n')
+        with open(self.pipeline) as f:
+            text = f.read()
+        with open(self.pipeline, "w") as f:
+            f.write(text.replace("2c07094a-ed58-4cf2-9595-cf1b1d303d9d", "00000000-0000-0000-0000-000000000000"))
+        p = self.run_cli("run", self.pipeline)
+        self.assertRun(p, 2)
+        self.assertIn("campaign_id is still the placeholder", p.stderr)
+        self.assertEqual(self.sim.requests(None), [])
+        self.assertRun(self.run_cli("run", "--dry-run", self.pipeline), 0)
+
     def test_a_country_column_wins_over_the_default_country(self):
         self.write("First Name,Phone,Country\r\n"
                    "Aroha,021 123 4567,New Zealand\r\n"
