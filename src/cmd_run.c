@@ -414,7 +414,9 @@ static int run_open(struct run *run, struct cp_error *err)
     ratelimit_init(&run->rl, p->api.rate_per_sec, clock_now());
     progress_init(&run->pg, isatty(2) && !run->o->no_progress && run->o->verbosity >= 0 &&
                                 !run->o->json_log, total);
-    log_msg(LOG_DEBUG, "%ld rows to process from %s", total, engine_input_path(run->eng));
+    log_msg(LOG_DEBUG, "%ld rows to process from %s (encoding %s, delimiter '%s')", total,
+            engine_input_path(run->eng), engine_encoding(run->eng),
+            engine_delimiter(run->eng) == '\t' ? "tab" : (char[]){engine_delimiter(run->eng), 0});
     return 0;
 }
 
