@@ -27,22 +27,6 @@
 #include "strbuf.h"
 #include "unit_tmp.h"
 
-static char *tmpdir;
-
-static int setup(void **state)
-{
-    (void)state;
-    tmpdir = unit_tmpdir();
-    return tmpdir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    unit_rmtree(tmpdir);
-    free(tmpdir);
-    return 0;
-}
 
 #define MAXF 6
 
@@ -407,5 +391,5 @@ int main(void)
         cmocka_unit_test(test_big_file_lf),
         cmocka_unit_test(test_big_file_line_end_on_block_end),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, unit_setup_tmpdir, unit_teardown_tmpdir);
 }

@@ -27,22 +27,6 @@
 #define BONDI "5ef7b45b-2fd2-4719-88fd-96ef62f9d4a4"
 #define SURRY "634d8ed1-11fd-413d-a9a6-d6b8ba0c95a5"
 
-static char *tmpdir;
-
-static int setup(void **state)
-{
-    (void)state;
-    tmpdir = unit_tmpdir();
-    return tmpdir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    unit_rmtree(tmpdir);
-    free(tmpdir);
-    return 0;
-}
 
 static char *write_file(const char *name, const char *text)
 {
@@ -290,5 +274,5 @@ int main(void)
         cmocka_unit_test(test_starter_quotes_anything),
         cmocka_unit_test(test_starter_without_country),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, unit_setup_tmpdir, unit_teardown_tmpdir);
 }

@@ -30,22 +30,6 @@
 #define BIZ "44271176-7053-4534-ad6f-b38d132d341e"
 #define CAMPAIGN "2c07094a-ed58-4cf2-9595-cf1b1d303d9d"
 
-static char *tmpdir;
-
-static int setup(void **state)
-{
-    (void)state;
-    tmpdir = unit_tmpdir();
-    return tmpdir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    unit_rmtree(tmpdir);
-    free(tmpdir);
-    return 0;
-}
 
 /* ---- csv_put_field ---- */
 
@@ -457,5 +441,5 @@ int main(void)
         cmocka_unit_test(test_abort_leaves_nothing),
         cmocka_unit_test(test_parent_folders_created),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, unit_setup_tmpdir, unit_teardown_tmpdir);
 }

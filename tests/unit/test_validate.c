@@ -32,25 +32,14 @@
 #define BONDI "5ef7b45b-2fd2-4719-88fd-96ef62f9d4a4"
 #define OTHER_BIZ "A1B2C3D4-0000-4000-8000-00000000abcd"
 
-static char *tmpdir;
 static char **names_pool[256]; /* see set_col() */
 static size_t n_names_pool;
 
-static int setup(void **state)
-{
-    (void)state;
-    tmpdir = unit_tmpdir();
-    return tmpdir ? 0 : -1;
-}
-
 static int teardown(void **state)
 {
-    (void)state;
     for (size_t i = 0; i < n_names_pool; i++)
         free(names_pool[i]);
-    unit_rmtree(tmpdir);
-    free(tmpdir);
-    return 0;
+    return unit_teardown_tmpdir(state);
 }
 
 /* ---- a pipeline by hand ---- */
@@ -792,5 +781,5 @@ int main(void)
         cmocka_unit_test(test_uuid_valid_table),
         cmocka_unit_test(test_open_errors),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, unit_setup_tmpdir, teardown);
 }

@@ -128,4 +128,25 @@ static inline void unit_rmtree(const char *dir)
     rmdir(dir);
 }
 
+/* The temporary folder of a test group, made by unit_setup_tmpdir() and
+ * removed with everything in it by unit_teardown_tmpdir(): cmocka group
+ * fixtures shared by the tests that write files. */
+static char *tmpdir;
+
+static inline int unit_setup_tmpdir(void **state)
+{
+    (void)state;
+    tmpdir = unit_tmpdir();
+    return tmpdir ? 0 : -1;
+}
+
+static inline int unit_teardown_tmpdir(void **state)
+{
+    (void)state;
+    unit_rmtree(tmpdir);
+    free(tmpdir);
+    tmpdir = NULL;
+    return 0;
+}
+
 #endif
