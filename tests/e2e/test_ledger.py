@@ -174,6 +174,41 @@ class Ledger(E2E):
         self.assertEqual(len(posts), 30)
         self.assertEqual(set(posts.values()), {1})
 
+    def test_a_second_sigint_abandons_the_requests_in_flight_as_in_doubt(self):
+        self.start_sim("--latency-ms", "3000")
+        write_csv(self.input, HEADER, contacts(10))
+        self.write_pipeline(rate="20/s", extra_api="  max_in_flight: 3\n")
+        proc = self.spawn("run", self.pipeline)
+        # Wait for the three intents: three requests in flight, the server sits on them.
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                with sqlite3.connect(self.state()) as db:
+                    n = db.execute("select count(*) from attempts where status = 'intent'").fetchone()[0]
+            except sqlite3.Error:
+                n = 0
+            if n == 3:
+                break
+            time.sleep(0.05)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 5, err)
+        self.assertIn("abandoning", err)
+        res = read_csv(self.results)
+        self.assertEqual(len(res), 10)
+        doubt = [r for r in res if r["status"] == "in_doubt"]
+        self.assertEqual(len(doubt), 3)
+        self.assertTrue(all("interrupted while the request was in flight" in r["reason"] for r in doubt))
+        self.assertEqual({r["status"] for r in res} - {"in_doubt"}, {"skipped"})
+        # The next run does not send them again.
+        self.start_sim()
+        p = self.run_cli("run", self.pipeline)
+        self.assertRun(p, 1)
+        self.assertEqual(len(self.sim.requests()), 7)
+
     def test_sms_guard_falls_back_to_email_then_skips_phone_only(self):
         self.start_sim("--sms-limit", "4")
         rows = contacts(3) + [("P1", "Phone", "Only", "", "0412999001"),
