@@ -67,11 +67,18 @@ struct run {
     char file_hash[17];
     struct slot slots[WINDOW];
     long head, tail;     /* slots [head, tail) are in use, by sequence number */
+    int queued;          /* slots in SLOT_QUEUED: rows waiting for their turn */
     int input_done;
     int single_target;   /* one business and campaign for every row */
     int stop_code;       /* != 0: stop sending; the exit code it leads to */
     char stop_reason[600];
 };
+
+static void set_state(struct run *run, struct slot *s, enum slot_state st)
+{
+    run->queued += (st == SLOT_QUEUED) - (s->state == SLOT_QUEUED);
+    s->state = st;
+}
 
 static struct slot *slot_at(struct run *run, long seq)
 {
@@ -93,15 +100,17 @@ static void not_attempted(struct run *run, struct slot *s)
                                                             : "the run stopped early";
     row_note(&s->r, "not attempted: %s (a later run sends it)", why);
     s->r.status = ROW_SKIPPED;
-    s->state = SLOT_FINAL;
+    set_state(run, s, SLOT_FINAL);
 }
 
-/* Read input rows into free slots. A valid row is queued for sending; the
- * window stops growing while one valid row still waits, so the engine runs
- * only a little ahead of the sends. */
+/* Read input rows into free slots. A valid row is queued for sending; no
+ * more are read while as many valid rows wait as may be in flight, so the
+ * engine runs only a little ahead of the sends (and the ledger is asked
+ * about a row just before its turn). */
 static int admit(struct run *run, struct cp_error *err)
 {
-    while (!run->input_done && run->tail - run->head < WINDOW) {
+    while (!run->input_done && run->tail - run->head < WINDOW &&
+           run->queued < run->p->api.max_in_flight) {
         struct slot *s = slot_at(run, run->tail);
         int rc = engine_next(run->eng, &s->r, err);
         if (rc < 0)
@@ -111,7 +120,7 @@ static int admit(struct run *run, struct cp_error *err)
             break;
         }
         run->tail++;
-        s->state = SLOT_FINAL;
+        set_state(run, s, SLOT_FINAL);
         s->attempt_id = 0;
         if (s->r.status == ROW_PENDING && !run->stop_code && gate_row(&run->gate, &s->r, err) < 0)
             return -1;
@@ -122,9 +131,8 @@ static int admit(struct run *run, struct cp_error *err)
         } else if (run->stop_code) {
             not_attempted(run, s);
         } else {
-            s->state = SLOT_QUEUED;
+            set_state(run, s, SLOT_QUEUED);
             s->not_before = 0;
-            break;
         }
     }
     return 0;
@@ -144,7 +152,7 @@ static int flush_head(struct run *run, struct cp_error *err)
         if (log_enabled(LOG_DEBUG))
             log_msg(LOG_DEBUG, "row %ld: %s%s%s", s->r.input_row, row_status_name(s->r.status),
                     s->r.reason.len ? ": " : "", strbuf_str(&s->r.reason));
-        s->state = SLOT_FREE;
+        set_state(run, s, SLOT_FREE);
         run->head++;
     }
     return 0;
@@ -169,7 +177,7 @@ static int start_sends(struct run *run, struct cp_error *err)
             ratelimit_wait(&run->rl, now) > 0)
             break;
         if (!gate_send(&run->gate, &s->r)) {
-            s->state = SLOT_FINAL;
+            set_state(run, s, SLOT_FINAL);
             continue;
         }
         char *body = invite_body(run->p, &s->r);
@@ -188,7 +196,7 @@ static int start_sends(struct run *run, struct cp_error *err)
             return -1;
         ratelimit_take(&run->rl, now);
         s->r.attempts++;
-        s->state = SLOT_IN_FLIGHT;
+        set_state(run, s, SLOT_IN_FLIGHT);
     }
     return 0;
 }
@@ -219,22 +227,22 @@ static int settle(struct run *run, const struct api_result *res, struct cp_error
     case INVITE_DONE:
         if (s->r.status == ROW_SENT)
             ratelimit_success(&run->rl);
-        s->state = SLOT_FINAL;
+        set_state(run, s, SLOT_FINAL);
         break;
     case INVITE_RATE_LIMITED:
         ratelimit_backoff(&run->rl, now, d.wait);
         log_msg(LOG_DEBUG, "rate limited (HTTP 429): pausing %.1fs and slowing down", d.wait);
         /* fall through */
     case INVITE_RETRY:
-        s->state = SLOT_QUEUED;
+        set_state(run, s, SLOT_QUEUED);
         s->not_before = now + d.wait;
         break;
     case INVITE_STOP_AUTH:
-        s->state = SLOT_FINAL;
+        set_state(run, s, SLOT_FINAL);
         stop(run, CP_EXIT_AUTH, d.message);
         break;
     case INVITE_STOP_PIPELINE:
-        s->state = SLOT_FINAL;
+        set_state(run, s, SLOT_FINAL);
         stop(run, CP_EXIT_USAGE, d.message);
         break;
     }
