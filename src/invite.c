@@ -60,9 +60,10 @@ static void read_accepted(const struct api_result *res, struct row_result *r)
     const cJSON *renews = cJSON_GetObjectItemCaseSensitive(usage, "renews");
     if (cJSON_IsString(id) && strlen(id->valuestring) < 200)
         strbuf_addstr(&r->contact_id, id->valuestring);
-    else if (cJSON_IsNumber(id))
+    else if (cJSON_IsNumber(id) && id->valuedouble > -1e15 && id->valuedouble < 1e15)
         strbuf_addf(&r->contact_id, "%.0f", id->valuedouble);
-    if (cJSON_IsNumber(left) && left->valuedouble >= 0)
+    /* A balance past 1e15 is no balance: converting it to long would overflow. */
+    if (cJSON_IsNumber(left) && left->valuedouble >= 0 && left->valuedouble < 1e15)
         r->sms_left = (long)left->valuedouble;
     else if (cJSON_IsString(left) && left->valuestring[0]) {
         char *end;

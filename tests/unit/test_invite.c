@@ -559,6 +559,8 @@ static void test_sms_left_unreadable_string_is_unknown(void **state)
     static const char *const bodies[] = {
         "{\"contact\":{\"id\":\"c_1\"},\"usage\":{\"smsLimitsLeft\":\"unlimited\"}}",
         "{\"contact\":{\"id\":\"c_1\"},\"usage\":{\"smsLimitsLeft\":\"\"}}",
+        /* found by fuzzing: a balance too big for a long (UBSan) */
+        "{\"contact\":{\"id\":\"c_1\"},\"usage\":{\"smsLimitsLeft\":1e30}}",
     };
     struct pipeline p;
     memset(&p, 0, sizeof p);
