@@ -15,6 +15,9 @@ sim=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
 [ -s "$work/port" ] || { echo "demo: the simulator did not start" >&2; cat "$work/sim.log" >&2; exit 1; }
 
+# Every demo starts from an empty ledger, so it shows invites going out; a
+# real pipeline keeps its ledger, and a second run would skip them all.
+rm -f out/demo.ledger.sqlite out/demo.ledger.sqlite-wal out/demo.ledger.sqlite-shm
 export CLOUTLY_BASE_URL="http://127.0.0.1:$(cat "$work/port")/api/v1"
 export CLOUTLY_API_KEY=demo-key
 echo "== cloutly-pipe check pipelines/demo-invites.yaml"
