@@ -244,6 +244,9 @@ int json_iter_key(struct json_iter *it, struct json_span *key)
             return fail(s, p, "expected ':'"), -1;
         p = json_skip_ws(s, p + 1);
     }
+    /* The text may end right after a ',' or ':': callers look at *it->p. */
+    if (p >= s->end)
+        return fail(s, p, it->close == '}' ? "unterminated object" : "unterminated array"), -1;
     it->p = p;
     return 1;
 }
