@@ -187,7 +187,7 @@ int review_page_parse(struct review_page *pg, const char *body, size_t len, char
     }
     /* The member array is final: indices become pointers. */
     for (size_t i = 0, at = 0; i < pg->n; i++) {
-        pg->items[i].members = pg->members + at;
+        pg->items[i].members = pg->members ? pg->members + at : NULL; /* no members at all */
         at += pg->items[i].n_members;
     }
     return 0;
