@@ -4,22 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cJSON.h>
-
 #include "api.h"
+#include "businesses.h"
 #include "fetch.h"
 #include "log.h"
-
-static int is_listing(void *ctx, const struct api_result *res, char *why, size_t whylen)
-{
-    (void)ctx;
-    cJSON *j = cJSON_ParseWithLength(res->body, res->body_len);
-    int ok = cJSON_IsArray(j);
-    cJSON_Delete(j);
-    if (!ok)
-        snprintf(why, whylen, "the answer is not a JSON array of businesses");
-    return ok ? 0 : -1;
-}
 
 static int add_entry(struct pipeline *p, const char *name, const char *id)
 {
@@ -47,24 +35,20 @@ int business_names_load(struct pipeline *p, const char *key, struct cp_error *er
     struct api_client *api = api_client_new(&ao, err);
     struct fetcher f;
     struct api_result res;
-    cJSON *list = NULL;
-    int rc = -1;
+    struct business_list list = {0};
+    int rc = -1, added = 0;
     if (!api)
         return -1;
     fetcher_init(&f, api, p->api.rate_per_sec, p->api.retries, NULL);
-    if (fetch_get(&f, "/businesses", is_listing, NULL, &res, err) < 0) {
+    if (fetch_get(&f, "/businesses", business_list_read, &list, &res, err) < 0) {
         cp_error_prefix(err, "invite.business_by_name: GET /businesses");
         goto out;
     }
-    list = cJSON_ParseWithLength(res.body, res.body_len);
-    const cJSON *b;
-    int added = 0;
-    cJSON_ArrayForEach(b, list) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(b, "id");
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(b, "name");
-        if (!cJSON_IsString(id) || !cJSON_IsString(name))
+    for (size_t i = 0; i < list.n; i++) {
+        const struct business *b = &list.items[i];
+        if (!b->id.len || !b->name.len)
             continue;
-        if (add_entry(p, name->valuestring, id->valuestring) < 0) {
+        if (add_entry(p, strbuf_str(&b->name), strbuf_str(&b->id)) < 0) {
             cp_fail(err, CP_EXIT_USAGE, "out of memory");
             goto out;
         }
@@ -73,7 +57,7 @@ int business_names_load(struct pipeline *p, const char *key, struct cp_error *er
     log_msg(LOG_DEBUG, "business_by_name: %d business names from GET /businesses", added);
     rc = 0;
 out:
-    cJSON_Delete(list);
+    business_list_release(&list);
     api_client_free(api);
     return rc;
 }

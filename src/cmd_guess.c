@@ -21,9 +21,9 @@
 #include "api.h"
 #include "cli.h"
 #include "engine.h"
+#include "businesses.h"
 #include "fetch.h"
 #include "guess.h"
-#include "json_scan.h"
 #include "log.h"
 #include "starter.h"
 
@@ -48,28 +48,6 @@ static const char usage[] =
 
 /* ---- GET /businesses ----------------------------------------------------- */
 
-static int add_business(struct starter *s, struct json_scanner *js, const struct json_span *obj)
-{
-    struct json_iter it;
-    struct json_span key, val;
-    struct strbuf id, name;
-    int rc = 0;
-    strbuf_init(&id, 256);
-    strbuf_init(&name, 4096);
-    json_iter_init(&it, js, obj->p, 1);
-    while (rc == 0 && json_iter_next(&it, &key, &val) > 0) {
-        if (json_string_equals(&key, "id", 2) && val.type == JSON_STRING)
-            rc = json_string_decode(&val, &id);
-        else if (json_string_equals(&key, "name", 4) && val.type == JSON_STRING)
-            rc = json_string_decode(&val, &name);
-    }
-    if (rc == 0 && id.len)
-        rc = starter_add_business(s, strbuf_str(&id), strbuf_str(&name));
-    strbuf_release(&id);
-    strbuf_release(&name);
-    return rc;
-}
-
 static void clear_businesses(struct starter *s)
 {
     for (size_t i = 0; i < s->n_biz; i++) {
@@ -79,27 +57,13 @@ static void clear_businesses(struct starter *s)
     s->n_biz = 0;
 }
 
-/* The fetcher's check: a JSON array of businesses, read into the starter. */
-static int read_businesses(void *ctx, const struct api_result *res, char *why, size_t whylen)
+/* The listing's businesses into the starter; -1 when out of memory. */
+static int take_businesses(struct starter *s, const struct business_list *l)
 {
-    struct starter *s = ctx;
-    struct json_scanner js;
-    struct json_span root, none, v;
-    struct json_iter it;
-
-    clear_businesses(s); /* a retried answer starts over */
-    json_scanner_init(&js, res->body, res->body_len);
-    const char *p = json_value(&js, json_skip_ws(&js, res->body), 0, &root);
-    if (!p || json_skip_ws(&js, p) != js.end || root.type != JSON_ARRAY) {
-        snprintf(why, whylen, "the answer is not a JSON array of businesses");
-        return -1;
-    }
-    json_iter_init(&it, &js, root.p, 0);
-    while (json_iter_next(&it, &none, &v) > 0)
-        if (v.type == JSON_OBJECT && add_business(s, &js, &v) < 0) {
-            snprintf(why, whylen, "out of memory");
+    for (size_t i = 0; i < l->n; i++)
+        if (l->items[i].id.len &&
+            starter_add_business(s, strbuf_str(&l->items[i].id), strbuf_str(&l->items[i].name)) < 0)
             return -1;
-        }
     return 0;
 }
 
@@ -111,6 +75,7 @@ static void lookup_businesses(struct starter *s, int verbose)
     struct api_client *api = NULL;
     struct api_result res;
     struct fetcher f;
+    struct business_list list = {0};
     const char *key, *env = getenv("CLOUTLY_API_KEY");
 
     if (!env || !*env) {
@@ -128,8 +93,12 @@ static void lookup_businesses(struct starter *s, int verbose)
     if (!(api = api_client_new(&ao, &err)))
         goto fail;
     fetcher_init(&f, api, p.api.rate_per_sec, 1, NULL);
-    if (fetch_get(&f, "/businesses", read_businesses, s, &res, &err) < 0)
+    if (fetch_get(&f, "/businesses", business_list_read, &list, &res, &err) < 0)
         goto fail;
+    if (take_businesses(s, &list) < 0) {
+        cp_fail(&err, CP_EXIT_USAGE, "out of memory");
+        goto fail;
+    }
     if (!s->n_biz)
         snprintf(s->biz_note, sizeof s->biz_note,
                  "the account has no businesses yet: add a location in Cloutly first");
@@ -138,6 +107,7 @@ fail:
     clear_businesses(s); /* half an answer is no answer */
     snprintf(s->biz_note, sizeof s->biz_note, "could not list the businesses: %.300s", err.msg);
 out:
+    business_list_release(&list);
     api_client_free(api);
     pipeline_release(&p);
 }

@@ -8,7 +8,9 @@
  *     `export` writes it, and its id and member keys are decoded;
  *   - to invite_decide() as the answer to POST /send-review-invite with
  *     status 200, 400, 429 (then 201, 404, 500 and 503), and
- *   - to api_error_message() with a roomy and a tiny buffer.
+ *   - to api_error_message() with a roomy and a tiny buffer;
+ *   - to business_list_read(), as a GET /businesses answer, twice (a
+ *     retried answer reuses the list).
  * The page parser gets an exact-size copy with no NUL after it, so a read
  * past the end shows under AddressSanitizer; the api_result body is
  * NUL-terminated as api_take() promises.
@@ -20,6 +22,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "businesses.h"
 #include "invite.h"
 #include "json_scan.h"
 #include "pipeline.h"
@@ -162,6 +165,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char msg[300], tiny[4];
     api_error_message(body, size, msg, sizeof msg);
     api_error_message(body, size, tiny, sizeof tiny);
+
+    struct api_result res;
+    memset(&res, 0, sizeof res);
+    res.http_status = 200;
+    res.body = body;
+    res.body_len = size;
+    struct business_list list = {0};
+    char why[200];
+    business_list_read(&list, &res, why, sizeof why);
+    business_list_read(&list, &res, why, sizeof why);
+    business_list_release(&list);
     free(body);
     return 0;
 }
