@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "cmd_export.h"
+#include "cli/cli.h"
+#include "cli/cmd_export.h"
 
 struct command {
     const char *name;

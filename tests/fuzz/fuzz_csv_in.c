@@ -19,13 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv_in.h"
-#include "dedupe_spill.h"
-#include "engine.h"
-#include "guess.h"
-#include "pipeline.h"
-#include "row.h"
-#include "starter.h"
+#include "intake/csv_in.h"
+#include "intake/dedupe_spill.h"
+#include "intake/engine.h"
+#include "guess/guess.h"
+#include "config/pipeline.h"
+#include "core/row.h"
+#include "guess/starter.h"
 
 #include "fuzz_common.h"
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "pipeline.h"
+#include "config/pipeline.h"
 
 #include "fuzz_common.h"
 

@@ -21,15 +21,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
-#include "businesses.h"
-#include "invite.h"
-#include "json_scan.h"
-#include "pipeline.h"
-#include "review_page.h"
-#include "reviews_out.h"
-#include "row.h"
-#include "strbuf.h"
+#include "api/api.h"
+#include "api/backoff.h"
+#include "api/businesses.h"
+#include "invite/invite.h"
+#include "api/json_scan.h"
+#include "config/pipeline.h"
+#include "export/review_page.h"
+#include "export/reviews_out.h"
+#include "core/row.h"
+#include "core/strbuf.h"
 
 #include "fuzz_common.h"
 
@@ -155,7 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     decide(&p, 200, body, size, 1, 1);
     decide(&p, 400, body, size, 1, 1);
     decide(&p, 429, body, size, 1, 1);
-    decide(&p, 429, body, size, INVITE_MAX_429, 0);
+    decide(&p, 429, body, size, API_MAX_429, 0);
     decide(&p, 201, body, size, 1, 0);
     decide(&p, 404, body, size, 1, 1);
     decide(&p, 404, body, size, 1, 0);

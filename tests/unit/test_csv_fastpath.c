@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "csv_in.h"
+#include "intake/csv_in.h"
 
 #define MAX_FIELDS 4096
 

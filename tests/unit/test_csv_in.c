@@ -23,8 +23,8 @@
 
 #include <cmocka.h>
 
-#include "csv_in.h"
-#include "strbuf.h"
+#include "intake/csv_in.h"
+#include "core/strbuf.h"
 #include "unit_tmp.h"
 
 

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "dedupe.h"
+#include "intake/dedupe.h"
 
 #define N_KEYS 100000
 

@@ -23,12 +23,12 @@
 
 #include <cmocka.h>
 
-#include "export.h"
-#include "idset.h"
-#include "isotime.h"
-#include "json_scan.h"
-#include "review_page.h"
-#include "strbuf.h"
+#include "export/export.h"
+#include "export/idset.h"
+#include "core/isotime.h"
+#include "api/json_scan.h"
+#include "export/review_page.h"
+#include "core/strbuf.h"
 
 /* ---- a server in memory ---------------------------------------------------- */
 

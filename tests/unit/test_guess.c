@@ -20,8 +20,8 @@
 
 #include <cmocka.h>
 
-#include "guess.h"
-#include "starter.h"
+#include "guess/guess.h"
+#include "guess/starter.h"
 #include "unit_tmp.h"
 
 #define BONDI "5ef7b45b-2fd2-4719-88fd-96ef62f9d4a4"

@@ -8,11 +8,11 @@
  * tolerantly: unknown fields, nulls, numbers as strings, unreadable JSON),
  * 400 failed with the API's message, 401 stops the run, 404 stops a
  * single-target run, 429 waits Retry-After or backs off (and gives up after
- * INVITE_MAX_429), 503 and failures before sending are retried up to
+ * API_MAX_429), 503 and failures before sending are retried up to
  * api.retries, 500/502/504 and failures after sending are in_doubt unless
  * api.retry_in_doubt, an untrusted certificate stops the run, an
  * interrupted transfer is skipped or in_doubt by whether it was sent; and
- * invite_backoff stays within 0.5 s doubling to 30 s, halved by jitter.
+ * api_backoff stays within 0.5 s doubling to 30 s, halved by jitter.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,7 +27,8 @@
 #include <cJSON.h>
 #include <curl/curl.h>
 
-#include "invite.h"
+#include "api/backoff.h"
+#include "invite/invite.h"
 
 #define BIZ "44271176-7053-4534-ad6f-b38d132d341e"
 #define CAMPAIGN "2c07094a-ed58-4cf2-9595-cf1b1d303d9d"
@@ -350,11 +351,11 @@ static void test_429(void **state)
 
     /* 429s do not count against api.retries... */
     res.retry_after = 1;
-    d = decide(&p, &res, &r, INVITE_MAX_429 - 1, 1);
+    d = decide(&p, &res, &r, API_MAX_429 - 1, 1);
     assert_int_equal(d.verdict, INVITE_RATE_LIMITED);
     assert_int_equal(r.status, ROW_PENDING);
     /* ... but there is an end. */
-    d = decide(&p, &res, &r, INVITE_MAX_429, 1);
+    d = decide(&p, &res, &r, API_MAX_429, 1);
     assert_int_equal(d.verdict, INVITE_DONE);
     assert_int_equal(r.status, ROW_FAILED);
     expect_reason(&r, "rate limited (HTTP 429) 50 times in a row: gave up");
@@ -534,9 +535,9 @@ static void test_backoff_bounds(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         double min = 1e9, max = 0;
         for (int k = 0; k < 2000; k++) {
-            double w = invite_backoff(cases[i].attempt);
+            double w = api_backoff(cases[i].attempt);
             if (w < cases[i].lo || w > cases[i].hi)
-                fail_msg("invite_backoff(%d) = %g outside [%g, %g]", cases[i].attempt, w,
+                fail_msg("api_backoff(%d) = %g outside [%g, %g]", cases[i].attempt, w,
                          cases[i].lo, cases[i].hi);
             if (w < min)
                 min = w;
@@ -546,7 +547,7 @@ static void test_backoff_bounds(void **state)
         /* Jitter: the spread covers most of the range, not one value. */
         double range = cases[i].hi - cases[i].lo;
         if (max - min < 0.8 * range)
-            fail_msg("invite_backoff(%d): spread %g..%g, too little jitter", cases[i].attempt,
+            fail_msg("api_backoff(%d): spread %g..%g, too little jitter", cases[i].attempt,
                      min, max);
     }
 }

@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ledger.h"
-#include "runlock.h"
+#include "store/ledger.h"
+#include "store/runlock.h"
 
 static char dir[] = "/tmp/cloutly-ledger-XXXXXX";
 static char path[256];

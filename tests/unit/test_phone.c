@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "phone.h"
+#include "intake/phone.h"
 
 struct ok_case {
     const char *raw;

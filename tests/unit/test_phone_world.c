@@ -26,7 +26,7 @@
 
 #include <cmocka.h>
 
-#include "phone.h"
+#include "intake/phone.h"
 
 enum kind {
     NAT_MOBILE,   /* mobile, national format, default region = its country */

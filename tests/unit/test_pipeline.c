@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pipeline.h"
+#include "config/pipeline.h"
 
 #define NOW ((time_t)1795662245) /* 2026-11-26T03:04:05Z */
 #define BIZ "44271176-7053-4534-ad6f-b38d132d341e"

@@ -23,8 +23,8 @@
 
 #include <cmocka.h>
 
-#include "mapping.h"
-#include "presets.h"
+#include "intake/mapping.h"
+#include "intake/presets.h"
 
 /* ---- a header or row from a comma-separated string (no quoting) ---- */
 

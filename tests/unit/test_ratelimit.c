@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "ratelimit.h"
+#include "api/ratelimit.h"
 
 #define EPS 1e-9
 

@@ -24,7 +24,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "results.h"
+#include "core/csv_cell.h"
+#include "invite/results.h"
 #include "unit_tmp.h"
 
 #define BIZ "44271176-7053-4534-ad6f-b38d132d341e"

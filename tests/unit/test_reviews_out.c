@@ -22,8 +22,8 @@
 
 #include <cmocka.h>
 
-#include "review_page.h"
-#include "reviews_out.h"
+#include "export/review_page.h"
+#include "export/reviews_out.h"
 
 /* Run `reviews` (the inside of a page's array) through a writer; returns
  * the output, malloc'd. */

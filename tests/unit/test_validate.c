@@ -23,8 +23,8 @@
 
 #include <cmocka.h>
 
-#include "engine.h"
-#include "validate.h"
+#include "intake/engine.h"
+#include "intake/validate.h"
 #include "unit_tmp.h"
 
 #define BIZ "44271176-7053-4534-ad6f-b38d132d341e"

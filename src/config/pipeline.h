@@ -1,0 +1,194 @@
+/*
+ * Pipeline files (SPEC section 3, version 1): YAML in, a `struct pipeline` out.
+ *
+ * Loading is strict because a cron job nobody watches must not run a
+ * half-understood file: an unknown key, a wrong type or a bad value is an
+ * error that names the file, the line, the column and the key, with the
+ * nearest known key for a typo. `${VAR}` is replaced from the environment
+ * (unset is an error; for api.api_key the error waits, see api_key_error),
+ * relative paths resolve against the pipeline's folder and `{name}`, `{date}`,
+ * `{time}`, `{run_id}` are expanded in every path (an unknown `{x}` is an
+ * error, so a path cannot hold a literal '{').
+ *
+ * Ownership: a loaded `struct pipeline` owns every string and array in it;
+ * pipeline_release() frees them all. Nothing here touches the network.
+ */
+#ifndef CLOUTLY_PIPELINE_H
+#define CLOUTLY_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "core/error.h"
+
+enum pipeline_kind { PIPELINE_INVITE, PIPELINE_EXPORT };
+
+/* The API fields a CSV column can feed (input.columns). */
+enum map_field {
+    MAP_FIRST_NAME,        /* firstName */
+    MAP_LAST_NAME,         /* lastName */
+    MAP_FULL_NAME,         /* fullName: split when firstName has no column */
+    MAP_EMAIL,             /* email */
+    MAP_PHONE,             /* phoneNumber */
+    MAP_SOURCE_CONTACT_ID, /* sourceContactId */
+    MAP_BUSINESS_ID,       /* businessId: per-row location column */
+    MAP_COUNTRY,           /* country: per-row country (name or ISO code) for phones */
+    MAP_FIELD_COUNT
+};
+
+/* The YAML key of each map_field, e.g. "firstName". */
+extern const char *const map_field_key[MAP_FIELD_COUNT];
+
+/* One API field's source: CSV column names, the first non-empty wins per row. */
+struct column_ref {
+    char **names; /* owned; NULL when the field is not mapped */
+    size_t n;     /* number of names */
+    int line;     /* where it was given in the pipeline file, for errors */
+};
+
+/* input.where and channels: the rule holds when `column`'s trimmed value
+ * matches one of `in` (when given) and none of `not_in` (when given), case-
+ * insensitively. `not_in` suits opt-out columns, whose blank cells mean yes. */
+struct where_rule {
+    char *column;
+    char **in;
+    size_t n_in;
+    char **not_in;
+    size_t n_not_in;
+    int line;
+};
+
+struct business_map_entry {
+    char *value;       /* the CSV cell, e.g. "Bondi" */
+    char *business_id; /* the Cloutly business id it means */
+};
+
+enum landline_policy { LANDLINES_SKIP, LANDLINES_SEND };
+
+enum export_format { EXPORT_NDJSON, EXPORT_CSV };
+enum export_sort { EXPORT_SORT_DESC, EXPORT_SORT_ASC };
+
+struct pipeline {
+    char *file; /* path as given on the command line */
+    char *dir;  /* folder relative paths resolve against */
+    enum pipeline_kind kind;
+    char *name; /* default: the file name without .yaml/.yml */
+    char *run_id; /* e.g. 20261126T030000-4f2a: one per load, used by {run_id} */
+
+    struct {
+        char *base_url;       /* default https://app.cloutly.com/api/v1, no trailing '/' */
+        char *api_key;        /* NULL when not resolved (see api_key_error) */
+        char *api_key_error;  /* why api_key is NULL, e.g. an unset ${VAR}; raised only
+                                 by commands that need the key (check/dry-run do not) */
+        char *api_key_file;   /* NULL or a resolved path; read by pipeline_api_key(),
+                                 never at load time */
+        double rate_per_sec;  /* rate_limit: "100/min" -> 100/60.0; default 100/min */
+        int max_in_flight;    /* default 4, 1..64 */
+        long timeout_ms;      /* timeout: "30s", "500ms", "2m"; default 30000 */
+        int retries;          /* default 5, 0..20 */
+        bool retry_in_doubt;  /* default false */
+        char *ca_file;        /* NULL or a resolved path */
+    } api;
+
+    struct {
+        char *path;     /* resolved; NULL when absent (the command line's --input gives it) */
+        char *encoding; /* "auto" (default) | "utf-8" | "utf-16" | "windows-1252" */
+        char delimiter; /* 0 = auto (default), else ',', ';', '\t', '|' */
+        struct column_ref columns[MAP_FIELD_COUNT];
+        struct where_rule *where;
+        size_t n_where;
+    } input;
+
+    /* Consent per channel: a contact whose row fails a rule is not reached
+     * on that channel (the other still works). NULL = no rule. */
+    struct {
+        struct where_rule *sms;
+        struct where_rule *email;
+    } channels;
+
+    struct {
+        char default_country[3]; /* ISO 3166 alpha-2, upper case; default "" means
+                                    only international numbers (+61...) parse */
+        enum landline_policy landlines; /* default skip */
+        bool dedupe;                    /* default true */
+        int cooldown_days;              /* default 90; 0 = off */
+        bool fix_email_typos;           /* gmial.com -> gmail.com; default false (reported only) */
+    } validate;
+
+    struct {
+        char *business_id;     /* UUID, required for invite unless business_map covers rows */
+        char *campaign_id;     /* UUID, required for invite */
+        int invite_delay_days; /* 0 = omit, 1 or 3 */
+        int min_sms_left;      /* at or below this SMS balance, email only; -1 = off (default) */
+        int max_per_run;       /* stop sending after this many; 0 = no limit (default) */
+        bool business_by_name; /* match input.columns.businessId values to business names
+                                  from GET /businesses; default false */
+        char *source;          /* NULL = omit */
+        struct business_map_entry *business_map;
+        size_t n_business_map;
+    } invite;
+
+    /* kind: export only (a pipeline of the other kind refuses the section). */
+    struct {
+        enum export_format format; /* default ndjson */
+        char *output;              /* resolved, templates expanded; NULL = not given */
+        int page_size;             /* 1..1000, default 100 */
+        enum export_sort sort;     /* default desc */
+        char *since;               /* NULL = everything; else an ISO date or date-time as given */
+        bool since_last_run;       /* since: last_run (the ledger's watermark); since is NULL */
+        struct {
+            char *source;       /* NULL = every source */
+            char *business_id;  /* NULL = every business; else a UUID */
+            int show_on_widget; /* -1 = no filter (default), 0 = false, 1 = true */
+        } filters;
+        char **fields; /* CSV columns as dotted paths, e.g. "response.comment";
+                          NULL = the exporter's default set */
+        size_t n_fields;
+        bool csv_formula_guard; /* default true: CSV cells a spreadsheet would run get a ' */
+        bool excel;             /* default false: CSV starts with a UTF-8 BOM for Excel */
+    } export;
+
+    /* kind: invite only; NULL for an export pipeline. */
+    struct {
+        char *results; /* resolved, templates expanded;
+                          default out/{name}-{date}-results.csv beside the pipeline */
+        char *rejects; /* default out/{name}-{date}-rejects.csv */
+    } output;
+
+    struct {
+        char *path; /* resolved ledger path; default out/{name}.ledger.sqlite (both kinds) */
+    } state;
+};
+
+/*
+ * Load and validate `path`. `now` fills {date} and {time} (local time).
+ * On success returns 0 and `out` owns everything; on failure returns -1,
+ * `err` says where and why (code CP_EXIT_USAGE, or CP_EXIT_INPUT when the
+ * file cannot be read), and `out` holds nothing to release.
+ */
+int pipeline_load(const char *path, time_t now, struct pipeline *out, struct cp_error *err);
+
+/*
+ * A pipeline with no file, for commands that work without one (`export`,
+ * `businesses`): the defaults of SPEC section 3 with `kind`, `name`, and the
+ * CLOUTLY_BASE_URL override. Same ownership and failure contract as
+ * pipeline_load; p->file is NULL.
+ */
+int pipeline_defaults(enum pipeline_kind kind, const char *name, time_t now, struct pipeline *out,
+                      struct cp_error *err);
+
+/* Free everything `p` owns; safe on a zeroed struct. */
+void pipeline_release(struct pipeline *p);
+
+/* The API key, or -1 with the reason (unset variable, unreadable or
+ * group/other-readable api_key_file, no key anywhere) and what to do.
+ * The key never appears in `err`.
+ *
+ * Ownership: `*key` is borrowed, never freed by the caller. It points into
+ * `p` (api.api_key: valid until pipeline_release) or into a thread-local
+ * buffer (api_key_file, or the CLOUTLY_API_KEY fallback: valid until the
+ * next call in the same thread). Copy it if it must outlive either. */
+int pipeline_api_key(const struct pipeline *p, const char **key, struct cp_error *err);
+
+#endif

@@ -1,0 +1,353 @@
+/*
+ * Header presets: see presets.h.
+ *
+ * The spellings below are the column names the systems write in their own
+ * customer exports (Shopify admin > Customers > Export, current and legacy
+ * layouts; Square Dashboard > Customers > Export, "Surname" in some regions;
+ * Lightspeed Retail X-Series, formerly Vend; Clover; HubSpot contacts;
+ * Mailchimp audience exports, new ("Email Address") and merge tags
+ * ("EMAIL,FNAME,LNAME"); Salesforce reports and Data Loader; Xero contacts),
+ * plus the generic names spreadsheets use. Every entry is squashed:
+ * lower case, letters and digits only.
+ */
+#include "intake/presets.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* A tier of spellings. In a strict tier (any == 0) two columns are
+ * ambiguous; in an `any` tier every column is a fallback, in header order. */
+struct tier {
+    int any;
+    const char *const *names;
+};
+
+#define ONE(...) {0, NAMES(__VA_ARGS__)}
+#define ANY(...) {1, NAMES(__VA_ARGS__)}
+#define TIERS 3
+
+struct field_rules {
+    int best_only; /* only the best tier: its columns are not fallbacks of each other's */
+    struct tier tiers[TIERS];
+};
+
+static const struct field_rules fields[MAP_FIELD_COUNT] = {
+    [MAP_FIRST_NAME] = {0, {ONE("firstname", "givenname", "forename", "vorname", "prénom",
+                                "prenom", "voornaam", "nombre", "nome"),
+                            ONE("fname", "first", "customerfirstname", "contactfirstname",
+                                "billingfirstname")}},
+    [MAP_LAST_NAME] = {0, {ONE("lastname", "surname", "familyname", "nachname", "achternaam",
+                               "apellido", "apellidos", "cognome", "sobrenome", "nom"),
+                           ONE("lname", "last", "customerlastname", "contactlastname",
+                               "billinglastname")}},
+    /* Only used when there is no first-name column (mapping.c). */
+    [MAP_FULL_NAME] = {0, {ONE("name", "fullname", "customername", "contactname", "displayname",
+                               "clientname", "nomcomplet")}},
+    [MAP_EMAIL] = {0, {ONE("email", "emailaddress", "emailadresse", "emailadres", "courriel",
+                           "correo", "correoelectronico"),
+                       ONE("customeremail", "contactemail", "primaryemail", "personalemail",
+                           "email1", "customeremailaddress", "billingemail")}},
+    /* Mobile first: an invite is an SMS when it can be. HubSpot's "Mobile
+     * Phone Number" is often empty while "Phone Number" is not, so the others
+     * follow as per-row fallbacks; address and work phones come last. */
+    [MAP_PHONE] = {0, {ONE("mobile", "mobilephone", "mobilenumber", "mobilephonenumber", "mobileno",
+                           "cell", "cellphone", "cellnumber", "cellphonenumber", "handy", "mobil",
+                           "mobilnummer", "mobiel", "móvil", "movil", "cellulare", "portable"),
+                       ONE("phone", "phonenumber", "telephone", "telephonenumber", "tel",
+                           "telefon", "telefonnummer", "telefono", "teléfono", "téléphone",
+                           "telefoon", "phoneno", "contactphone", "customerphone", "primaryphone",
+                           "phone1"),
+                       ANY("defaultaddressphone", "homephone", "workphone", "otherphone",
+                           "businessphone", "officephone", "phone2", "billingphone",
+                           "billingaddressphone", "shippingphone", "shippingaddressphone",
+                           "addressphone", "ddinumber", "landline")}},
+    /* The system's own id first; "Reference ID" and account numbers are set
+     * by hand and often empty, and ids from two columns are not one kind. */
+    [MAP_SOURCE_CONTACT_ID] = {1, {ONE("customerid", "squarecustomerid", "recordid", "contactid",
+                                       "clientid", "customerno", "customernumber", "kundennummer"),
+                                   ONE("id"),
+                                   ONE("referenceid", "customercode", "accountnumber", "externalid",
+                                       "externalcustomerid")}},
+    [MAP_BUSINESS_ID] = {0, {{0, NULL}}},
+    /* Codes before names; the address's country before the shipping one. */
+    [MAP_COUNTRY] = {0, {ONE("countrycode", "defaultaddresscountrycode", "physicalcountryid",
+                             "mailingcountrycode", "billingcountrycode", "addresscountrycode",
+                             "isocountrycode", "countryiso"),
+                         ONE("country", "mailingcountry", "countryregion", "pocountry",
+                             "defaultaddresscountry", "billingcountry", "addresscountry", "land",
+                             "pays", "país", "pais"),
+                         ANY("postalcountryid", "sacountry", "othercountry", "othercountrycode",
+                             "shippingcountry", "shippingcountrycode")}},
+};
+
+/* A known export: its telltale columns, and spellings that mean a field only
+ * in that system's files (Mailchimp's "CC" is a country code; elsewhere it
+ * could be anything). */
+struct system {
+    struct preset p;
+    const char *const *extra[MAP_FIELD_COUNT];
+};
+
+static const struct system systems[] = {
+    {{"shopify", "Shopify customers",
+      NAMES("acceptsemailmarketing", "defaultaddresscompany", "defaultaddressaddress1",
+            "defaultaddressaddress2", "defaultaddresscity", "defaultaddressprovincecode",
+            "defaultaddresscountrycode", "defaultaddresszip", "defaultaddressphone",
+            "acceptssmsmarketing", "totalspent", "totalorders", "taxexempt"),
+      3}, {NULL}},
+    {{"shopify-legacy", "Shopify customers (legacy layout)",
+      NAMES("company", "address1", "address2", "province", "provincecode", "countrycode", "zip",
+            "acceptsmarketing", "totalspent", "totalorders", "taxexempt"),
+      3}, {NULL}},
+    {{"square", "Square customers",
+      NAMES("referenceid", "squarecustomerid", "nickname", "companyname", "streetaddress1",
+            "streetaddress2", "postalcode", "birthday", "memo", "creationsource", "firstvisit",
+            "lastvisit", "transactioncount", "totalspend", "emailsubscriptionstatus",
+            "instantprofile"),
+      2}, {NULL}},
+    {{"lightspeed", "Lightspeed Retail (X-Series, formerly Vend) customers",
+      NAMES("customercode", "companyname", "physicaladdress1", "physicaladdress2",
+            "physicalsuburb", "physicalcity", "physicalpostcode", "physicalstate",
+            "physicalcountryid", "postaladdress1", "postalcountryid", "customergroupid",
+            "customergroupname", "enableloyalty", "loyaltybalance", "donotemail", "yeartodate",
+            "dateofbirth"),
+      3}, {NULL}},
+    {{"clover", "Clover customers",
+      NAMES("addressline1", "addressline2", "addressline3", "stateprovince", "postalzipcode",
+            "marketingallowed", "customersince"),
+      2}, {NULL}},
+    {{"hubspot", "HubSpot contacts",
+      NAMES("recordid", "mobilephonenumber", "lifecyclestage", "contactowner", "createdate",
+            "lastactivitydate", "leadstatus", "marketingcontactstatus", "associatedcompany",
+            "unsubscribedfromallemail", "countryregion"),
+      2}, {NULL}},
+    {{"mailchimp", "Mailchimp audience",
+      NAMES("memberrating", "optintime", "optinip", "confirmtime", "confirmip", "latitude",
+            "longitude", "gmtoff", "dstoff", "timezone", "cc", "region", "lastchanged", "leid",
+            "euid"),
+      3}, {[MAP_COUNTRY] = NAMES("cc")}},
+    {{"mailchimp-merge-tags", "Mailchimp audience (merge tags)", NAMES("fname", "lname"), 2},
+     {NULL}},
+    {{"salesforce-report", "Salesforce contacts report",
+      NAMES("contactid", "accountname", "mobile", "mailingstreet", "mailingcity",
+            "mailingstateprovince", "mailingzippostalcode", "mailingcountry", "emailoptout",
+            "contactowner", "leadsource"),
+      2}, {NULL}},
+    {{"salesforce-dataloader", "Salesforce Data Loader contacts",
+      NAMES("id", "accountid", "mobilephone", "mailingstreet", "mailingcity", "mailingstate",
+            "mailingpostalcode", "mailingcountry", "hasoptedoutofemail", "donotcall", "ownerid",
+            "createddate", "lastmodifieddate", "isdeleted", "systemmodstamp", "masterrecordid"),
+      3}, {NULL}},
+    {{"xero", "Xero contacts",
+      NAMES("contactname", "accountnumber", "poattentionto", "poaddressline1", "pocity",
+            "poregion", "popostalcode", "pocountry", "saaddressline1", "sacountry",
+            "mobilenumber", "faxnumber", "ddinumber", "skypename", "bankaccountname",
+            "bankaccountnumber", "taxnumber"),
+      2}, {NULL}},
+};
+
+#define N_SYSTEMS (sizeof systems / sizeof *systems)
+
+/* Consent columns, most specific first: per channel the first that the
+ * header has wins. An opt-out column lists the values that mean "did not
+ * refuse". In the US an SMS counts as a call, so "Do Not Call" covers it. */
+#define SMS (1u << PRESET_SMS)
+#define EMAIL (1u << PRESET_EMAIL)
+#define YES NAMES("yes", "true", "1")
+#define NO NAMES("no", "false", "0")
+#define SUBSCRIBED NAMES("subscribed")
+
+struct consent_rule {
+    const char *key;
+    unsigned channels;
+    const char *const *values;
+    int opt_out;
+};
+
+static const struct consent_rule consent_rules[] = {
+    {"acceptssmsmarketing", SMS, YES, 0},
+    {"acceptssms", SMS, YES, 0},
+    {"smsmarketing", SMS, YES, 0},
+    {"smsoptin", SMS, YES, 0},
+    {"smsconsent", SMS, YES, 0},
+    {"smssubscriptionstatus", SMS, SUBSCRIBED, 0},
+    {"smsoptout", SMS, NO, 1},
+    {"donotsms", SMS, NO, 1},
+    {"donottext", SMS, NO, 1},
+    {"donotcall", SMS, NO, 1},
+    {"acceptsemailmarketing", EMAIL, YES, 0},
+    {"marketingemailsoptin", EMAIL, YES, 0},
+    {"emailoptin", EMAIL, YES, 0},
+    {"emailconsent", EMAIL, YES, 0},
+    {"emailsubscriptionstatus", EMAIL, SUBSCRIBED, 0},
+    {"emailoptout", EMAIL, NO, 1},
+    {"hasoptedoutofemail", EMAIL, NO, 1},
+    {"unsubscribedfromallemail", EMAIL, NO, 1},
+    {"unsubscribed", EMAIL, NO, 1},
+    {"donotemail", EMAIL, NO, 1},
+    /* Both channels: Shopify's legacy flag, Clover's, generic ones. */
+    {"acceptsmarketing", SMS | EMAIL, YES, 0},
+    {"marketingallowed", SMS | EMAIL, YES, 0},
+    {"marketingoptin", SMS | EMAIL, YES, 0},
+    {"marketingconsent", SMS | EMAIL, YES, 0},
+};
+
+void presets_squash(const char *s, char *out, size_t cap)
+{
+    size_t j = 0;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        else if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') && c < 0x80)
+            continue;
+        if (j + 1 >= cap) {
+            j = 0; /* too long to be any known header */
+            break;
+        }
+        out[j++] = (char)c;
+    }
+    out[j] = '\0';
+}
+
+static int listed(const char *const *names, const char *key)
+{
+    for (; names && *names; names++)
+        if (strcmp(*names, key) == 0)
+            return 1;
+    return 0;
+}
+
+static int count_marks(const struct preset *p, char keys[][PRESET_KEY_MAX], size_t n, int *total)
+{
+    int found = 0;
+    *total = 0;
+    for (const char *const *m = p->marks; *m; m++) {
+        (*total)++;
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(keys[i], *m) == 0) {
+                found++;
+                break;
+            }
+    }
+    return found;
+}
+
+/* The system whose telltale columns the header has in the largest share,
+ * among those with at least `need` of them; ties go to the earlier. */
+static const struct system *recognise(char keys[][PRESET_KEY_MAX], size_t n, int *found_out,
+                                      int *total_out)
+{
+    const struct system *best = NULL;
+    int best_found = 0, best_total = 1;
+    for (size_t s = 0; s < N_SYSTEMS; s++) {
+        int total, found = count_marks(&systems[s].p, keys, n, &total);
+        if (found < systems[s].p.need)
+            continue;
+        if (!best || (long)found * best_total > (long)best_found * total) {
+            best = &systems[s];
+            best_found = found;
+            best_total = total;
+        }
+    }
+    *found_out = best ? best_found : 0;
+    *total_out = best ? best_total : 0;
+    return best;
+}
+
+/* The columns one tier holds, in header order. */
+static size_t tier_columns(const char *const *names, char keys[][PRESET_KEY_MAX], size_t n,
+                           int *cols)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < PRESET_MAX_COLS; i++)
+        if (keys[i][0] && listed(names, keys[i]))
+            cols[k++] = (int)i;
+    return k;
+}
+
+static void match_field(enum map_field f, const struct system *sys, char keys[][PRESET_KEY_MAX],
+                        size_t n, struct preset_match *out)
+{
+    const struct field_rules *r = &fields[f];
+    struct tier all[TIERS + 1];
+    size_t nt = 0;
+    if (sys && sys->extra[f])
+        all[nt++] = (struct tier){0, sys->extra[f]};
+    for (size_t t = 0; t < TIERS && r->tiers[t].names; t++)
+        all[nt++] = r->tiers[t];
+    for (size_t t = 0; t < nt; t++) {
+        int cols[PRESET_MAX_COLS];
+        size_t k = tier_columns(all[t].names, keys, n, cols);
+        if (!k)
+            continue;
+        if (k > 1 && !all[t].any && !out->n_clash[f]) {
+            memcpy(out->clash[f], cols, k * sizeof *cols);
+            out->n_clash[f] = k;
+        }
+        for (size_t j = 0; j < k && out->n[f] < PRESET_MAX_COLS; j++) {
+            size_t seen = 0;
+            while (seen < out->n[f] && out->cols[f][seen] != cols[j])
+                seen++;
+            if (seen == out->n[f])
+                out->cols[f][out->n[f]++] = cols[j];
+        }
+        if (r->best_only)
+            break;
+    }
+}
+
+static void match_consent(char keys[][PRESET_KEY_MAX], size_t n, struct preset_match *out)
+{
+    size_t best[PRESET_CHANNELS];
+    for (int c = 0; c < PRESET_CHANNELS; c++) {
+        out->consent[c] = (struct preset_consent){.col = -1};
+        best[c] = sizeof consent_rules / sizeof *consent_rules;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t r = 0; r < sizeof consent_rules / sizeof *consent_rules; r++) {
+            if (strcmp(keys[i], consent_rules[r].key) != 0)
+                continue;
+            for (int c = 0; c < PRESET_CHANNELS; c++)
+                if ((consent_rules[r].channels & (1u << c)) && r < best[c]) {
+                    best[c] = r;
+                    out->consent[c] = (struct preset_consent){
+                        (int)i, consent_rules[r].values, consent_rules[r].opt_out};
+                }
+        }
+}
+
+int presets_match(const char *const *header, size_t n, struct preset_match *out)
+{
+    /* Each column squashed once: every table is compared with these. */
+    char (*keys)[PRESET_KEY_MAX] = calloc(n ? n : 1, sizeof *keys);
+    memset(out, 0, sizeof *out);
+    if (!keys)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        presets_squash(header[i], keys[i], PRESET_KEY_MAX);
+    const struct system *sys = recognise(keys, n, &out->marks_found, &out->marks_total);
+    out->system = sys ? &sys->p : NULL;
+    for (int f = 0; f < MAP_FIELD_COUNT; f++)
+        match_field((enum map_field)f, sys, keys, n, out);
+    match_consent(keys, n, out);
+    free(keys);
+    return 0;
+}
+
+void presets_describe(const struct preset *system, int found, int total, char *buf, size_t cap)
+{
+    if (system)
+        snprintf(buf, cap, "looks like a %s export (%d of %d telltale columns)", system->title,
+                 found, total);
+    else
+        snprintf(buf, cap, "not a known export: columns matched by their names");
+}
+
+const struct preset *presets_at(size_t i)
+{
+    return i < N_SYSTEMS ? &systems[i].p : NULL;
+}

@@ -1,0 +1,145 @@
+/* Before sending: see gate.h. */
+#include "invite/gate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void gate_init(struct gate *g, const struct pipeline *p, struct ledger *l, const char *file_hash,
+               int writable)
+{
+    memset(g, 0, sizeof *g);
+    g->p = p;
+    g->ledger = l;
+    g->file_hash = file_hash;
+    g->now = time(NULL);
+    g->writable = writable;
+    g->sms_left = l ? ledger_last_sms_left(l) : -1;
+}
+
+void gate_note_sms(struct gate *g, long sms_left)
+{
+    if (sms_left >= 0)
+        g->sms_left = sms_left;
+}
+
+static void when_text(time_t at, char *buf, size_t len)
+{
+    struct tm tm;
+    gmtime_r(&at, &tm);
+    strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+static void fill_from_prior(struct row_result *r, const struct ledger_prior *pr)
+{
+    strbuf_reset(&r->contact_id);
+    strbuf_addstr(&r->contact_id, pr->contact_id);
+    r->http_status = pr->http_status;
+    r->sms_left = pr->sms_left;
+    strbuf_reset(&r->sms_renews);
+    strbuf_addstr(&r->sms_renews, pr->sms_renews);
+}
+
+/* An earlier run of this same file already dealt with this row. 1 when it
+ * decides the row, 0 when the row should go out (again), -1 on error. */
+static int resume(struct gate *g, struct row_result *r, struct cp_error *err)
+{
+    struct ledger_prior pr;
+    char when[40];
+    int found = ledger_file_row(g->ledger, g->file_hash, r->input_row, &pr, err);
+    if (found <= 0)
+        return found;
+    when_text(pr.at, when, sizeof when);
+    if (strcmp(pr.status, "sent") == 0) {
+        fill_from_prior(r, &pr);
+        row_note(r, "already sent by an earlier run of this file at %s", when);
+        r->status = ROW_SKIPPED;
+        return 1;
+    }
+    if (strcmp(pr.status, "intent") == 0 || strcmp(pr.status, "in_doubt") == 0) {
+        if (g->writable && strcmp(pr.status, "intent") == 0 &&
+            ledger_mark_in_doubt(g->ledger, pr.id, err) < 0)
+            return -1;
+        if (g->p->api.retry_in_doubt)
+            return 0;
+        row_note(r, "an earlier run (%s) stopped while this invite was in flight: it may have "
+                    "been sent; not repeated (check the contact in Cloutly, or set "
+                    "api.retry_in_doubt: true)", when);
+        r->status = ROW_IN_DOUBT;
+        return 1;
+    }
+    if (strcmp(pr.status, "failed") == 0 && pr.http_status >= 400 && pr.http_status < 500) {
+        /* The API refused this exact row; the same bytes would be refused again. */
+        fill_from_prior(r, &pr);
+        row_note(r, "refused by the API in an earlier run (%s): %s", when, pr.reason);
+        r->status = ROW_FAILED;
+        return 1;
+    }
+    return 0; /* retries exhausted, not attempted, 401: try again */
+}
+
+static int cooldown(struct gate *g, struct row_result *r, struct cp_error *err)
+{
+    int days = g->p->validate.cooldown_days;
+    if (days <= 0)
+        return 0;
+    struct ledger_prior pr;
+    time_t since = g->now - (time_t)days * 86400;
+    int found = ledger_recent_contact(g->ledger, strbuf_str(&r->email), strbuf_str(&r->phone),
+                                      strbuf_str(&r->business_id), since, g->file_hash, &pr, err);
+    if (found <= 0)
+        return found;
+    long ago = (long)((g->now - pr.at) / 86400);
+    char ago_text[32];
+    if (ago == 0)
+        snprintf(ago_text, sizeof ago_text, "today");
+    else
+        snprintf(ago_text, sizeof ago_text, "%ld day%s ago", ago, ago == 1 ? "" : "s");
+    if (strcmp(pr.status, "sent") == 0)
+        row_note(r, "invited %s (cooldown %d days)", ago_text, days);
+    else
+        row_note(r, "may have been invited %s (in doubt; cooldown %d days)", ago_text, days);
+    r->status = ROW_SKIPPED;
+    return 1;
+}
+
+static void sms_guard(struct gate *g, struct row_result *r)
+{
+    long floor = g->p->invite.min_sms_left;
+    if (floor < 0 || g->sms_left < 0 || g->sms_left > floor || !r->phone.len)
+        return;
+    if (r->email.len) {
+        strbuf_reset(&r->phone);
+        row_note(r, "SMS credits low: %ld left (invite.min_sms_left %ld); sent by email only",
+                 g->sms_left, floor);
+    } else {
+        row_note(r, "SMS credits low: %ld left (invite.min_sms_left %ld)", g->sms_left, floor);
+        r->status = ROW_SKIPPED;
+    }
+}
+
+int gate_row(struct gate *g, struct row_result *r, struct cp_error *err)
+{
+    if (!g->ledger)
+        return 0;
+    int rc = resume(g, r, err);
+    if (rc == 0)
+        rc = cooldown(g, r, err);
+    return rc < 0 ? -1 : 0;
+}
+
+int gate_send(struct gate *g, struct row_result *r)
+{
+    if (r->attempts > 0)
+        return 1; /* a retry of a row already let through */
+    sms_guard(g, r);
+    if (r->status != ROW_PENDING)
+        return 0;
+    if (g->p->invite.max_per_run > 0 && g->sends >= g->p->invite.max_per_run) {
+        row_note(r, "not sent: invite.max_per_run (%d) reached; a later run sends it",
+                 g->p->invite.max_per_run);
+        r->status = ROW_SKIPPED;
+        return 0;
+    }
+    g->sends++;
+    return 1;
+}

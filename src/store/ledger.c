@@ -1,0 +1,484 @@
+/*
+ * The SQLite ledger: see ledger.h.
+ *
+ * WAL mode with synchronous=FULL: each intent and outcome is its own
+ * transaction and is on disk before the function returns, which is what
+ * makes "killed at any instant" safe. At the API's 100 requests a minute
+ * the fsyncs cost nothing that matters.
+ */
+#include "store/ledger.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+
+/* Schema history. Entry i brings a database from version i to i + 1;
+ * never edit an entry once released: add one. */
+static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
+    /* 1: attempts and runs. */
+    "CREATE TABLE attempts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  run_id TEXT NOT NULL,"
+    "  file_path TEXT NOT NULL,"
+    "  file_hash TEXT NOT NULL,"
+    "  input_row INTEGER NOT NULL,"
+    "  email TEXT,"
+    "  phone TEXT,"
+    "  first_name TEXT,"
+    "  business_id TEXT NOT NULL,"
+    "  campaign_id TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  contact_id TEXT,"
+    "  http_status INTEGER,"
+    "  sms_left INTEGER,"
+    "  sms_renews TEXT,"
+    "  reason TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX attempts_file_row ON attempts(file_hash, input_row);"
+    "CREATE INDEX attempts_email ON attempts(email, business_id) WHERE email IS NOT NULL;"
+    "CREATE INDEX attempts_phone ON attempts(phone, business_id) WHERE phone IS NOT NULL;"
+    "CREATE TABLE runs ("
+    "  run_id TEXT PRIMARY KEY,"
+    "  pipeline TEXT NOT NULL,"
+    "  file_path TEXT,"
+    "  file_hash TEXT,"
+    "  pid INTEGER,"
+    "  started_at INTEGER NOT NULL,"
+    "  finished_at INTEGER,"
+    "  exit_code INTEGER);",
+    /* 2: export watermarks (since: last_run). */
+    "CREATE TABLE watermarks ("
+    "  name TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL);",
+};
+
+struct ledger {
+    sqlite3 *db;
+    char *path;
+};
+
+static int db_fail(struct ledger *l, sqlite3 *db, struct cp_error *err, const char *what)
+{
+    return cp_fail(err, CP_EXIT_USAGE, "ledger '%s': %s: %s", l ? l->path : "?", what,
+                   db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int user_version(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Bring `db` from its version up to `target`, one transaction per step. */
+static int migrate(sqlite3 *db, int target, const char *path, struct cp_error *err)
+{
+    int v = user_version(db);
+    if (v < 0)
+        return cp_fail(err, CP_EXIT_USAGE, "ledger '%s': not an SQLite database (%s)", path,
+                       sqlite3_errmsg(db));
+    if (v > LEDGER_SCHEMA_VERSION)
+        return cp_fail(err, CP_EXIT_USAGE,
+                       "ledger '%s' has schema version %d, newer than this cloutly-pipe "
+                       "understands (%d): upgrade cloutly-pipe", path, v, LEDGER_SCHEMA_VERSION);
+    for (; v < target; v++) {
+        char bump[64];
+        snprintf(bump, sizeof bump, "PRAGMA user_version = %d;", v + 1);
+        if (exec(db, "BEGIN IMMEDIATE") < 0 || exec(db, migrations[v]) < 0 || exec(db, bump) < 0 ||
+            exec(db, "COMMIT") < 0) {
+            cp_fail(err, CP_EXIT_USAGE, "ledger '%s': migrating to schema %d failed: %s", path,
+                    v + 1, sqlite3_errmsg(db));
+            exec(db, "ROLLBACK");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int open_db(const char *path, int flags, sqlite3 **out, struct cp_error *err)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        cp_fail(err, CP_EXIT_USAGE, "cannot open ledger '%s': %s", path,
+                db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    *out = db;
+    return 0;
+}
+
+int ledger_create_at_version(const char *path, int version, struct cp_error *err)
+{
+    sqlite3 *db;
+    if (open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, err) < 0)
+        return -1;
+    int rc = migrate(db, version, path, err);
+    sqlite3_close(db);
+    return rc;
+}
+
+int ledger_open(const char *path, int readonly, struct ledger **out, struct cp_error *err)
+{
+    *out = NULL;
+    if (readonly) {
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            return 0;
+        fclose(f);
+    }
+    struct ledger *l = calloc(1, sizeof *l);
+    if (!l || !(l->path = strdup(path))) {
+        free(l);
+        return cp_fail(err, CP_EXIT_USAGE, "out of memory");
+    }
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (open_db(path, flags, &l->db, err) < 0)
+        goto fail;
+    if (!readonly) {
+        if (exec(l->db, "PRAGMA journal_mode=WAL") < 0 || exec(l->db, "PRAGMA synchronous=FULL") < 0) {
+            db_fail(l, l->db, err, "cannot set WAL mode");
+            goto fail;
+        }
+        if (migrate(l->db, LEDGER_SCHEMA_VERSION, path, err) < 0)
+            goto fail;
+    } else if (user_version(l->db) != LEDGER_SCHEMA_VERSION) {
+        /* A read-only look at an older ledger: the next real run migrates it. */
+        if (user_version(l->db) < 1) {
+            cp_fail(err, CP_EXIT_USAGE, "ledger '%s' is not a cloutly-pipe ledger", path);
+            goto fail;
+        }
+    }
+    *out = l;
+    return 0;
+fail:
+    ledger_close(l);
+    return -1;
+}
+
+void ledger_close(struct ledger *l)
+{
+    if (!l)
+        return;
+    sqlite3_close(l->db);
+    free(l->path);
+    free(l);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s && *s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void copy_col(sqlite3_stmt *st, int i, char *dst, size_t len)
+{
+    const unsigned char *s = sqlite3_column_text(st, i);
+    snprintf(dst, len, "%s", s ? (const char *)s : "");
+}
+
+#define PRIOR_COLUMNS \
+    "id, status, contact_id, file_path, http_status, sms_left, sms_renews, reason, created_at"
+
+static void read_prior(sqlite3_stmt *st, struct ledger_prior *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = sqlite3_column_int64(st, 0);
+    copy_col(st, 1, out->status, sizeof out->status);
+    copy_col(st, 2, out->contact_id, sizeof out->contact_id);
+    copy_col(st, 3, out->file_path, sizeof out->file_path);
+    out->http_status = sqlite3_column_int(st, 4);
+    out->sms_left = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(st, 5);
+    copy_col(st, 6, out->sms_renews, sizeof out->sms_renews);
+    copy_col(st, 7, out->reason, sizeof out->reason);
+    out->at = (time_t)sqlite3_column_int64(st, 8);
+}
+
+/* Run a query expected to give at most one prior: 1 found, 0 none, -1 error. */
+static int one_prior(struct ledger *l, sqlite3_stmt *st, struct ledger_prior *out,
+                     struct cp_error *err)
+{
+    int rc = sqlite3_step(st);
+    int found = 0;
+    if (rc == SQLITE_ROW) {
+        read_prior(st, out);
+        found = 1;
+    } else if (rc != SQLITE_DONE) {
+        found = db_fail(l, l->db, err, "lookup failed");
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+int ledger_file_row(struct ledger *l, const char *file_hash, long input_row,
+                    struct ledger_prior *out, struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT " PRIOR_COLUMNS " FROM attempts WHERE file_hash = ?1 AND "
+                           "input_row = ?2 ORDER BY id DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(l, l->db, err, "lookup failed");
+    bind_text(st, 1, file_hash);
+    sqlite3_bind_int64(st, 2, input_row);
+    return one_prior(l, st, out, err);
+}
+
+int ledger_recent_contact(struct ledger *l, const char *email, const char *phone,
+                          const char *business_id, time_t since, const char *file_hash,
+                          struct ledger_prior *out, struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT " PRIOR_COLUMNS " FROM attempts WHERE business_id = ?3 AND "
+                           "(email = ?1 OR phone = ?2) AND created_at >= ?4 AND "
+                           "file_hash <> ?5 AND status IN ('sent', 'intent', 'in_doubt') "
+                           "ORDER BY id DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(l, l->db, err, "lookup failed");
+    bind_text(st, 1, email);
+    bind_text(st, 2, phone);
+    bind_text(st, 3, business_id);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)since);
+    bind_text(st, 5, file_hash);
+    return one_prior(l, st, out, err);
+}
+
+long ledger_last_sms_left(struct ledger *l)
+{
+    sqlite3_stmt *st;
+    long v = -1;
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT sms_left FROM attempts WHERE sms_left IS NOT NULL "
+                           "ORDER BY updated_at DESC, id DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Prepare, bind with `bind`, step to done: one durable statement. */
+static int write_stmt(struct ledger *l, const char *sql, struct cp_error *err, sqlite3_stmt **out)
+{
+    if (sqlite3_prepare_v2(l->db, sql, -1, out, NULL) != SQLITE_OK)
+        return db_fail(l, l->db, err, "cannot write");
+    return 0;
+}
+
+static int finish_write(struct ledger *l, sqlite3_stmt *st, struct cp_error *err)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(l, l->db, err, "cannot write");
+    return 0;
+}
+
+int ledger_run_begin(struct ledger *l, const char *run_id, const char *pipeline,
+                     const char *file_path, const char *file_hash, struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    if (write_stmt(l, "INSERT OR REPLACE INTO runs(run_id, pipeline, file_path, file_hash, pid, "
+                      "started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err, &st) < 0)
+        return -1;
+    bind_text(st, 1, run_id);
+    bind_text(st, 2, pipeline);
+    bind_text(st, 3, file_path);
+    bind_text(st, 4, file_hash);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)getpid());
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+    return finish_write(l, st, err);
+}
+
+int ledger_run_end(struct ledger *l, const char *run_id, int exit_code, struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    if (write_stmt(l, "UPDATE runs SET finished_at = ?2, exit_code = ?3 WHERE run_id = ?1", err, &st) < 0)
+        return -1;
+    bind_text(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+    sqlite3_bind_int(st, 3, exit_code);
+    return finish_write(l, st, err);
+}
+
+int ledger_intent(struct ledger *l, const char *run_id, const char *file_path,
+                  const char *file_hash, const char *campaign_id, const struct row_result *r,
+                  int64_t *attempt_id, struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    if (write_stmt(l, "INSERT INTO attempts(run_id, file_path, file_hash, input_row, email, phone, "
+                      "first_name, business_id, campaign_id, status, created_at, updated_at) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'intent', ?10, ?10)",
+                   err, &st) < 0)
+        return -1;
+    bind_text(st, 1, run_id);
+    bind_text(st, 2, file_path);
+    bind_text(st, 3, file_hash);
+    sqlite3_bind_int64(st, 4, r->input_row);
+    bind_text(st, 5, strbuf_str(&r->email));
+    bind_text(st, 6, strbuf_str(&r->phone));
+    bind_text(st, 7, strbuf_str(&r->first_name));
+    bind_text(st, 8, strbuf_str(&r->business_id));
+    bind_text(st, 9, campaign_id);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)time(NULL));
+    if (finish_write(l, st, err) < 0)
+        return -1;
+    *attempt_id = sqlite3_last_insert_rowid(l->db);
+    return 0;
+}
+
+int ledger_outcome(struct ledger *l, int64_t attempt_id, const char *status,
+                   const struct row_result *r, struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    if (write_stmt(l, "UPDATE attempts SET status = ?2, contact_id = ?3, http_status = ?4, "
+                      "sms_left = ?5, sms_renews = ?6, reason = ?7, updated_at = ?8 WHERE id = ?1",
+                   err, &st) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, attempt_id);
+    bind_text(st, 2, status);
+    bind_text(st, 3, strbuf_str(&r->contact_id));
+    if (r->http_status)
+        sqlite3_bind_int(st, 4, r->http_status);
+    else
+        sqlite3_bind_null(st, 4);
+    if (r->sms_left >= 0)
+        sqlite3_bind_int64(st, 5, r->sms_left);
+    else
+        sqlite3_bind_null(st, 5);
+    bind_text(st, 6, strbuf_str(&r->sms_renews));
+    bind_text(st, 7, strbuf_str(&r->reason));
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)time(NULL));
+    return finish_write(l, st, err);
+}
+
+int ledger_mark_in_doubt(struct ledger *l, int64_t attempt_id, struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    if (write_stmt(l, "UPDATE attempts SET status = 'in_doubt', reason = 'the run was stopped "
+                      "while this request was in flight', updated_at = ?2 WHERE id = ?1 AND "
+                      "status = 'intent'", err, &st) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, attempt_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+    return finish_write(l, st, err);
+}
+
+int ledger_watermark_get(struct ledger *l, const char *name, char *value, size_t len,
+                         struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(l->db, "SELECT value FROM watermarks WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(l, l->db, err, "lookup failed");
+    bind_text(st, 1, name);
+    int rc = sqlite3_step(st), found = 0;
+    if (rc == SQLITE_ROW) {
+        copy_col(st, 0, value, len);
+        found = 1;
+    } else if (rc != SQLITE_DONE) {
+        found = db_fail(l, l->db, err, "lookup failed");
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+int ledger_watermark_set(struct ledger *l, const char *name, const char *value,
+                         struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    if (write_stmt(l, "INSERT OR REPLACE INTO watermarks(name, value, updated_at) VALUES (?1, ?2, ?3)",
+                   err, &st) < 0)
+        return -1;
+    bind_text(st, 1, name);
+    bind_text(st, 2, value);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+    return finish_write(l, st, err);
+}
+
+static void put_csv(FILE *out, const unsigned char *s, int last)
+{
+    const char *v = s ? (const char *)s : "";
+    if (strpbrk(v, ",\"\r\n")) {
+        fputc('"', out);
+        for (; *v; v++) {
+            if (*v == '"')
+                fputc('"', out);
+            fputc(*v, out);
+        }
+        fputc('"', out);
+    } else {
+        fputs(v, out);
+    }
+    fputs(last ? "\n" : ",", out);
+}
+
+int ledger_report(struct ledger *l, const char *contact, time_t since, int csv, FILE *out,
+                  struct cp_error *err)
+{
+    static const char *const cols[] = {"when", "status", "email", "phone", "first_name",
+                                       "business_id", "campaign_id", "file", "row", "http",
+                                       "contact_id", "sms_left", "reason"};
+    const int ncols = (int)(sizeof cols / sizeof *cols);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT created_at, status, email, phone, first_name, business_id, "
+                           "campaign_id, file_path, input_row, http_status, contact_id, sms_left, "
+                           "reason FROM attempts WHERE created_at >= ?2 AND (?1 IS NULL OR "
+                           "email = lower(?1) OR phone = ?1) ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(l, l->db, err, "query failed");
+    bind_text(st, 1, contact);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
+    if (csv)
+        for (int i = 0; i < ncols; i++)
+            put_csv(out, (const unsigned char *)cols[i], i + 1 == ncols);
+    int rc, n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char when[32];
+        time_t t = (time_t)sqlite3_column_int64(st, 0);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (csv) {
+            put_csv(out, (const unsigned char *)when, 0);
+            for (int i = 1; i < ncols; i++)
+                put_csv(out, sqlite3_column_text(st, i), i + 1 == ncols);
+        } else {
+            const unsigned char *email = sqlite3_column_text(st, 2), *phone = sqlite3_column_text(st, 3);
+            const unsigned char *reason = sqlite3_column_text(st, 12), *cid = sqlite3_column_text(st, 10);
+            fprintf(out, "%s  %-8s %-32s %-16s row %-6d %s%s%s%s%s\n", when,
+                    (const char *)sqlite3_column_text(st, 1), email ? (const char *)email : "-",
+                    phone ? (const char *)phone : "-", sqlite3_column_int(st, 8),
+                    (const char *)sqlite3_column_text(st, 7), cid ? "  contact " : "",
+                    cid ? (const char *)cid : "", reason ? "  " : "", reason ? (const char *)reason : "");
+        }
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(l, l->db, err, "query failed");
+    if (!csv && n == 0)
+        fprintf(out, "no attempts recorded%s%s\n", contact ? " for " : "", contact ? contact : "");
+    return 0;
+}
