@@ -29,15 +29,6 @@ struct batch {
     struct row_result res[BATCH_ROWS];
 };
 
-struct pool {
-    struct engine *e;
-    struct batch b[BATCHES];
-    pthread_mutex_t mu;
-    pthread_cond_t work;   /* a batch was filled, or the end */
-    pthread_cond_t done;   /* a batch was validated */
-    int stopping;
-};
-
 static int add_fields(struct batch *b, const struct csv_row *row)
 {
     if (b->nf + row->n > b->capf) {
@@ -73,14 +64,14 @@ static int add_fields(struct batch *b, const struct csv_row *row)
 }
 
 /* Fill `b` from the reader: 1 when it holds rows, 0 at the end, -1. */
-static int fill(struct pool *pl, struct batch *b, struct cp_error *err)
+static int fill(struct engine *e, struct batch *b, struct cp_error *err)
 {
     struct csv_row row;
     int rc = 0;
     b->n = 0;
     b->nf = 0;
     strbuf_reset(&b->packed);
-    while (b->n < BATCH_ROWS && (rc = engine_read(pl->e, &row, err)) > 0)
+    while (b->n < BATCH_ROWS && (rc = engine_read(e, &row, err)) > 0)
         if (add_fields(b, &row) < 0)
             return cp_fail(err, CP_EXIT_INPUT, "out of memory");
     if (rc < 0)
@@ -108,9 +99,24 @@ static void validate_batch(const struct engine *e, struct batch *b)
     }
 }
 
+struct vpool {
+    struct engine *e;
+    int threads;          /* workers started; 0: validate on the caller's thread */
+    pthread_t tid[MAX_THREADS];
+    struct batch b[BATCHES];
+    pthread_mutex_t mu;
+    pthread_cond_t work;  /* a batch was filled, or the end */
+    pthread_cond_t done;  /* a batch was validated */
+    int stopping;
+    long filled, drained; /* batches handed to workers / taken back, in order */
+    size_t pos;           /* next row of the head batch to hand out */
+    int eof;
+    struct row_result one; /* the sequential mode's row */
+};
+
 static void *worker(void *arg)
 {
-    struct pool *pl = arg;
+    struct vpool *pl = arg;
     pthread_mutex_lock(&pl->mu);
     for (;;) {
         struct batch *next = NULL;
@@ -134,68 +140,41 @@ static void *worker(void *arg)
     return NULL;
 }
 
-static int drain(struct pool *pl, struct batch *b, row_sink sink, void *ctx, struct cp_error *err)
+/* Hand every free batch to the workers while the reader has rows. */
+static int refill(struct vpool *pl, struct cp_error *err)
 {
-    for (size_t i = 0; i < b->n; i++)
-        if (engine_dedupe(pl->e, &b->res[i], err) < 0 || sink(ctx, &b->res[i], err) < 0)
+    while (!pl->eof && pl->filled - pl->drained < BATCHES) {
+        struct batch *b = &pl->b[pl->filled % BATCHES];
+        pthread_mutex_lock(&pl->mu);
+        int is_free = b->state == BATCH_FREE;
+        pthread_mutex_unlock(&pl->mu);
+        if (!is_free)
+            break;
+        int got = fill(pl->e, b, err);
+        if (got < 0)
             return -1;
+        if (got == 0) {
+            pl->eof = 1;
+            break;
+        }
+        pthread_mutex_lock(&pl->mu);
+        b->state = BATCH_FILLED;
+        b->seq = pl->filled++;
+        pthread_cond_signal(&pl->work);
+        pthread_mutex_unlock(&pl->mu);
+    }
     return 0;
 }
 
-static int run_sequential(struct engine *e, row_sink sink, void *ctx, struct cp_error *err)
+struct vpool *vpool_open(struct engine *e, int threads, struct cp_error *err)
 {
-    struct row_result r;
-    int rc;
-    row_result_init(&r);
-    while ((rc = engine_next(e, &r, err)) > 0)
-        if (sink(ctx, &r, err) < 0) {
-            rc = -1;
-            break;
-        }
-    row_result_release(&r);
-    return rc < 0 ? -1 : 0;
-}
-
-/* The main thread: keep batches filled, and drain them in order. */
-static int conduct(struct pool *pl, row_sink sink, void *ctx, struct cp_error *err)
-{
-    long filled = 0, drained = 0;
-    int eof = 0, rc = 0;
-    while (rc == 0 && (!eof || drained < filled)) {
-        struct batch *b = &pl->b[drained % BATCHES];
-        pthread_mutex_lock(&pl->mu);
-        int head_done = drained < filled && b->state == BATCH_DONE;
-        struct batch *free_b = &pl->b[filled % BATCHES];
-        int can_fill = !eof && filled - drained < BATCHES && free_b->state == BATCH_FREE;
-        if (!head_done && !can_fill)
-            pthread_cond_wait(&pl->done, &pl->mu);
-        pthread_mutex_unlock(&pl->mu);
-        if (head_done) {
-            rc = drain(pl, b, sink, ctx, err);
-            pthread_mutex_lock(&pl->mu);
-            b->state = BATCH_FREE;
-            pthread_mutex_unlock(&pl->mu);
-            drained++;
-        } else if (can_fill) {
-            int got = fill(pl, free_b, err);
-            if (got < 0)
-                rc = -1;
-            else if (got == 0)
-                eof = 1;
-            else {
-                pthread_mutex_lock(&pl->mu);
-                free_b->state = BATCH_FILLED;
-                free_b->seq = filled++;
-                pthread_cond_signal(&pl->work);
-                pthread_mutex_unlock(&pl->mu);
-            }
-        }
+    struct vpool *pl = calloc(1, sizeof *pl);
+    if (!pl) {
+        cp_fail(err, CP_EXIT_INPUT, "out of memory");
+        return NULL;
     }
-    return rc;
-}
-
-int validate_all(struct engine *e, int threads, row_sink sink, void *ctx, struct cp_error *err)
-{
+    pl->e = e;
+    row_result_init(&pl->one);
     if (threads <= 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         threads = cores > 0 ? (int)cores : 1;
@@ -203,41 +182,102 @@ int validate_all(struct engine *e, int threads, row_sink sink, void *ctx, struct
     if (threads > MAX_THREADS)
         threads = MAX_THREADS;
     if (threads == 1)
-        return run_sequential(e, sink, ctx, err);
-
-    static struct pool pl;
-    pthread_t tid[MAX_THREADS];
-    int started = 0, rc;
-    memset(&pl, 0, sizeof pl);
-    pl.e = e;
-    pthread_mutex_init(&pl.mu, NULL);
-    pthread_cond_init(&pl.work, NULL);
-    pthread_cond_init(&pl.done, NULL);
+        return pl;
+    pthread_mutex_init(&pl->mu, NULL);
+    pthread_cond_init(&pl->work, NULL);
+    pthread_cond_init(&pl->done, NULL);
     for (int i = 0; i < BATCHES; i++) {
-        strbuf_init(&pl.b[i].packed, 512u * 1024 * 1024);
+        strbuf_init(&pl->b[i].packed, 512u * 1024 * 1024);
         for (int k = 0; k < BATCH_ROWS; k++)
-            row_result_init(&pl.b[i].res[k]);
+            row_result_init(&pl->b[i].res[k]);
     }
-    for (; started < threads; started++)
-        if (pthread_create(&tid[started], NULL, worker, &pl) != 0)
+    for (; pl->threads < threads; pl->threads++)
+        if (pthread_create(&pl->tid[pl->threads], NULL, worker, pl) != 0)
             break;
-    rc = started ? conduct(&pl, sink, ctx, err) : run_sequential(e, sink, ctx, err);
-    pthread_mutex_lock(&pl.mu);
-    pl.stopping = 1;
-    pthread_cond_broadcast(&pl.work);
-    pthread_mutex_unlock(&pl.mu);
-    for (int i = 0; i < started; i++)
-        pthread_join(tid[i], NULL);
-    for (int i = 0; i < BATCHES; i++) {
-        strbuf_release(&pl.b[i].packed);
-        free(pl.b[i].offs);
-        free(pl.b[i].lens);
-        free(pl.b[i].ptrs);
-        for (int k = 0; k < BATCH_ROWS; k++)
-            row_result_release(&pl.b[i].res[k]);
+    if (pl->threads == 0) { /* no thread would start: validate in line */
+        vpool_close(pl);
+        pl = calloc(1, sizeof *pl);
+        if (!pl) {
+            cp_fail(err, CP_EXIT_INPUT, "out of memory");
+            return NULL;
+        }
+        pl->e = e;
+        row_result_init(&pl->one);
     }
-    pthread_mutex_destroy(&pl.mu);
-    pthread_cond_destroy(&pl.work);
-    pthread_cond_destroy(&pl.done);
-    return rc;
+    return pl;
+}
+
+int vpool_next(struct vpool *pl, struct row_result **out, struct cp_error *err)
+{
+    if (!pl->threads) {
+        int rc = engine_next(pl->e, &pl->one, err);
+        *out = rc > 0 ? &pl->one : NULL;
+        return rc;
+    }
+    for (;;) {
+        if (refill(pl, err) < 0)
+            return -1;
+        if (pl->drained == pl->filled)
+            return 0; /* eof, and every batch handed out */
+        struct batch *b = &pl->b[pl->drained % BATCHES];
+        pthread_mutex_lock(&pl->mu);
+        while (b->state != BATCH_DONE)
+            pthread_cond_wait(&pl->done, &pl->mu);
+        pthread_mutex_unlock(&pl->mu);
+        if (pl->pos < b->n) {
+            struct row_result *r = &b->res[pl->pos++];
+            if (engine_dedupe(pl->e, r, err) < 0)
+                return -1;
+            *out = r;
+            return 1;
+        }
+        pthread_mutex_lock(&pl->mu);
+        b->state = BATCH_FREE;
+        pthread_mutex_unlock(&pl->mu);
+        pl->drained++;
+        pl->pos = 0;
+    }
+}
+
+void vpool_close(struct vpool *pl)
+{
+    if (!pl)
+        return;
+    if (pl->threads) {
+        pthread_mutex_lock(&pl->mu);
+        pl->stopping = 1;
+        pthread_cond_broadcast(&pl->work);
+        pthread_mutex_unlock(&pl->mu);
+        for (int i = 0; i < pl->threads; i++)
+            pthread_join(pl->tid[i], NULL);
+        for (int i = 0; i < BATCHES; i++) {
+            strbuf_release(&pl->b[i].packed);
+            free(pl->b[i].offs);
+            free(pl->b[i].lens);
+            free(pl->b[i].ptrs);
+            for (int k = 0; k < BATCH_ROWS; k++)
+                row_result_release(&pl->b[i].res[k]);
+        }
+        pthread_mutex_destroy(&pl->mu);
+        pthread_cond_destroy(&pl->work);
+        pthread_cond_destroy(&pl->done);
+    }
+    row_result_release(&pl->one);
+    free(pl);
+}
+
+int validate_all(struct engine *e, int threads, row_sink sink, void *ctx, struct cp_error *err)
+{
+    struct vpool *pl = vpool_open(e, threads, err);
+    struct row_result *r;
+    int rc;
+    if (!pl)
+        return -1;
+    while ((rc = vpool_next(pl, &r, err)) > 0)
+        if (sink(ctx, r, err) < 0) {
+            rc = -1;
+            break;
+        }
+    vpool_close(pl);
+    return rc < 0 ? -1 : 0;
 }

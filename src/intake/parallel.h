@@ -13,6 +13,21 @@
 #include "core/error.h"
 #include "core/row.h"
 
+/*
+ * The same as a stream the caller pulls from (the send loop reads rows one
+ * at a time, at the pace of the sends). The pool owns its threads and
+ * batches; vpool_close() joins the threads and frees everything.
+ */
+struct vpool;
+/* `threads` workers (0: one per core; 1: no threads at all). NULL with err. */
+struct vpool *vpool_open(struct engine *e, int threads, struct cp_error *err);
+/* The next row in input order, validated and deduped: 1 with *out borrowed
+ * until the next call (the caller may swap its contents out), 0 at the end,
+ * -1 with err when the input cannot be read. */
+int vpool_next(struct vpool *pl, struct row_result **out, struct cp_error *err);
+/* Safe on NULL. */
+void vpool_close(struct vpool *pl);
+
 /* Called on the main thread for every row, in input order, after dedupe.
  * Return -1 (with err) to stop. */
 typedef int (*row_sink)(void *ctx, struct row_result *r, struct cp_error *err);

@@ -1,0 +1,350 @@
+/* The send loop: see sender.h. */
+#include "invite/sender.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/ratelimit.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "invite/gate.h"
+#include "invite/invite.h"
+
+#define WINDOW 256
+#define INVITE_PATH "/send-review-invite"
+
+enum slot_state {
+    SLOT_FREE,
+    SLOT_QUEUED,   /* valid, waiting to be (re)sent at not_before */
+    SLOT_IN_FLIGHT,
+    SLOT_FINAL     /* status settled: written when it reaches the head */
+};
+
+struct slot {
+    struct row_result r;
+    enum slot_state state;
+    double not_before;
+    int64_t attempt_id; /* the ledger's intent for the request in flight, 0 when none */
+};
+
+struct sender {
+    struct sender_config c;
+    struct ratelimit rl;
+    struct tally tally;
+    struct gate gate;
+    struct slot slots[WINDOW];
+    long head, tail;     /* slots [head, tail) are in use, by sequence number */
+    int queued;          /* slots in SLOT_QUEUED: rows waiting for their turn */
+    int input_done;
+    int interrupts;      /* stop requests seen so far */
+    int stop_code;       /* != 0: stop sending; the exit code it leads to */
+    char stop_reason[600];
+};
+
+static double now_of(const struct sender *s)
+{
+    return s->c.now ? s->c.now() : clock_now();
+}
+
+static int in_flight(const struct sender *s)
+{
+    return s->c.transport ? s->c.transport->in_flight(s->c.transport->ctx) : 0;
+}
+
+struct sender *sender_new(const struct sender_config *cfg, struct cp_error *err)
+{
+    struct sender *s = calloc(1, sizeof *s);
+    if (!s) {
+        cp_fail(err, CP_EXIT_USAGE, "out of memory");
+        return NULL;
+    }
+    s->c = *cfg;
+    for (int i = 0; i < WINDOW; i++)
+        row_result_init(&s->slots[i].r);
+    tally_init(&s->tally);
+    ratelimit_init(&s->rl, cfg->p->api.rate_per_sec, now_of(s));
+    gate_init(&s->gate, cfg->p, cfg->ledger, cfg->file_hash, !cfg->dry_run);
+    return s;
+}
+
+void sender_free(struct sender *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < WINDOW; i++)
+        row_result_release(&s->slots[i].r);
+    free(s);
+}
+
+int sender_stop_code(const struct sender *s)
+{
+    return s->stop_code;
+}
+
+const char *sender_stop_reason(const struct sender *s)
+{
+    return s->stop_reason;
+}
+
+const struct tally *sender_tally(const struct sender *s)
+{
+    return &s->tally;
+}
+
+static void set_state(struct sender *s, struct slot *sl, enum slot_state st)
+{
+    s->queued += (st == SLOT_QUEUED) - (sl->state == SLOT_QUEUED);
+    sl->state = st;
+}
+
+static struct slot *slot_at(struct sender *s, long seq)
+{
+    return &s->slots[seq % WINDOW];
+}
+
+static void stop(struct sender *s, int code, const char *why)
+{
+    if (s->stop_code)
+        return;
+    s->stop_code = code;
+    snprintf(s->stop_reason, sizeof s->stop_reason, "%s", why);
+}
+
+void sender_interrupt(struct sender *s, int level)
+{
+    if (level <= s->interrupts)
+        return;
+    s->interrupts = level;
+    if (level == 1) {
+        stop(s, CP_EXIT_INTERRUPTED, "interrupted");
+        log_msg(LOG_WARN, "interrupted: finishing the %d request(s) in flight (Ctrl-C again to "
+                          "abandon them)", in_flight(s));
+    } else {
+        stop(s, CP_EXIT_INTERRUPTED, "interrupted");
+        log_msg(LOG_WARN, "abandoning the requests in flight: they are recorded as in_doubt");
+        if (s->c.transport)
+            s->c.transport->abort_all(s->c.transport->ctx);
+    }
+}
+
+/* A row that will not be sent after all: the run stopped before its turn. */
+static void not_attempted(struct sender *s, struct slot *sl)
+{
+    const char *why = s->stop_code == CP_EXIT_INTERRUPTED ? "the run was interrupted"
+                                                          : "the run stopped early";
+    row_note(&sl->r, "not attempted: %s (a later run sends it)", why);
+    sl->r.status = ROW_SKIPPED;
+    set_state(s, sl, SLOT_FINAL);
+}
+
+/* Take the next row from the source into a slot: the source's buffers are
+ * swapped, not copied, so a row costs no allocation. 1, 0 at the end, -1. */
+static int take_row(struct sender *s, struct slot *sl, struct cp_error *err)
+{
+    struct row_result *r;
+    int rc = vpool_next(s->c.rows, &r, err);
+    if (rc <= 0)
+        return rc;
+    struct row_result tmp = sl->r;
+    sl->r = *r;
+    *r = tmp;
+    return 1;
+}
+
+/* Read rows into free slots. A valid row is queued for sending; no more are
+ * read while as many valid rows wait as may be in flight, so reading runs
+ * only a little ahead of the sends (and the ledger is asked about a row
+ * just before its turn). */
+static int admit(struct sender *s, struct cp_error *err)
+{
+    while (!s->input_done && s->tail - s->head < WINDOW &&
+           s->queued < s->c.p->api.max_in_flight) {
+        struct slot *sl = slot_at(s, s->tail);
+        int rc = take_row(s, sl, err);
+        if (rc < 0)
+            return -1;
+        if (rc == 0) {
+            s->input_done = 1;
+            break;
+        }
+        s->tail++;
+        set_state(s, sl, SLOT_FINAL);
+        sl->attempt_id = 0;
+        if (sl->r.status == ROW_PENDING && !s->stop_code && gate_row(&s->gate, &sl->r, err) < 0)
+            return -1;
+        if (sl->r.status != ROW_PENDING)
+            continue;
+        if (s->c.dry_run) {
+            sl->r.status = ROW_DRY_RUN;
+        } else if (s->stop_code) {
+            not_attempted(s, sl);
+        } else {
+            set_state(s, sl, SLOT_QUEUED);
+            sl->not_before = 0;
+        }
+    }
+    return 0;
+}
+
+static int flush_head(struct sender *s, struct cp_error *err)
+{
+    while (s->head < s->tail) {
+        struct slot *sl = slot_at(s, s->head);
+        if (sl->state != SLOT_FINAL)
+            break;
+        if (!sl->r.processed_at[0] && sl->r.status != ROW_DRY_RUN)
+            clock_iso_utc(sl->r.processed_at, sizeof sl->r.processed_at);
+        if (results_write(s->c.out, &sl->r, err) < 0)
+            return -1;
+        tally_add(&s->tally, &sl->r);
+        if (log_enabled(LOG_DEBUG))
+            log_msg(LOG_DEBUG, "row %ld: %s%s%s", sl->r.input_row, row_status_name(sl->r.status),
+                    sl->r.reason.len ? ": " : "", strbuf_str(&sl->r.reason));
+        set_state(s, sl, SLOT_FREE);
+        s->head++;
+    }
+    return 0;
+}
+
+/* Hand one queued row to the transport, its intent on disk first. */
+static int send_one(struct sender *s, long seq, struct slot *sl, double now, struct cp_error *err)
+{
+    char *body = invite_body(s->c.p, &sl->r);
+    if (!body)
+        return cp_fail(err, CP_EXIT_USAGE, "out of memory");
+    /* The intent is on disk before the transport has the request: a crash
+     * from here on leaves a trace the next run reports as in_doubt. */
+    if (ledger_intent(s->c.ledger, s->c.p->run_id, s->c.input_path, s->c.file_hash,
+                      s->c.p->invite.campaign_id, &sl->r, &sl->attempt_id, err) < 0) {
+        free(body);
+        return -1;
+    }
+    const struct api_transport *t = s->c.transport;
+    int rc = t->post(t->ctx, (uint64_t)seq, INVITE_PATH, body, err);
+    free(body);
+    if (rc < 0)
+        return -1;
+    ratelimit_take(&s->rl, now);
+    sl->r.attempts++;
+    set_state(s, sl, SLOT_IN_FLIGHT);
+    return 0;
+}
+
+/* Start every queued row whose time has come, in input order, while the
+ * rate grid and max_in_flight allow. */
+static int start_sends(struct sender *s, struct cp_error *err)
+{
+    double now = now_of(s);
+    for (long seq = s->head; seq < s->tail; seq++) {
+        struct slot *sl = slot_at(s, seq);
+        if (sl->state != SLOT_QUEUED)
+            continue;
+        if (s->stop_code) {
+            not_attempted(s, sl);
+            continue;
+        }
+        if (sl->not_before > now)
+            continue;
+        if (in_flight(s) >= s->c.p->api.max_in_flight || ratelimit_wait(&s->rl, now) > 0)
+            break;
+        if (!gate_send(&s->gate, &sl->r)) {
+            set_state(s, sl, SLOT_FINAL);
+            continue;
+        }
+        if (send_one(s, seq, sl, now, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The ledger's word for where an attempt ended. */
+static const char *attempt_status(const struct invite_decision *d, const struct row_result *r)
+{
+    if (d->verdict == INVITE_RETRY || d->verdict == INVITE_RATE_LIMITED)
+        return "retry";
+    switch (r->status) {
+    case ROW_SENT: return "sent";
+    case ROW_FAILED: return "failed";
+    case ROW_IN_DOUBT: return "in_doubt";
+    default: return "skipped";
+    }
+}
+
+static int settle(struct sender *s, const struct api_result *res, struct cp_error *err)
+{
+    struct slot *sl = slot_at(s, (long)res->tag);
+    double now = now_of(s);
+    struct invite_decision d = invite_decide(s->c.p, res, &sl->r, s->c.single_target);
+    if (ledger_outcome(s->c.ledger, sl->attempt_id, attempt_status(&d, &sl->r), &sl->r, err) < 0)
+        return -1;
+    sl->attempt_id = 0;
+    gate_note_sms(&s->gate, sl->r.sms_left);
+    switch (d.verdict) {
+    case INVITE_DONE:
+        if (sl->r.status == ROW_SENT)
+            ratelimit_success(&s->rl);
+        set_state(s, sl, SLOT_FINAL);
+        break;
+    case INVITE_RATE_LIMITED:
+        ratelimit_backoff(&s->rl, now, d.wait);
+        log_msg(LOG_DEBUG, "rate limited (HTTP 429): pausing %.1fs and slowing down", d.wait);
+        /* fall through */
+    case INVITE_RETRY:
+        set_state(s, sl, SLOT_QUEUED);
+        sl->not_before = now + d.wait;
+        break;
+    case INVITE_STOP_AUTH:
+        set_state(s, sl, SLOT_FINAL);
+        stop(s, CP_EXIT_AUTH, d.message);
+        break;
+    case INVITE_STOP_PIPELINE:
+        set_state(s, sl, SLOT_FINAL);
+        stop(s, CP_EXIT_USAGE, d.message);
+        break;
+    }
+    return 0;
+}
+
+/* How long the loop may sleep before something is due. */
+static int next_wakeup_ms(struct sender *s)
+{
+    double now = now_of(s), wait = 0.1;
+    for (long seq = s->head; seq < s->tail; seq++) {
+        struct slot *sl = slot_at(s, seq);
+        if (sl->state != SLOT_QUEUED)
+            continue;
+        double w = sl->not_before > now ? sl->not_before - now : 0;
+        double rl = ratelimit_wait(&s->rl, now);
+        if (rl > w)
+            w = rl;
+        if (w < wait)
+            wait = w;
+    }
+    return (int)(wait * 1000) + 1;
+}
+
+int sender_run(struct sender *s, struct cp_error *err)
+{
+    const struct api_transport *t = s->c.transport;
+    for (;;) {
+        if (s->c.on_tick) {
+            struct sender_stats st = {.rows = s->tally.rows,
+                                      .sent = s->tally.by_status[ROW_SENT],
+                                      .in_flight = in_flight(s)};
+            s->c.on_tick(s->c.tick_ctx, s, &st);
+        }
+        if (admit(s, err) < 0 || start_sends(s, err) < 0 || flush_head(s, err) < 0)
+            return -1;
+        if (s->input_done && s->head == s->tail)
+            return 0;
+        if (!t)
+            continue; /* a dry run: nothing is ever in flight */
+        if (t->poll(t->ctx, next_wakeup_ms(s), err) < 0)
+            return -1;
+        struct api_result res;
+        while (t->take(t->ctx, &res))
+            if (settle(s, &res, err) < 0)
+                return -1;
+    }
+}
