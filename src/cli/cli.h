@@ -5,6 +5,7 @@
 #ifndef CLOUTLY_CLI_H
 #define CLOUTLY_CLI_H
 
+#include "cli/options.h"
 #include "core/error.h"
 
 struct run_options {
@@ -18,12 +19,19 @@ struct run_options {
     int help;             /* --help was asked */
 };
 
-/* Parse run/check options. `is_run` allows --dry-run/--limit and friends.
- * -1 with err (CP_EXIT_USAGE) on a bad option. */
-int run_options_parse(int argc, char **argv, int is_run, struct run_options *o,
+/* The option ids run and check share, for their cli_opt tables. */
+enum { RUN_OPT_INPUT = 1, RUN_OPT_DRY_RUN, RUN_OPT_LIMIT };
+
+/* Parse run/check options against the command's table. -1 with err
+ * (CP_EXIT_USAGE) on a bad option. */
+int run_options_parse(const struct cli_spec *spec, int argc, char **argv, struct run_options *o,
                       struct cp_error *err);
 
+/* Exit-code sections for --help: run's (every code), check's. */
 extern const char cli_exit_codes[];
+extern const char cli_check_exit_codes[];
+
+extern const struct cli_spec cmd_run_spec, cmd_check_spec, cmd_ledger_spec;
 
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);

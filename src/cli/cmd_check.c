@@ -105,6 +105,24 @@ static const char *delimiter_name(char d)
     return d == '\t' ? "tab" : d == ',' ? "','" : d == ';' ? "';'" : d == '|' ? "'|'" : "?";
 }
 
+static const struct cli_opt check_opts[] = {
+    {"input", 'i', "PATH", RUN_OPT_INPUT, "read this export instead of input.path"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+const struct cli_spec cmd_check_spec = {
+    .command = "check",
+    .synopsis = "PIPELINE.yaml [--input PATH] [-q|-v] [--log-format text|json]",
+    .about = "Validate the pipeline and every row of the input, with no network and no\n"
+             "files written; print the counts per reason with examples.",
+    .opts = check_opts,
+    .common = CLI_VERBOSITY | CLI_LOG_FORMAT,
+    .min_args = 1,
+    .max_args = 1,
+    .args_name = "PIPELINE.yaml",
+    .exit_codes = cli_check_exit_codes,
+};
+
 int cmd_check(int argc, char **argv)
 {
     struct run_options o;
@@ -118,12 +136,10 @@ int cmd_check(int argc, char **argv)
 
     row_result_init(&dups.r);
     tally_init(&t);
-    if (run_options_parse(argc, argv, 0, &o, &err) < 0)
+    if (run_options_parse(&cmd_check_spec, argc, argv, &o, &err) < 0)
         goto fail;
     if (o.help) {
-        printf("usage: cloutly-pipe check PIPELINE.yaml [--input PATH]\n\n"
-               "Validate the pipeline and every row of the input, with no network and no\n"
-               "files written; print the counts per reason with examples.\n\n%s", cli_exit_codes);
+        cli_help(&cmd_check_spec, stdout);
         rc = 0;
         goto out;
     }

@@ -4,80 +4,94 @@
  * when, from which file, and what did Cloutly say?", answered from the
  * ledger, read-only.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "core/isotime.h"
 #include "store/ledger.h"
 #include "core/log.h"
 #include "intake/phone.h"
 #include "config/pipeline.h"
 
-static int parse_date(const char *s, time_t *out)
+enum { L_CONTACT = 1, L_SINCE, L_FORMAT };
+
+static const struct cli_opt ledger_opts[] = {
+    {"contact", 0, "EMAIL_OR_PHONE", L_CONTACT, "only this person (a phone as people type it)"},
+    {"since", 0, "DATE", L_SINCE, "only attempts from this date or time on (ISO 8601)"},
+    {"format", 0, "table|csv", L_FORMAT, "csv for a spreadsheet (formula-guarded)"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+const struct cli_spec cmd_ledger_spec = {
+    .command = "ledger",
+    .synopsis = "PIPELINE.yaml [--contact EMAIL_OR_PHONE] [--since DATE] [--format table|csv]",
+    .about = "Show every invite attempt the pipeline's ledger recorded: when, to whom,\n"
+             "from which file and row, and what the API answered. Read-only.",
+    .opts = ledger_opts,
+    .common = CLI_VERBOSITY | CLI_LOG_FORMAT,
+    .min_args = 1,
+    .max_args = 1,
+    .args_name = "PIPELINE.yaml",
+    .exit_codes = "Exit codes:\n  0  listed\n  2  usage or pipeline error, or the ledger "
+                  "cannot be read\n",
+};
+
+struct ledger_cli {
+    const char *contact;
+    time_t since;
+    int csv;
+};
+
+static int on_option(void *ctx, int id, const char *value, struct cp_error *err)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *end = strptime(s, "%Y-%m-%d", &tm);
-    if (!end || *end)
-        return -1;
-    *out = timegm(&tm);
+    struct ledger_cli *c = ctx;
+    int64_t us;
+    switch (id) {
+    case L_CONTACT:
+        c->contact = value;
+        break;
+    case L_SINCE:
+        if (isotime_parse(value, strlen(value), &us) < 0)
+            return cp_fail(err, CP_EXIT_USAGE, "ledger: --since needs a date like 2026-11-01 "
+                           "or 2026-11-01T09:00:00Z, not '%s'", value);
+        c->since = (time_t)(us / 1000000);
+        break;
+    case L_FORMAT:
+        if (strcasecmp(value, "csv") == 0)
+            c->csv = 1;
+        else if (strcasecmp(value, "table") == 0)
+            c->csv = 0;
+        else
+            return cp_fail(err, CP_EXIT_USAGE, "ledger: --format must be table or csv, not '%s'",
+                           value);
+        break;
+    }
     return 0;
 }
 
 int cmd_ledger(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"contact", required_argument, NULL, 'c'},
-        {"since", required_argument, NULL, 's'},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct cp_error err = {0};
     struct pipeline p = {0};
     struct ledger *l = NULL;
-    const char *contact = NULL;
+    struct ledger_cli lc = {0};
+    struct cli_common common;
+    const char *args[1];
     char normal[64];
-    time_t since = 0;
-    int csv = 0, c, rc;
+    int n, rc;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c': contact = optarg; break;
-        case 's':
-            if (parse_date(optarg, &since) < 0) {
-                cp_fail(&err, CP_EXIT_USAGE, "--since needs a date like 2026-11-01, not '%s'", optarg);
-                goto fail;
-            }
-            break;
-        case 'f':
-            if (strcmp(optarg, "csv") == 0)
-                csv = 1;
-            else if (strcmp(optarg, "table") != 0) {
-                cp_fail(&err, CP_EXIT_USAGE, "--format must be table or csv, not '%s'", optarg);
-                goto fail;
-            }
-            break;
-        case 'h':
-            printf("usage: cloutly-pipe ledger PIPELINE.yaml [--contact EMAIL_OR_PHONE] "
-                   "[--since YYYY-MM-DD] [--format table|csv]\n\n"
-                   "Show every invite attempt the pipeline's ledger recorded: when, to whom,\n"
-                   "from which file and row, and what the API answered.\n");
-            return 0;
-        default:
-            cp_fail(&err, CP_EXIT_USAGE, "unknown or incomplete option '%s' (see --help)", argv[optind - 1]);
-            goto fail;
-        }
-    }
-    if (optind + 1 != argc) {
-        cp_fail(&err, CP_EXIT_USAGE, "expected one PIPELINE.yaml (see --help)");
+    if (cli_parse(&cmd_ledger_spec, argc, argv, on_option, &lc, &common, args, &n, &err) < 0)
         goto fail;
+    if (common.help) {
+        cli_help(&cmd_ledger_spec, stdout);
+        return 0;
     }
-    if (pipeline_load(argv[optind], time(NULL), &p, &err) < 0)
+    log_setup(common.verbosity, common.json_log);
+    const char *contact = lc.contact;
+    if (pipeline_load(args[0], time(NULL), &p, &err) < 0)
         goto fail;
     if (contact && !strchr(contact, '@')) {
         /* A phone as a person types it: compare in the ledger's E.164. */
@@ -94,9 +108,9 @@ int cmd_ledger(int argc, char **argv)
         rc = 0;
         goto out;
     }
-    if (ledger_report(l, contact, since, csv, stdout, &err) < 0)
+    if (ledger_report(l, contact, lc.since, lc.csv, stdout, &err) < 0)
         goto fail;
-    rc = fflush(stdout) == 0 ? 0 : CP_EXIT_USAGE;
+    rc = 0;
     goto out;
 fail:
     rc = cli_report(&err);

@@ -239,6 +239,28 @@ static int load_business_names(struct pipeline *p, const struct run_options *o,
     return business_names_load(p, key, err);
 }
 
+static const struct cli_opt run_opts[] = {
+    {"input", 'i', "PATH", RUN_OPT_INPUT, "read this export instead of input.path"},
+    {"dry-run", 0, NULL, RUN_OPT_DRY_RUN, "do everything but send (no ledger writes)"},
+    {"limit", 0, "N", RUN_OPT_LIMIT, "only the first N data rows"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+const struct cli_spec cmd_run_spec = {
+    .command = "run",
+    .synopsis = "PIPELINE.yaml [--dry-run] [--input PATH] [--limit N] [-q|-v] [--no-progress]\n"
+                "                        [--log-format text|json]",
+    .about = "Send a review invite for every valid contact of the input, at the pipeline's\n"
+             "rate, and write the results and rejects files. --dry-run does everything but\n"
+             "send. -v also prints each row's outcome and the HTTP exchange (key redacted).",
+    .opts = run_opts,
+    .common = CLI_VERBOSITY | CLI_LOG_FORMAT | CLI_PROGRESS,
+    .min_args = 1,
+    .max_args = 1,
+    .args_name = "PIPELINE.yaml",
+    .exit_codes = cli_exit_codes,
+};
+
 int cmd_run(int argc, char **argv)
 {
     struct run_options o;
@@ -247,15 +269,10 @@ int cmd_run(int argc, char **argv)
     struct run run = {.lock.fd = -1, .o = &o};
     int rc;
 
-    if (run_options_parse(argc, argv, 1, &o, &err) < 0)
+    if (run_options_parse(&cmd_run_spec, argc, argv, &o, &err) < 0)
         goto fail;
     if (o.help) {
-        printf("usage: cloutly-pipe run PIPELINE.yaml [--dry-run] [--input PATH] [--limit N]\n"
-               "                      [-q|-v] [--no-progress] [--log-format text|json]\n\n"
-               "Send a review invite for every valid contact of the input, at the pipeline's\n"
-               "rate, and write the results and rejects files. --dry-run does everything but\n"
-               "send. -v also prints each row's outcome and the HTTP exchange (key redacted).\n\n%s",
-               cli_exit_codes);
+        cli_help(&cmd_run_spec, stdout);
         rc = 0;
         goto out;
     }

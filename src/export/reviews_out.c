@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/csv_cell.h"
+
 /* The vendor page's review, the fields a person reads first leading. */
 const char *const reviews_default_fields[] = {
     "id", "createdAt", "updatedAt", "businessId", "source", "rating", "authorName", "name",
@@ -36,57 +38,6 @@ struct reviews_out {
 };
 
 /* ---- building blocks --------------------------------------------------- */
-
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* Does any byte of `v` equal c? Exact (see json_scan.c). */
-static uint64_t has_byte(uint64_t v, unsigned char c)
-{
-    uint64_t x = v ^ (ONES * c);
-    return (x - ONES) & ~x & HIGHS;
-}
-
-static int needs_quotes(const char *s, size_t len)
-{
-    size_t i = 0;
-    if (len && (s[0] == ' ' || s[len - 1] == ' '))
-        return 1;
-    /* Eight bytes a step: texts are most of a row. */
-    for (; i + 8 <= len; i += 8) {
-        uint64_t v;
-        memcpy(&v, s + i, 8);
-        if (has_byte(v, ',') | has_byte(v, '"') | has_byte(v, '\n') | has_byte(v, '\r'))
-            break;
-    }
-    for (; i < len; i++)
-        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r')
-            return 1;
-    return 0;
-}
-
-int csv_cell_add(struct strbuf *row, const char *s, size_t len, bool guard)
-{
-    /* A leading ' makes a spreadsheet take the cell as text (OWASP's advice
-     * for CSV injection); the quote test below sees the final cell. */
-    int prefix = guard && len && s[0] && strchr("=+-@\t\r", s[0]) != NULL;
-    int quote = needs_quotes(s, len);
-    if (quote && strbuf_add(row, "\"", 1) < 0)
-        return -1;
-    if (prefix && strbuf_add(row, "'", 1) < 0)
-        return -1;
-    if (!quote)
-        return strbuf_add(row, s, len);
-    const char *end = s + len;
-    while (s < end) {
-        const char *q = memchr(s, '"', (size_t)(end - s));
-        size_t n = q ? (size_t)(q - s) + 1 : (size_t)(end - s);
-        if (strbuf_add(row, s, n) < 0 || (q && strbuf_add(row, "\"", 1) < 0))
-            return -1;
-        s += n;
-    }
-    return strbuf_add(row, "\"", 1);
-}
 
 int ndjson_line_write(FILE *fp, const struct json_span *v, struct strbuf *scratch)
 {

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "core/csv_cell.h"
 #include "core/error.h"
 #include "config/pipeline.h"
 #include "export/review_page.h"
@@ -56,9 +57,6 @@ int reviews_out_finish(struct reviews_out *w, struct cp_error *err);
 void reviews_out_free(struct reviews_out *w);
 
 /* Building blocks, also used by `businesses`. */
-/* Append one CSV cell to `row`: quoted when it holds , " CR LF or edge
- * spaces; with `guard`, a formula-like first character gets a '. */
-int csv_cell_add(struct strbuf *row, const char *s, size_t len, bool guard);
 /* Write JSON value `v` as one NDJSON line (its bytes, compacted only when
  * they hold line breaks). `scratch` is reused between calls. */
 int ndjson_line_write(FILE *fp, const struct json_span *v, struct strbuf *scratch);

@@ -72,18 +72,26 @@ fail:
     return NULL;
 }
 
+/* Text from the customer's export or the server, in a file people open in
+ * a spreadsheet: a cell that would run as a formula is neutralised. */
+static void put_guarded(FILE *fp, const struct strbuf *sb)
+{
+    csv_put_cell(fp, strbuf_str(sb), sb->len, 1);
+    fputc(',', fp);
+}
+
 static void write_result_line(struct results *rs, const struct row_result *r)
 {
     FILE *fp = rs->res.fp;
     char num[32];
     fprintf(fp, "%ld,%s,", r->input_row, row_status_name(r->status));
-    put_sb(fp, &r->reason);
-    put_sb(fp, &r->contact_id);
-    put_sb(fp, &r->first_name);
-    put_sb(fp, &r->last_name);
-    put_sb(fp, &r->email);
-    put_sb(fp, &r->phone);
-    put_sb(fp, &r->source_contact_id);
+    put_guarded(fp, &r->reason);
+    put_guarded(fp, &r->contact_id);
+    put_guarded(fp, &r->first_name);
+    put_guarded(fp, &r->last_name);
+    put_guarded(fp, &r->email);
+    put_sb(fp, &r->phone); /* E.164: its '+' is the number's, not a formula */
+    put_guarded(fp, &r->source_contact_id);
     put_sb(fp, &r->business_id);
     put_str(fp, rs->p->invite.campaign_id ? rs->p->invite.campaign_id : "", 0);
     snprintf(num, sizeof num, "%d", rs->p->invite.invite_delay_days);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/csv_cell.h"
 
 /* Schema history. Entry i brings a database from version i to i + 1;
  * never edit an entry once released: add one. */
@@ -416,21 +417,13 @@ int ledger_watermark_set(struct ledger *l, const char *name, const char *value,
     return finish_write(l, st, err);
 }
 
-static void put_csv(FILE *out, const unsigned char *s, int last)
+/* Ledger listings hold customer names: every cell gets the formula guard
+ * but the phone, which is E.164 and starts with '+' by right. */
+static void put_csv(FILE *out, const unsigned char *s, int col, int last)
 {
     const char *v = s ? (const char *)s : "";
-    if (strpbrk(v, ",\"\r\n")) {
-        fputc('"', out);
-        for (; *v; v++) {
-            if (*v == '"')
-                fputc('"', out);
-            fputc(*v, out);
-        }
-        fputc('"', out);
-    } else {
-        fputs(v, out);
-    }
-    fputs(last ? "\n" : ",", out);
+    csv_put_cell(out, v, strlen(v), col != 3);
+    fputs(last ? "\r\n" : ",", out);
 }
 
 int ledger_report(struct ledger *l, const char *contact, time_t since, int csv, FILE *out,
@@ -452,7 +445,7 @@ int ledger_report(struct ledger *l, const char *contact, time_t since, int csv, 
     sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
     if (csv)
         for (int i = 0; i < ncols; i++)
-            put_csv(out, (const unsigned char *)cols[i], i + 1 == ncols);
+            put_csv(out, (const unsigned char *)cols[i], i, i + 1 == ncols);
     int rc, n = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         char when[32];
@@ -461,9 +454,9 @@ int ledger_report(struct ledger *l, const char *contact, time_t since, int csv, 
         gmtime_r(&t, &tm);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
         if (csv) {
-            put_csv(out, (const unsigned char *)when, 0);
+            put_csv(out, (const unsigned char *)when, 0, 0);
             for (int i = 1; i < ncols; i++)
-                put_csv(out, sqlite3_column_text(st, i), i + 1 == ncols);
+                put_csv(out, sqlite3_column_text(st, i), i, i + 1 == ncols);
         } else {
             const unsigned char *email = sqlite3_column_text(st, 2), *phone = sqlite3_column_text(st, 3);
             const unsigned char *reason = sqlite3_column_text(st, 12), *cid = sqlite3_column_text(st, 10);
