@@ -302,6 +302,10 @@ static int settle(struct sender *s, const struct api_result *res, struct cp_erro
         set_state(s, sl, SLOT_FINAL);
         stop(s, CP_EXIT_USAGE, d.message);
         break;
+    case INVITE_STOP_WAIT:
+        set_state(s, sl, SLOT_FINAL);
+        stop(s, CP_EXIT_INCOMPLETE, d.message);
+        break;
     }
     return 0;
 }
