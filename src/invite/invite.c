@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "api/backoff.h"
+#include "api/retry_after.h"
 
 char *invite_body(const struct pipeline *p, const struct row_result *r)
 {
@@ -131,9 +132,15 @@ static struct invite_decision no_answer(const struct pipeline *p, const struct a
 }
 
 /* Did the server ask for a pause longer than the pipeline will wait? */
+static double max_wait_ms(const struct pipeline *p)
+{
+    return p->api.max_retry_wait_ms > 0 ? (double)p->api.max_retry_wait_ms
+                                        : RETRY_AFTER_DEFAULT_MAX * 1000.0;
+}
+
 static int too_long(const struct pipeline *p, const struct api_result *res)
 {
-    return res->retry_after >= 0 && res->retry_after * 1000.0 > (double)p->api.max_retry_wait_ms;
+    return res->retry_after >= 0 && res->retry_after * 1000.0 > max_wait_ms(p);
 }
 
 static void say_duration(double secs, char *buf, size_t n)
@@ -156,7 +163,7 @@ static struct invite_decision stop_waiting(const struct pipeline *p, const struc
 {
     char asked[64], most[64];
     say_duration(res->retry_after, asked, sizeof asked);
-    say_duration(p->api.max_retry_wait_ms / 1000.0, most, sizeof most);
+    say_duration(max_wait_ms(p) / 1000.0, most, sizeof most);
     struct invite_decision d = {.verdict = INVITE_STOP_WAIT};
     snprintf(d.message, sizeof d.message,
              "the API asked to wait %s before the next request (%s, Retry-After), longer than "

@@ -38,6 +38,7 @@ struct sender {
     int queued;          /* slots in SLOT_QUEUED: rows waiting for their turn */
     int input_done;
     int interrupts;      /* stop requests seen so far */
+    int target_proven;   /* an answer showed the key, business and campaign work */
     int stop_code;       /* != 0: stop sending; the exit code it leads to */
     char stop_reason[600];
 };
@@ -246,7 +247,11 @@ static int start_sends(struct sender *s, struct cp_error *err)
         }
         if (sl->not_before > now)
             continue;
-        if (in_flight(s) >= s->c.p->api.max_in_flight || ratelimit_wait(&s->rl, now) > 0)
+        /* Until one answer proves the key and the target, one request at a
+         * time: a wrong key or campaign then costs exactly one request
+         * (401 "stopped at the first one"), whatever max_in_flight says. */
+        int cap = s->target_proven ? s->c.p->api.max_in_flight : 1;
+        if (in_flight(s) >= cap || ratelimit_wait(&s->rl, now) > 0)
             break;
         if (!gate_send(&s->gate, &sl->r)) {
             set_state(s, sl, SLOT_FINAL);
@@ -279,6 +284,8 @@ static int settle(struct sender *s, const struct api_result *res, struct cp_erro
     if (ledger_outcome(s->c.ledger, sl->attempt_id, attempt_status(&d, &sl->r), &sl->r, err) < 0)
         return -1;
     sl->attempt_id = 0;
+    if ((res->http_status >= 200 && res->http_status < 300) || res->http_status == 400)
+        s->target_proven = 1;
     gate_note_sms(&s->gate, sl->r.sms_left);
     switch (d.verdict) {
     case INVITE_DONE:

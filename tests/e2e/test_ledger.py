@@ -202,12 +202,16 @@ class Ledger(E2E):
         doubt = [r for r in res if r["status"] == "in_doubt"]
         self.assertEqual(len(doubt), 3)
         self.assertTrue(all("interrupted while the request was in flight" in r["reason"] for r in doubt))
-        self.assertEqual({r["status"] for r in res} - {"in_doubt"}, {"skipped"})
+        # The first request went alone (the probe that proves key and
+        # campaign), so one row may be sent before the three in flight.
+        sent = [r for r in res if r["status"] == "sent"]
+        self.assertLessEqual(len(sent), 1)
+        self.assertEqual({r["status"] for r in res} - {"in_doubt", "sent"}, {"skipped"})
         # The next run does not send them again.
         self.start_sim()
         p = self.run_cli("run", self.pipeline)
         self.assertRun(p, 1)
-        self.assertEqual(len(self.sim.requests()), 7)
+        self.assertEqual(len(self.sim.requests()), 7 - len(sent))
 
     def test_sms_guard_falls_back_to_email_then_skips_phone_only(self):
         self.start_sim("--sms-limit", "4")
