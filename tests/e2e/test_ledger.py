@@ -126,10 +126,26 @@ class Ledger(E2E):
         self.assertEqual(res[0]["reason"], "invited 1 day ago (cooldown 90 days)")
         self.assertEqual(len(self.sim.requests()), 17)
 
-    def test_cooldown_zero_sends_the_overlap(self):
+    def test_rows_appended_to_a_sent_file_resume_even_with_cooldown_zero(self):
+        # Issue 9: resume is not keyed on the file's bytes alone. The same
+        # people in a grown export, the same day, are a resume: not re-sent.
         write_csv(self.input, HEADER, contacts(4))
         self.write_pipeline(validate="  default_country: AU\n  cooldown_days: 0\n")
         self.assertRun(self.run_cli("run", self.pipeline), 0)
+        write_csv(self.input, HEADER, contacts(4) + contacts(1, start=50))  # a new file
+        self.assertRun(self.run_cli("run", self.pipeline), 0)
+        res = read_csv(self.results)
+        self.assertEqual([r["status"] for r in res], ["skipped"] * 4 + ["sent"])
+        self.assertIn("already sent by an earlier run of this pipeline", res[0]["reason"])
+        self.assertTrue(res[0]["contact_id"])
+        self.assertEqual(len(self.sim.requests()), 5)
+
+    def test_cooldown_zero_sends_the_overlap_a_day_later(self):
+        write_csv(self.input, HEADER, contacts(4))
+        self.write_pipeline(validate="  default_country: AU\n  cooldown_days: 0\n")
+        self.assertRun(self.run_cli("run", self.pipeline), 0)
+        with sqlite3.connect(self.state()) as db:  # a day and a bit ago
+            db.execute("update attempts set created_at = created_at - 90000, updated_at = updated_at - 90000")
         write_csv(self.input, HEADER, contacts(4) + contacts(1, start=50))  # a new file
         self.assertRun(self.run_cli("run", self.pipeline), 0)
         self.assertEqual([r["status"] for r in read_csv(self.results)], ["sent"] * 5)

@@ -308,6 +308,9 @@ def parse_args(argv=None):
     g.add_argument("--retry-after-raw", metavar="VALUE",
                    help="send this literal Retry-After on every 429 (hostile values: "
                         "'inf', '0x10', a date in year 9999)")
+    g.add_argument("--echo-key", action="store_true",
+                   help="quote the request's x-api-key back in every error message and an "
+                        "X-Echo-Key header (a careless server)")
     g.add_argument("--log", metavar="PATH",
                    help="NDJSON request log, one line per finished request (appended)")
 
@@ -381,6 +384,7 @@ class State:
         self.retry_after = args.retry_after
         self.retry_after_date = args.retry_after_http_date
         self.retry_after_raw = args.retry_after_raw
+        self.echo_key = args.echo_key
         self.latency = args.latency_ms / 1000.0
         self.slow = args.slow_ms / 1000.0
 
@@ -804,6 +808,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         raise Abort()
 
     def respond_message(self, status, text, headers=()):
+        if self.server.state.echo_key and status >= 400:
+            # A careless server that quotes the request back: the client must
+            # scrub its key from everything it keeps or prints.
+            key = self.headers.get("x-api-key", "")
+            text = "%s (request key %s)" % (text, key)
+            headers = list(headers) + [("X-Echo-Key", key)]
         self.respond(status, message_body(text), headers)
 
     def drop_connection(self):
