@@ -39,5 +39,16 @@ class KeyScrub(E2E):
         self.assertNotIn("wrong-key-123456", p.stderr)
 
 
+
+class HugeBusinesses(E2E):
+    sim_args = ("--business", "44271176-7053-4534-ad6f-b38d132d341e:" + "N" * 100000)
+
+    def test_an_oversized_business_name_is_named_not_out_of_memory(self):
+        p = self.run_cli("businesses", "--format", "csv")
+        self.assertRun(p, 4)
+        self.assertNotIn("out of memory", p.stderr)
+        self.assertIn("longer than 4 KiB", p.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
