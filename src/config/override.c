@@ -84,8 +84,9 @@ static const struct key_spec *find(struct loader *l, const char *key)
         }
         sec = ks->arg;
         if (!(sec->kinds & KIND_BIT(l->p->kind))) {
-            cfg_fail(l, NULL, "%s: '%s' does not apply to a 'kind: %s' pipeline",
-                     l->origin ? l->origin : key, key, cfg_kind_name(l->p->kind));
+            cfg_fail(l, NULL, "%s%s'%s' does not apply to a 'kind: %s' pipeline",
+                     l->origin != key ? l->origin : "", l->origin != key ? ": " : "", key,
+                     cfg_kind_name(l->p->kind));
             return NULL;
         }
         if (s[n] == '\0') {
@@ -138,8 +139,8 @@ int pipeline_override(struct pipeline *p, const char *key, const char *value, co
     if (!(ks = find(&l, key)))
         return -1;
     if ((ks->flags & KEY_NO_OVERRIDE) || !scalar_setter(ks->fn))
-        return cp_fail(err, CP_EXIT_USAGE, "%s: '%s' can only be set in the pipeline file",
-                       l.origin, key);
+        return cp_fail(err, CP_EXIT_USAGE, "%s%s'%s' can only be set in the pipeline file",
+                       origin ? origin : "", origin ? ": " : "", key);
     if (strlen(value) > CFG_MAX_VALUE_BYTES)
         return cp_fail(err, CP_EXIT_USAGE, "%s: the value is longer than 1 MiB", l.origin);
     if (!(v.text = strdup(value)))
