@@ -19,9 +19,9 @@
 static bool scalar_setter(key_fn fn)
 {
     static const key_fn ok[] = {
-        cfg_set_str,     cfg_set_path,    cfg_set_int,   cfg_set_bool,
-        cfg_set_tristate, cfg_set_uuid,   cfg_set_enum,  cfg_set_rate,
-        cfg_set_timeout, cfg_set_delay,   cfg_set_delimiter, cfg_set_country,
+        cfg_set_str,     cfg_set_path,     cfg_set_int,       cfg_set_bool,
+        cfg_set_tristate, cfg_set_uuid,    cfg_set_enum,      cfg_set_rate,
+        cfg_set_timeout, cfg_set_delay,    cfg_set_delimiter, cfg_set_country,
         cfg_set_since,   cfg_set_base_url,
     };
     for (size_t i = 0; i < CFG_ARRAY_LEN(ok); i++)

@@ -22,19 +22,17 @@
 
 #define FIELD(base, ks, type) ((type *)(void *)((char *)(base) + (ks)->off))
 
-int cfg_set_section(struct loader *l, const struct ynode *v, void *base,
-                       const struct key_spec *ks)
+int cfg_set_section(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     const struct section *sec = ks->arg;
     if (!(sec->kinds & KIND_BIT(l->p->kind)))
         return cfg_fail(l, l->key_at, "section '%s' is not allowed in a 'kind: %s' pipeline",
-                       sec->name, cfg_kind_name(l->p->kind));
+                        sec->name, cfg_kind_name(l->p->kind));
     return cfg_walk_map(l, v, sec, base);
 }
 
 /* version and kind: already read by read_header(). */
-int cfg_set_done(struct loader *l, const struct ynode *v, void *base,
-                    const struct key_spec *ks)
+int cfg_set_done(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     (void)l, (void)v, (void)base, (void)ks;
     return 0;
@@ -62,8 +60,7 @@ int cfg_set_str(struct loader *l, const struct ynode *v, void *base, const struc
 /* A path: stored raw now, templates and the folder applied when the load
  * finishes (or at once by an override). ks->arg, when set, is the name the
  * path's messages use. */
-int cfg_set_path(struct loader *l, const struct ynode *v, void *base,
-                    const struct key_spec *ks)
+int cfg_set_path(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     char **dst = FIELD(base, ks, char *);
     if (cfg_set_str(l, v, base, ks) < 0)
@@ -101,10 +98,11 @@ int cfg_set_int(struct loader *l, const struct ynode *v, void *base, const struc
     if (!text)
         return 0;
     if (!parse_long(text, &n))
-        cfg_fail(l, v, "invalid %s '%s' (expected a whole number from %ld to %ld)", cfg_subject(l, ks), text,
-                ks->min, ks->max);
+        cfg_fail(l, v, "invalid %s '%s' (expected a whole number from %ld to %ld)",
+                 cfg_subject(l, ks), text, ks->min, ks->max);
     else if (n < ks->min || n > ks->max)
-        cfg_fail(l, v, "invalid %s %ld (expected %ld to %ld)", cfg_subject(l, ks), n, ks->min, ks->max);
+        cfg_fail(l, v, "invalid %s %ld (expected %ld to %ld)", cfg_subject(l, ks), n, ks->min,
+                 ks->max);
     else {
         *FIELD(base, ks, int) = (int)n;
         rc = 0;
@@ -133,8 +131,7 @@ static int get_bool(struct loader *l, const struct ynode *v, const char *key, in
     return rc;
 }
 
-int cfg_set_bool(struct loader *l, const struct ynode *v, void *base,
-                    const struct key_spec *ks)
+int cfg_set_bool(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     int b = *FIELD(base, ks, bool);
     if (get_bool(l, v, cfg_subject(l, ks), &b) < 0)
@@ -144,8 +141,7 @@ int cfg_set_bool(struct loader *l, const struct ynode *v, void *base,
 }
 
 /* An int field: -1 (no filter, also for null), 0 or 1. */
-int cfg_set_tristate(struct loader *l, const struct ynode *v, void *base,
-                        const struct key_spec *ks)
+int cfg_set_tristate(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     return get_bool(l, v, cfg_subject(l, ks), FIELD(base, ks, int));
 }
@@ -154,12 +150,11 @@ static int bad_uuid(struct loader *l, const struct ynode *at, const char *what, 
                     const char *hint)
 {
     return cfg_fail(l, at, "invalid %s '%s' (expected a UUID like " UUID_EXAMPLE "; %s)", what,
-                   text, hint);
+                    text, hint);
 }
 
 /* A UUID; ks->arg is the hint on where to find the right one. */
-int cfg_set_uuid(struct loader *l, const struct ynode *v, void *base,
-                    const struct key_spec *ks)
+int cfg_set_uuid(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     char *text;
     if (cfg_get_scalar(l, v, cfg_subject(l, ks), "a UUID", &text) < 0)
@@ -249,8 +244,7 @@ static bool parse_decimal(const char *s, size_t len, double *out)
 }
 
 /* rate_limit: N/min or N/s, N > 0, at most 1000 a second. */
-int cfg_set_rate(struct loader *l, const struct ynode *v, void *base,
-                    const struct key_spec *ks)
+int cfg_set_rate(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     char *text;
     double n = 0, per = 0;
@@ -264,7 +258,8 @@ int cfg_set_rate(struct loader *l, const struct ynode *v, void *base,
     if (slash && (strcmp(slash, "/min") == 0 || strcmp(slash, "/s") == 0))
         per = slash[1] == 'm' ? 60 : 1;
     if (!per || !parse_decimal(text, (size_t)(slash - text), &n) || n <= 0)
-        cfg_fail(l, v, "invalid %s '%s' (expected N/min or N/s, e.g. 100/min)", cfg_subject(l, ks), text);
+        cfg_fail(l, v, "invalid %s '%s' (expected N/min or N/s, e.g. 100/min)",
+                 cfg_subject(l, ks), text);
     else if (n / per > 1000)
         cfg_fail(l, v, "invalid %s '%s' (at most 1000/s)", cfg_subject(l, ks), text);
     else {
@@ -276,8 +271,7 @@ int cfg_set_rate(struct loader *l, const struct ynode *v, void *base,
 }
 
 /* timeout: N followed by ms, s or m; 100ms to 10m. */
-int cfg_set_timeout(struct loader *l, const struct ynode *v, void *base,
-                       const struct key_spec *ks)
+int cfg_set_timeout(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     char *text;
     double n = 0, unit = 0;
@@ -289,10 +283,13 @@ int cfg_set_timeout(struct loader *l, const struct ynode *v, void *base,
         return 0;
     size_t len = strspn(text, "0123456789.");
     const char *suffix = text + len;
-    unit = !strcmp(suffix, "ms") ? 1 : !strcmp(suffix, "s") ? 1000 : !strcmp(suffix, "m") ? 60000 : 0;
+    unit = !strcmp(suffix, "ms")  ? 1
+           : !strcmp(suffix, "s") ? 1000
+           : !strcmp(suffix, "m") ? 60000
+                                  : 0;
     if (!unit || !parse_decimal(text, len, &n))
-        cfg_fail(l, v, "invalid %s '%s' (expected a duration like 30s, 500ms or 2m)", cfg_subject(l, ks),
-                text);
+        cfg_fail(l, v, "invalid %s '%s' (expected a duration like 30s, 500ms or 2m)",
+                 cfg_subject(l, ks), text);
     else if (n * unit < 100 || n * unit > 600000)
         cfg_fail(l, v, "invalid %s '%s' (expected 100ms to 10m)", cfg_subject(l, ks), text);
     else {
@@ -304,8 +301,7 @@ int cfg_set_timeout(struct loader *l, const struct ynode *v, void *base,
 }
 
 /* invite_delay_days: absent or null = 0 (send at once), else 1 or 3. */
-int cfg_set_delay(struct loader *l, const struct ynode *v, void *base,
-                     const struct key_spec *ks)
+int cfg_set_delay(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     char *text;
     long n = 0;
@@ -317,10 +313,10 @@ int cfg_set_delay(struct loader *l, const struct ynode *v, void *base,
         return 0;
     if (!parse_long(text, &n))
         cfg_fail(l, v, "invalid %s '%s' (the API allows 1 or 3, or omit it to send at once)",
-                cfg_subject(l, ks), text);
+                 cfg_subject(l, ks), text);
     else if (n != 1 && n != 3)
         cfg_fail(l, v, "invalid %s %ld (the API allows 1 or 3, or omit it to send at once)",
-                cfg_subject(l, ks), n);
+                 cfg_subject(l, ks), n);
     else {
         *FIELD(base, ks, int) = (int)n;
         rc = 0;
@@ -331,7 +327,7 @@ int cfg_set_delay(struct loader *l, const struct ynode *v, void *base,
 
 /* delimiter: auto (stored as 0), "," ";" "|", or a tab: a real one, "\t" or tab. */
 int cfg_set_delimiter(struct loader *l, const struct ynode *v, void *base,
-                         const struct key_spec *ks)
+                      const struct key_spec *ks)
 {
     char *text;
     int rc = 0;
@@ -349,7 +345,7 @@ int cfg_set_delimiter(struct loader *l, const struct ynode *v, void *base,
         *dst = text[0];
     else
         rc = cfg_fail(l, v, "invalid %s '%s' (expected auto, \",\", \";\", \"\\t\", \"|\" or tab)",
-                     cfg_subject(l, ks), text);
+                      cfg_subject(l, ks), text);
     free(text);
     return rc;
 }
@@ -404,16 +400,15 @@ bool cfg_valid_name(const char *s)
     return *s && s[strspn(s, ok)] == '\0' && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
-int cfg_set_name(struct loader *l, const struct ynode *v, void *base,
-                    const struct key_spec *ks)
+int cfg_set_name(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     char **dst = FIELD(base, ks, char *);
     if (cfg_set_str(l, v, base, ks) < 0)
         return -1;
     if (*dst && !cfg_valid_name(*dst))
         return cfg_fail(l, v,
-                       "invalid name '%s' (letters, digits, '.', '_' and '-' only: it goes into "
-                       "file names)",
+                        "invalid name '%s' (letters, digits, '.', '_' and '-' only: it goes into "
+                        "file names)",
                        *dst);
     return 0;
 }
@@ -438,7 +433,7 @@ static int get_strlist(struct loader *l, const struct ynode *v, const char *key,
         count = v->n;
         if (count == 0)
             return cfg_fail(l, v, "'%s' is an empty list (remove the key to leave it unset)",
-                           key);
+                            key);
     }
     if (!(*out = calloc(count, sizeof **out)))
         return cfg_nomem(l);
@@ -455,8 +450,7 @@ static int get_strlist(struct loader *l, const struct ynode *v, const char *key,
 }
 
 /* input.columns.<field>: a CSV column name, a list of them, or null. */
-int cfg_set_column(struct loader *l, const struct ynode *v, void *base,
-                      const struct key_spec *ks)
+int cfg_set_column(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     struct column_ref *ref = FIELD(base, ks, struct column_ref);
     ref->line = l->key_at->line;
@@ -464,23 +458,21 @@ int cfg_set_column(struct loader *l, const struct ynode *v, void *base,
 }
 
 /* where[i].in: base is the where_rule. */
-int cfg_set_where_in(struct loader *l, const struct ynode *v, void *base,
-                        const struct key_spec *ks)
+int cfg_set_where_in(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     struct where_rule *rule = base;
     return get_strlist(l, v, ks->key, &rule->in, &rule->n_in);
 }
 
 int cfg_set_where_not_in(struct loader *l, const struct ynode *v, void *base,
-                            const struct key_spec *ks)
+                         const struct key_spec *ks)
 {
     struct where_rule *rule = base;
     return get_strlist(l, v, ks->key, &rule->not_in, &rule->n_not_in);
 }
 
 /* input.where: a list of {column, in} rules. */
-int cfg_set_where(struct loader *l, const struct ynode *v, void *base,
-                     const struct key_spec *ks)
+int cfg_set_where(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     struct pipeline *p = base;
     (void)ks;
@@ -488,7 +480,7 @@ int cfg_set_where(struct loader *l, const struct ynode *v, void *base,
         return 0;
     if (v->type != Y_SEQ)
         return cfg_fail(l, v, "'where' must be a list of {column, in} rules, not %s",
-                       ynode_type_name(v));
+                        ynode_type_name(v));
     if (v->n && !(p->input.where = calloc(v->n, sizeof *p->input.where)))
         return cfg_nomem(l);
     p->input.n_where = v->n;
@@ -498,26 +490,25 @@ int cfg_set_where(struct loader *l, const struct ynode *v, void *base,
         rule->line = item->line;
         if (item->type != Y_MAP)
             return cfg_fail(l, item, "a 'where' rule must be a mapping {column, in}, not %s",
-                           ynode_type_name(item));
+                            ynode_type_name(item));
         if (cfg_walk_map(l, item, &cfg_where_section, rule) < 0)
             return -1;
         if (!rule->column || (!rule->in && !rule->not_in))
             return cfg_fail(l, item, "a 'where' rule needs '%s'",
-                           rule->column ? "in' or 'not_in" : "column");
+                            rule->column ? "in' or 'not_in" : "column");
     }
     return 0;
 }
 
 /* channels.sms / channels.email: one {column, in} consent rule. */
-int cfg_set_channel(struct loader *l, const struct ynode *v, void *base,
-                       const struct key_spec *ks)
+int cfg_set_channel(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     struct where_rule **slot = FIELD(base, ks, struct where_rule *);
     if (ynode_is_null(v))
         return 0;
     if (v->type != Y_MAP)
         return cfg_fail(l, v, "'channels.%s' must be a rule {column, in}, not %s", ks->key,
-                       ynode_type_name(v));
+                        ynode_type_name(v));
     if (!(*slot = calloc(1, sizeof **slot)))
         return cfg_nomem(l);
     (*slot)->line = v->line;
@@ -525,13 +516,13 @@ int cfg_set_channel(struct loader *l, const struct ynode *v, void *base,
         return -1;
     if (!(*slot)->column || (!(*slot)->in && !(*slot)->not_in))
         return cfg_fail(l, v, "'channels.%s' needs '%s'", ks->key,
-                       (*slot)->column ? "in' or 'not_in" : "column");
+                        (*slot)->column ? "in' or 'not_in" : "column");
     return 0;
 }
 
 /* invite.business_map: CSV value -> business UUID. */
 int cfg_set_business_map(struct loader *l, const struct ynode *v, void *base,
-                            const struct key_spec *ks)
+                         const struct key_spec *ks)
 {
     struct pipeline *p = base;
     size_t n;
@@ -540,7 +531,7 @@ int cfg_set_business_map(struct loader *l, const struct ynode *v, void *base,
         return 0;
     if (v->type != Y_MAP)
         return cfg_fail(l, v, "'%s' must be a mapping of values to business ids, not %s",
-                       ks->key, ynode_type_name(v));
+                        ks->key, ynode_type_name(v));
     n = v->n / 2;
     if (n && !(p->invite.business_map = calloc(n, sizeof *p->invite.business_map)))
         return cfg_nomem(l);
@@ -554,9 +545,9 @@ int cfg_set_business_map(struct loader *l, const struct ynode *v, void *base,
             return -1;
         if (!e->business_id || !uuid_valid_str(e->business_id))
             return cfg_fail(l, val,
-                           "invalid business_map value '%s' for '%s' (expected a UUID like "
-                           UUID_EXAMPLE "; " HINT_BUSINESS ")",
-                           e->business_id ? e->business_id : "null", e->value);
+                            "invalid business_map value '%s' for '%s' (expected a UUID like "
+                            UUID_EXAMPLE "; " HINT_BUSINESS ")",
+                            e->business_id ? e->business_id : "null", e->value);
     }
     return 0;
 }
@@ -577,8 +568,7 @@ static bool valid_field(const char *s)
     }
 }
 
-int cfg_set_fields(struct loader *l, const struct ynode *v, void *base,
-                      const struct key_spec *ks)
+int cfg_set_fields(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     struct pipeline *p = base;
     if (get_strlist(l, v, ks->key, &p->export.fields, &p->export.n_fields) < 0)
@@ -586,9 +576,9 @@ int cfg_set_fields(struct loader *l, const struct ynode *v, void *base,
     for (size_t i = 0; i < p->export.n_fields; i++) {
         if (!valid_field(p->export.fields[i]))
             return cfg_fail(l, v->type == Y_SEQ ? v->kids[i] : v,
-                           "invalid field '%s' in '%s' (expected a review field or a dotted "
-                           "path like response.comment)",
-                           p->export.fields[i], ks->key);
+                            "invalid field '%s' in '%s' (expected a review field or a dotted "
+                            "path like response.comment)",
+                            p->export.fields[i], ks->key);
     }
     return 0;
 }
@@ -632,8 +622,7 @@ bool cfg_has_control(const char *s)
 
 /* api.api_key: an unset ${VAR} (or an unusable value) is remembered, not
  * raised: `check` and dry runs need no key. The value never goes into a message. */
-int cfg_set_api_key(struct loader *l, const struct ynode *v, void *base,
-                       const struct key_spec *ks)
+int cfg_set_api_key(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     struct pipeline *p = base;
     char *text = NULL;
@@ -658,8 +647,7 @@ int cfg_set_api_key(struct loader *l, const struct ynode *v, void *base,
     return 0;
 }
 
-int cfg_set_base_url(struct loader *l, const struct ynode *v, void *base,
-                        const struct key_spec *ks)
+int cfg_set_base_url(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     char **dst = FIELD(base, ks, char *);
     char why[sizeof l->err->msg];

@@ -148,7 +148,7 @@ static int attach(struct builder *b, struct ynode *n)
     struct ynode *parent = b->stack[b->depth - 1];
     if (parent->type == Y_MAP && parent->n % 2 == 0 && n->type != Y_SCALAR) {
         fail_node(b, n, "a key must be a plain string, not %s",
-                n->type == Y_SEQ ? "a list" : "a mapping");
+                  n->type == Y_SEQ ? "a list" : "a mapping");
         ytree_free(n);
         return -1;
     }
@@ -250,7 +250,7 @@ static int check_duplicates(struct builder *b, const struct ynode *map)
     if (!first)
         return 0;
     return fail_node(b, map->kids[best], "duplicate key '%s' (first given at line %d)",
-                   first->text, first->line);
+                     first->text, first->line);
 }
 
 static int on_event(struct builder *b, const yaml_event_t *ev)

@@ -1,6 +1,7 @@
 /*
- * Unit tests for src/config/ (the pipeline loader and pipeline_override): pipeline files are written into a fresh
- * temporary folder and loaded with a fixed `now` (2026-11-26T03:04:05, TZ=UTC).
+ * Unit tests for src/config/ (the loader, pipeline_check_ready and
+ * pipeline_override): pipeline files are written into a fresh temporary
+ * folder and loaded with a fixed `now` (2026-11-26T03:04:05, TZ=UTC).
  * Error cases compare the whole message, place included, so a wrong line,
  * column, key or hint fails the test.
  */
