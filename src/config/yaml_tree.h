@@ -8,6 +8,8 @@
  * Nothing is ever expanded, so a "billion laughs" file has nothing to
  * multiply.
  *
+ * Internal to config/ (the loader's first stage); nothing outside includes it.
+ *
  * Ownership: ytree_load() hands the caller a tree it frees with ytree_free();
  * scalar texts are wiped on free (the file may hold the API key).
  */
