@@ -8,7 +8,9 @@
 /* Cutting a message at the error buffer's size is intended, so GCC's
  * truncation warning is off here. */
 #pragma GCC diagnostic push
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 void diag_vformat(char *buf, size_t n, const char *file, int line, int col, const char *fmt,
                   va_list ap)
