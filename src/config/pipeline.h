@@ -205,7 +205,8 @@ int pipeline_api_key(const struct pipeline *p, const char **key, struct cp_error
 /*
  * Everything `run` needs from the pipeline that can be known without
  * sending, so `check` refuses what `run` would: no placeholder ids left by
- * `guess` (p->not_ready, with FILE:LINE:COL) and an API key that resolves
+ * `guess` (p->not_ready, with FILE:LINE:COL), a readable api.ca_file, and an
+ * API key that resolves
  * (pipeline_api_key: an unset ${VAR} is named with the nearest set variable,
  * an api_key_file must be readable by its owner only). 0, or -1 with `err`
  * (CP_EXIT_USAGE). Reads the key file, never the network.

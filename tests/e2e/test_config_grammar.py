@@ -124,6 +124,14 @@ class CheckAgreesWithRun(E2E):
         # a dry run shows what would go out, placeholders or not
         self.assertRun(self.run_cli("run", "--dry-run", self.pipeline), 0)
 
+    def test_ca_file_only_matters_over_https(self):
+        # The simulator is http:// on loopback: curl never reads a CA file
+        # there, so neither command refuses a missing one (a unit test covers
+        # the https case, where check refuses it as the first request would).
+        self.invite(extra_api=f"  ca_file: {os.path.join(self.dir, 'none.pem')}\n")
+        self.assertRun(self.run_cli("check", self.pipeline), 0)
+        self.assertRun(self.run_cli("run", self.pipeline), 0)
+
     def test_enum_words_in_any_case(self):
         self.invite(validate="  default_country: au\n  landlines: SEND\n")
         self.assertRun(self.run_cli("check", self.pipeline), 0)

@@ -1075,6 +1075,14 @@ static void test_check_ready(void **state)
     assert_int_equal(pipeline_check_ready(&p, &err), 0);
     pipeline_release(&p);
 
+    /* a CA file that is not there: curl would say so only at the first request */
+    load_ok("ready3.yaml", HEAD INVITE "api:\n  ca_file: certs/none.pem\n", &p);
+    assert_int_equal(pipeline_check_ready(&p, &err), -1);
+    snprintf(want, sizeof want, "cannot read api.ca_file '%s/certs/none.pem': no such file or "
+             "directory", tmp);
+    assert_string_equal(err.msg, want);
+    pipeline_release(&p);
+
     /* a key file others can read: refused before any run */
     write_file("rk/key", "k\n", 2, 0644);
     load_ok("ready2.yaml", HEAD INVITE "api:\n  api_key_file: rk/key\n", &p);
