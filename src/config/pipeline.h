@@ -83,8 +83,9 @@ struct pipeline {
     struct {
         char *base_url;       /* default https://app.cloutly.com/api/v1, no trailing '/' */
         char *api_key;        /* NULL when not resolved (see api_key_error) */
-        char *api_key_error;  /* why api_key is NULL, e.g. an unset ${VAR}; raised only
-                                 by commands that need the key (check/dry-run do not) */
+        char *api_key_error;  /* why api_key is NULL, e.g. an unset ${VAR}, with its place;
+                                 raised by run and check (pipeline_check_ready), not by
+                                 a dry run */
         char *api_key_file;   /* NULL or a resolved path; read by pipeline_api_key(),
                                  never at load time */
         double rate_per_sec;  /* rate_limit: "100/min" -> 100/60.0; default 100/min */
@@ -205,18 +206,19 @@ int pipeline_api_key(const struct pipeline *p, const char **key, struct cp_error
 /*
  * Everything `run` needs from the pipeline that can be known without
  * sending, so `check` refuses what `run` would: no placeholder ids left by
- * `guess` (p->not_ready, with FILE:LINE:COL), a readable api.ca_file, and an
- * API key that resolves
- * (pipeline_api_key: an unset ${VAR} is named with the nearest set variable,
- * an api_key_file must be readable by its owner only). 0, or -1 with `err`
- * (CP_EXIT_USAGE). Reads the key file, never the network.
+ * `guess` (p->not_ready, with FILE:LINE:COL), a readable api.ca_file when the
+ * base URL is https, and an API key that resolves (pipeline_api_key: an unset
+ * ${VAR} is named with the nearest set variable, an api_key_file must be
+ * readable by its owner only). 0, or -1 with `err` (CP_EXIT_USAGE). Reads the
+ * key file, never the network.
  */
 int pipeline_check_ready(const struct pipeline *p, struct cp_error *err);
 
 /*
- * Set one pipeline key from a string, as the YAML loader would set it from
- * the file: the same table entry, parser, validation and message words. This
- * is how a command-line option overrides the pipeline, so `--format CSV` and
+ * Set one pipeline key of `p` (made by pipeline_load or pipeline_defaults)
+ * from a string, as the YAML loader would set it from the file: the same
+ * table entry, parser, validation and message words. This is how a
+ * command-line option overrides the pipeline, so `--format CSV` and
  * `format: CSV` agree, and `--since` accepts exactly what `since:` does.
  *
  *   key     the dotted key as the file nests it: "export.format",
@@ -234,14 +236,21 @@ int pipeline_check_ready(const struct pipeline *p, struct cp_error *err);
  * the caller's, relative to the working directory; "-" stays "-".
  * `export.since` also clears `since_last_run` ("last_run" sets it).
  *
- * Refused, with CP_EXIT_USAGE and a message that starts with `origin` or
- * the key: an unknown key (with the nearest valid dotted key as a hint), a
+ * Refused, with CP_EXIT_USAGE and a message naming `origin` (or the key)
+ * and no file place: an unknown key (with the nearest valid dotted key as a hint), a
  * section ("export.filters"), a key of the other kind of pipeline, a key
  * that is read from the file only (version, kind, name), and any value the
  * file would refuse. On failure the pipeline keeps its previous value.
- * Keys of the file that are not overridable yet by this function: list-,
- * map- and rule-valued ones (input.where, channels.*, invite.business_map,
- * export.fields with more than one item), and api.api_key.
+ * Keys of the file this does not reach: list-, map- and rule-valued ones
+ * (input.columns.*, input.where, channels.*, invite.business_map,
+ * export.fields) and api.api_key.
+ *
+ * The command-line options that override keys today: export's --format
+ * (export.format), --sort, --since, --output (export.output), --source
+ * (export.filters.source), --business-id (export.filters.businessId),
+ * --show-on-widget (export.filters.showOnWidget); run's and check's --input
+ * (input.path). ledger's --since filters the report and is no key (parse it
+ * with isotime_parse); run's --limit is no key either.
  */
 int pipeline_override(struct pipeline *p, const char *key, const char *value, const char *origin,
                       struct cp_error *err);
