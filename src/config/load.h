@@ -24,7 +24,9 @@
 #include "core/strbuf.h"
 
 #define CFG_MAX_VALUE_BYTES (1024 * 1024) /* one scalar after ${VAR} expansion */
-#define CFG_MAX_PATHS 8                   /* path-valued keys in one pipeline */
+#define CFG_MAX_PATHS 32                  /* path-valued keys in one pipeline: each key is
+                                             given once, so this bounds the tables' path
+                                             keys plus the defaults */
 #define CFG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #define HINT_BUSINESS "run 'cloutly-pipe businesses' to list ids"

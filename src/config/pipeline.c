@@ -279,7 +279,10 @@ static int add_default_path(struct loader *l, char **dst, const char *key, const
 {
     if (*dst)
         return 0;
-    if (!(*dst = strdup(value)) || l->n_paths == CFG_MAX_PATHS)
+    if (l->n_paths == CFG_MAX_PATHS)
+        return cfg_fail(l, NULL, "internal limit: more than %d paths in one pipeline",
+                        CFG_MAX_PATHS);
+    if (!(*dst = strdup(value)))
         return cfg_nomem(l);
     l->paths[l->n_paths++] = (struct pending_path){ dst, NULL, key, key, 0 };
     return 0;

@@ -67,8 +67,9 @@ int cfg_set_path(struct loader *l, const struct ynode *v, void *base, const stru
         return -1;
     if (!*dst)
         return 0;
-    if (l->n_paths == CFG_MAX_PATHS) /* cannot happen: 7 path keys, each given once */
-        return cfg_nomem(l);
+    if (l->n_paths == CFG_MAX_PATHS) /* more path keys in the tables than CFG_MAX_PATHS */
+        return cfg_fail(l, v, "internal limit: more than %d paths in one pipeline",
+                        CFG_MAX_PATHS);
     const char *name = cfg_subject(l, ks);
     const char *label = l->origin ? l->origin : ks->arg ? (const char *)ks->arg : ks->key;
     l->paths[l->n_paths++] = (struct pending_path){ dst, v, name, label, ks->flags };
