@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 SRC = os.environ.get("CLOUTLY_SRC") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("CLOUTLY_PIPE") or os.path.join(SRC, "build", "cloutly-pipe")
@@ -67,6 +68,22 @@ class Sim:
     def accepted(self):
         return [r for r in self.requests() if r.get("accepted")]
 
+    def counters(self):
+        """The simulator's live counters (GET /_sim/counters): requests, in_flight,
+        posts, accepted, gets, held. What a test waits on instead of sleeping."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_sim/counters", timeout=10) as r:
+            return json.loads(r.read())
+
+    def wait_for(self, what, pred, timeout=60):
+        """Poll the counters until pred(counters) holds; fail loudly after timeout
+        seconds (a generous bound that only a hung process reaches)."""
+        return wait_until(what, lambda: pred(self.counters()), timeout)
+
+    def quiesce(self, timeout=60):
+        """Wait until no request is being handled, so that the log is complete."""
+        return self.wait_for("the simulator to finish every request",
+                             lambda c: c["in_flight"] == 0, timeout)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -76,6 +93,18 @@ class Sim:
                 self.proc.kill()
                 self.proc.wait()
         self.stderr.close()
+
+
+def wait_until(what, pred, timeout=60):
+    """Poll pred() every 10 ms until it holds; raise naming `what` after timeout s."""
+    deadline = time.time() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.01)
 
 
 def pipeline_yaml(input_path, results, rejects, *, rate="50/s", extra_api="", columns=None,
