@@ -107,6 +107,33 @@ def wait_until(what, pred, timeout=60):
         time.sleep(0.01)
 
 
+class Child:
+    """The binary running in the background, its stderr going to a file that a
+    test can wait on ("interrupted: finishing ..." means the signal was seen)."""
+
+    def __init__(self, argv, env, workdir):
+        fd, self.err_path = tempfile.mkstemp(prefix="child-stderr-", dir=workdir)
+        with os.fdopen(fd, "w") as err:
+            self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err,
+                                         stdin=subprocess.DEVNULL)
+        self.pid = self.proc.pid
+
+    def stderr(self):
+        with open(self.err_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def wait_stderr(self, text, timeout=60):
+        wait_until(f"{text!r} on the child's stderr", lambda: text in self.stderr(), timeout)
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def finish(self, timeout=60):
+        """Wait for the exit; (exit code, stderr)."""
+        self.proc.wait(timeout)
+        return self.proc.returncode, self.stderr()
+
+
 def pipeline_yaml(input_path, results, rejects, *, rate="50/s", extra_api="", columns=None,
                   validate="  default_country: AU\n", invite_extra="", name="e2e", timeout="5s"):
     columns = columns or (
@@ -206,6 +233,15 @@ class E2E(unittest.TestCase):
                 with open(path, encoding="utf-8", errors="replace") as f:
                     self.assertNotIn(API_KEY, f.read())
         return p
+
+    def start_cli(self, *args, env=None):
+        """The binary in the background against the simulator, as a Child."""
+        e = dict(os.environ, CLOUTLY_API_KEY=API_KEY)
+        if self.sim:
+            e["CLOUTLY_BASE_URL"] = self.sim.base_url
+        if env:
+            e.update(env)
+        return Child([BIN, *args], e, self.dir)
 
     def assertRun(self, p, code):
         self.assertEqual(p.returncode, code, f"exit {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
