@@ -8,6 +8,7 @@ write one and how to regenerate its expectations (CLOUTLY_UPDATE_GOLDEN=1).
 Each case is a generated test method named after its folder, and every
 expectation a subTest, so a failure names the case folder and shows a diff.
 """
+import concurrent.futures
 import csv
 import io
 import json
@@ -242,13 +243,43 @@ class Case:
         return "\n".join(parts)
 
 
+def _played(folder):
+    case = Case(folder)
+    try:
+        case.play()
+    except BaseException:
+        case.close()
+        raise
+    return case
+
+
 class Cases(unittest.TestCase):
+    """One test method per case folder (added below). Cases do not share
+    anything (each has its own folder and simulator), so the selected ones are
+    played a few at a time in threads (CLOUTLY_CASE_JOBS, default 3) and each
+    test method checks its own; what a case asserts never depends on speed."""
     maxDiff = None
+    selected = []   # case folders chosen by the loader (load_tests below)
+    futures = {}
+
+    @classmethod
+    def setUpClass(cls):
+        jobs = max(1, int(os.environ.get("CLOUTLY_CASE_JOBS", "3")))
+        cls.pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+        cls.futures = {f: cls.pool.submit(_played, f) for f in cls.selected}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pool.shutdown(wait=True)
+        for fut in cls.futures.values():
+            if fut.done() and not fut.exception():
+                fut.result().close()
+        cls.futures = {}
 
     def play(self, folder):
-        case = Case(folder)
+        fut = self.futures.pop(folder, None)
+        case = fut.result() if fut else _played(folder)
         try:
-            case.play()
             self.check(case)
         finally:
             case.close()
@@ -358,7 +389,22 @@ def _case_test(folder):
     def test(self):
         self.play(folder)
     test.__doc__ = f"case {os.path.relpath(folder, SRC)}"
+    test.case_folder = folder
     return test
+
+
+def load_tests(loader, tests, pattern):
+    """Note which cases the loader chose (after -k), so that setUpClass can
+    start playing them before the first test method asks for its own."""
+    def walk(suite):
+        for t in suite:
+            if isinstance(t, unittest.TestSuite):
+                yield from walk(t)
+            else:
+                yield t
+    Cases.selected = [getattr(t, t._testMethodName).case_folder for t in walk(tests)
+                      if isinstance(t, Cases) and hasattr(getattr(t, t._testMethodName), "case_folder")]
+    return tests
 
 
 for _entry in sorted(os.listdir(CASES)):
