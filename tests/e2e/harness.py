@@ -42,7 +42,7 @@ class Sim:
             cmd += ["--tls-cert", tls[0], "--tls-key", tls[1]]
         self.stderr = open(os.path.join(workdir, "sim.stderr"), "w")
         self.proc = subprocess.Popen(cmd, stderr=self.stderr, stdout=subprocess.DEVNULL)
-        deadline = time.time() + 10
+        deadline = time.time() + 60  # only a hung simulator takes this long, even at ctest -j8
         while not os.path.exists(port_file):
             if self.proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError("simulator did not start: " + open(self.stderr.name).read())
