@@ -162,7 +162,7 @@ class Case:
         sim_args = []
         if self.has("sim.args"):
             for ln in read_lines(self.spec("sim.args")):
-                sim_args += shlex.split(ln)
+                sim_args += shlex.split(ln, comments=True)
         self.sim = Sim(self.simdir, *[a.replace("@WORK@", self.work) for a in sim_args])
         self.copied = {}  # path in the work folder -> the bytes put there
         for name in sorted(os.listdir(self.folder)):
@@ -374,6 +374,24 @@ class Cases(unittest.TestCase):
     def read_spec(self, case, name):
         with open(case.spec(name), encoding="utf-8", newline="") as f:
             return f.read()
+
+    def test_the_pattern_rules_can_fail(self):
+        out = "cloutly-pipe: error: HTTP 401 (check CLOUTLY_API_KEY)\nsent 0, skipped 6\n"
+        self.assertIsNone(match_patterns(["401", "CLOUTLY_API_KEY", "re:^sent 0,", "!wrong-key"], out))
+        self.assertIn("'401'", match_patterns(["skipped 6", "401"], out) or "")  # in order
+        self.assertIsNotNone(match_patterns(["sent 1,"], out))
+        self.assertIsNotNone(match_patterns(["!HTTP 401"], out))
+        self.assertIsNotNone(match_patterns(["re:^HTTP"], out))
+
+    def test_masking_keeps_what_has_the_wrong_shape(self):
+        text = ("input_row,reason,contact_id,sms_limits_left,processed_at\r\n"
+                "2,already sent at 2026-12-01 10:18 UTC,7aa6c304-bb25-4843-817d-989f63a540e8,"
+                "999,2026-12-01T10:15:42.305Z\r\n"
+                "3,,not-a-uuid,,yesterday\r\n")
+        rows = mask_results(text, ["sms_limits_left", "reason ~ [0-9]+ ms"])
+        self.assertEqual(rows[1], ["2", "already sent at <when>", "<uuid>", "<set>", "<time>"])
+        self.assertEqual(rows[2], ["3", "", "not-a-uuid", "", "yesterday"])
+        self.assertEqual(render_csv(rows, line_end(text)).count("\r\n"), 3)
 
     def test_every_case_folder_is_well_formed(self):
         for entry in sorted(os.listdir(CASES)):
