@@ -10,6 +10,7 @@ signal is sent only once the binary has said it saw the previous one."""
 import collections
 import os
 import signal
+import socket
 import unittest
 
 from harness import API_KEY, E2E, contacts, read_csv, write_csv
@@ -49,14 +50,18 @@ class Faults(E2E):
     def test_connection_refused_is_retried_then_failed(self):
         write_csv(self.input, HEADER, contacts(1))
         self.write_pipeline()
-        dead = self.sim.base_url
-        self.sim.stop()
-        self.sim = None
-        p = self.run_cli("run", self.pipeline, env={"CLOUTLY_BASE_URL": dead})
+        # A port bound and never listened on refuses every connection, and no
+        # other test's simulator can take it meanwhile (a stopped simulator's
+        # port could be handed to the next one that asks for port 0).
+        with socket.socket() as dead:
+            dead.bind(("127.0.0.1", 0))
+            url = f"http://127.0.0.1:{dead.getsockname()[1]}/api/v1"
+            p = self.run_cli("run", self.pipeline, env={"CLOUTLY_BASE_URL": url})
         self.assertRun(p, 1)
         res = read_csv(self.results)
         self.assertEqual(res[0]["status"], "failed")
         self.assertIn("could not reach the API", res[0]["reason"])
+        self.assertEqual(self.sim.requests(None), [])
 
 
 class StopWithRequestsInFlight(E2E):
