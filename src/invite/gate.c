@@ -16,10 +16,16 @@ void gate_init(struct gate *g, const struct pipeline *p, struct ledger *l, const
     g->sms_left = l ? ledger_last_sms_left(l) : -1;
 }
 
+/* Answers settle out of order when several are in flight: the lowest
+ * balance this run was told is the latest. The first answer of the run
+ * replaces what the ledger remembered (credits may have renewed since). */
 void gate_note_sms(struct gate *g, long sms_left)
 {
-    if (sms_left >= 0)
+    if (sms_left < 0)
+        return;
+    if (!g->sms_fresh || sms_left < g->sms_left)
         g->sms_left = sms_left;
+    g->sms_fresh = 1;
 }
 
 static void when_text(time_t at, char *buf, size_t len)
@@ -61,7 +67,9 @@ static int resume(struct gate *g, struct row_result *r, struct cp_error *err)
             return -1;
         if (g->p->api.retry_in_doubt)
             return 0;
-        if (killed || !pr.reason[0])
+        if (!killed && strstr(pr.reason, "not repeated"))
+            row_note(r, "in doubt since an earlier run (%s): %s", when, pr.reason);
+        else if (killed || !pr.reason[0])
             row_note(r, "an earlier run (%s) stopped while this invite was in flight: it may "
                         "have been sent; not repeated (check the contact in Cloutly, or set "
                         "api.retry_in_doubt: true)", when);

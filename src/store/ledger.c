@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <sqlite3.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -163,6 +164,14 @@ int ledger_open(const char *path, int readonly, struct ledger **out, struct cp_e
         log_msg(LOG_WARN, "ledger '%s' is empty (0 bytes): %s; if it held history, restore it "
                           "from a backup before the next run", path,
                 readonly ? "nothing is known yet" : "starting a new ledger");
+    if (!readonly) {
+        /* Created 0600 before SQLite sees it: the ledger holds customers'
+         * emails and phones, and SQLite gives its -wal and -shm files the
+         * database file's mode. */
+        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            close(fd);
+    }
     int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     if (open_db(path, flags, &l->db, err) < 0)
         goto fail;
