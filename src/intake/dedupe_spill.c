@@ -74,6 +74,7 @@ struct dedupe_spill {
     int heap[PARTS]; /* runs with marks left, by their next mark */
     int heap_n;
     uint32_t last_row; /* the row of the last verdict given */
+    long ahead_row, ahead_first; /* dedupe_spill_first_of()'s next verdict; row -1 at the end */
     struct slot *table;
     size_t table_cap, table_used;
 };
@@ -361,4 +362,16 @@ int dedupe_spill_resolve(struct dedupe_spill *s, void (*dup)(void *ctx, long row
     while ((rc = dedupe_spill_next(s, &row, &first, err)) > 0)
         dup(ctx, row, first);
     return rc;
+}
+
+long dedupe_spill_first_of(struct dedupe_spill *s, long row, struct cp_error *err)
+{
+    while (s->ahead_row >= 0 && s->ahead_row < row) {
+        int rc = dedupe_spill_next(s, &s->ahead_row, &s->ahead_first, err);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            s->ahead_row = -1;
+    }
+    return s->ahead_row == row ? s->ahead_first : 0;
 }

@@ -48,4 +48,10 @@ int dedupe_spill_next(struct dedupe_spill *s, long *row, long *first, struct cp_
 int dedupe_spill_resolve(struct dedupe_spill *s, void (*dup)(void *ctx, long row, long first),
                          void *ctx, struct cp_error *err);
 
+/* The same verdicts asked row by row, for rows asked in increasing order
+ * (rows skipped over are fine): the first row when `row` is a duplicate,
+ * 0 when it is not, -1 with err. What a second pass over the rows calls in
+ * place of dedupe_check_add(). */
+long dedupe_spill_first_of(struct dedupe_spill *s, long row, struct cp_error *err);
+
 #endif

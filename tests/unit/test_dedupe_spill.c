@@ -5,7 +5,7 @@
  * (rows with both, one or neither; chains where a row shares its email with
  * one earlier row and its phone with another), the spill names exactly the
  * rows the in-memory table skips, each with the same first row, in row
- * order, through both the callback and the cursor; a million rows of one
+ * order, through the callback, the cursor and row-by-row questions; a million rows of one
  * placeholder contact are 999,999 duplicates of the first row, and
  * resolving them grows the peak memory by less than 8 MB (it was 100 MB
  * when the partition and the duplicates list were held whole); no keys at
@@ -91,7 +91,8 @@ static uint64_t next_rand(uint64_t *x)
     return *x;
 }
 
-/* The same rows through both; `cursor` picks the spill's interface. */
+/* The same rows through both; `cursor` picks the spill's interface:
+ * 0 the callback, 1 dedupe_spill_next(), 2 dedupe_spill_first_of(). */
 static void compare(int cursor)
 {
     struct cp_error err = {0};
@@ -121,7 +122,15 @@ static void compare(int cursor)
         if (pl)
             assert_int_equal(dedupe_spill_add(s, 'p', p, pl, row, &err), 0);
     }
-    if (cursor) {
+    if (cursor == 2) {
+        for (long row = 2; row < 300002; row++) {
+            long first = dedupe_spill_first_of(s, row, &err);
+            assert_true(first >= 0);
+            if (first)
+                collect(&got, row, first);
+        }
+        assert_int_equal(dedupe_spill_first_of(s, 300002, &err), 0);
+    } else if (cursor) {
         long row, first;
         int rc;
         assert_int_equal(dedupe_spill_begin(s, &err), 0);
@@ -157,6 +166,12 @@ static void test_same_as_memory_cursor(void **state)
     compare(1);
 }
 
+static void test_same_as_memory_row_by_row(void **state)
+{
+    (void)state;
+    compare(2);
+}
+
 static void test_nothing_added(void **state)
 {
     (void)state;
@@ -177,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_one_contact_a_million_times),
         cmocka_unit_test(test_same_as_memory_callback),
         cmocka_unit_test(test_same_as_memory_cursor),
+        cmocka_unit_test(test_same_as_memory_row_by_row),
         cmocka_unit_test(test_nothing_added),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
