@@ -109,7 +109,8 @@ static int scan_row(struct guess *g, struct scan *s, const struct csv_row *row)
 static const char *country_of_phones(const struct scan *s, char out[3], long *fit)
 {
     static const int weight[] = {[PHONE_MOBILE] = 3, [PHONE_MAYBE_MOBILE] = 2,
-                                 [PHONE_LANDLINE] = 1};
+                                 [PHONE_LANDLINE] = 1, [PHONE_TOLL_FREE] = 1,
+                                 [PHONE_PREMIUM] = 1};
     struct {
         char code[3];
         long score, fit;

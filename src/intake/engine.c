@@ -76,6 +76,8 @@ struct engine *engine_open(const struct pipeline *p, const char *input_path, lon
     if (mapping_init(&e->map, p, &header, input_path, err) < 0 ||
         find_consent(e, input_path, err) < 0)
         goto fail;
+    /* Every data line ends in the results, blank ones as skipped. */
+    csv_in_keep_blank(e->in, 1);
     if (p->validate.dedupe && !(e->seen = dedupe_new())) {
         cp_fail(err, CP_EXIT_INPUT, "out of memory");
         goto fail;
