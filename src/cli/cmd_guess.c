@@ -157,6 +157,7 @@ static int show_rows(const struct pipeline *p, struct cp_error *err)
     strbuf_init(&not_sent, 1u << 20);
     fputs("#   mapping\n", stderr);
     mapping_describe(engine_mapping(e), print_line, NULL);
+    mapping_describe_optouts(engine_mapping(e), p->validate.honour_opt_outs, print_line, NULL);
     while ((rc = engine_next(e, &r, err)) > 0) {
         rows++;
         count[r.status]++;

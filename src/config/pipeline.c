@@ -293,6 +293,7 @@ static int start(struct loader *l, const char *path)
     p->validate.landlines = LANDLINES_SKIP;
     p->validate.dedupe = true;
     p->validate.cooldown_days = 90;
+    p->validate.honour_opt_outs = true;
     p->invite.min_sms_left = -1;
     p->export.page_size = 100;
     p->export.filters.show_on_widget = -1;
@@ -1686,6 +1687,7 @@ static const struct key_spec validate_keys[] = {
     KEY("dedupe", set_bool, validate.dedupe),
     INT_KEY("cooldown_days", validate.cooldown_days, 0, 3650),
     KEY("fix_email_typos", set_bool, validate.fix_email_typos),
+    KEY("honour_opt_outs", set_bool, validate.honour_opt_outs),
 };
 
 static const struct key_spec invite_keys[] = {

@@ -233,6 +233,13 @@ int guess_read(struct guess *g, const char *path, struct cp_error *err)
             break;
         }
     }
+    /* A break past the header (an unbalanced quote) still leaves a header
+     * and some rows to write a pipeline from: it is told, not fatal. */
+    if (rc < 0 && err->code == CP_EXIT_INPUT && g->n) {
+        snprintf(g->problem, sizeof g->problem, "%.500s", err->msg);
+        memset(err, 0, sizeof *err);
+        rc = 0;
+    }
     if (rc < 0)
         goto out;
     pick_country(g, s);

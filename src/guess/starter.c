@@ -202,6 +202,11 @@ static void write_head(const struct starter *s, FILE *out)
     char delim[4] = {'\'', g->delimiter, '\'', 0};
     fprintf(out, "# read as %s, delimiter %s; %ld data row%s looked at.\n", g->encoding,
             g->delimiter == '\t' ? "tab" : delim, g->rows, g->rows == 1 ? "" : "s");
+    if (g->problem[0]) {
+        fputs("# WARNING: reading stopped: ", out);
+        put_comment_text(out, g->problem);
+        fputs("\n#   check and run refuse the file until that is fixed.\n", out);
+    }
     fputs("#\n"
           "# Next: replace the ids marked REPLACE below, then\n"
           "#   cloutly-pipe check THIS.yaml            every row checked, no network\n"
@@ -261,6 +266,41 @@ static void write_input(const struct starter *s, FILE *out)
     fputc('\n', out);
 }
 
+/* The export's own refusal marks, which check and run obey: written out so
+ * the person sees what will not be sent and why, and can turn it off. */
+static void write_optouts(const struct starter *s, FILE *out)
+{
+    const struct preset_match *pm = &s->g->pm;
+    if (!pm->n_optout && !pm->n_unknown_consent)
+        return;
+    for (size_t i = 0; i < pm->n_optout; i++) {
+        const struct preset_optout *o = &pm->optout[i];
+        unsigned both = (1u << PRESET_SMS) | (1u << PRESET_EMAIL);
+        const char *drop = o->channels == both ? "not invited"
+                         : o->channels == (1u << PRESET_EMAIL) ? "email not used"
+                                                               : "phone not used";
+        fputs("  # opt-out: ", out);
+        put_comment_text(out, s->g->header[o->col]);
+        if (o->kind == OPTOUT_LIST)
+            fprintf(out, ": the file is %s: %s\n", o->what,
+                    o->channels == both ? "no one in it is invited"
+                                        : "none of its emails is used");
+        else if (o->kind == OPTOUT_FLAG)
+            fprintf(out, ": a row marked yes/true/1 is %s\n", drop);
+        else
+            fprintf(out, ": a row that says unsubscribed, bounced, cleaned, opted out... is %s\n",
+                    drop);
+    }
+    for (size_t i = 0; i < pm->n_unknown_consent; i++) {
+        fputs("  # WARNING: ", out);
+        put_comment_text(out, s->g->header[pm->unknown_consent[i]]);
+        fputs(" looks like consent but is not understood: it is ignored\n"
+              "  #   unless you add a channels: rule for it\n", out);
+    }
+    if (pm->n_optout)
+        fputs("  honour_opt_outs: true            # false sends to them anyway\n", out);
+}
+
 static void write_validate(const struct starter *s, FILE *out)
 {
     fputs("validate:\n", out);
@@ -273,6 +313,7 @@ static void write_validate(const struct starter *s, FILE *out)
         put_comment_text(out, s->g->country_why);
         fputs(";\n  #   without it only numbers written +country are valid\n", out);
     }
+    write_optouts(s, out);
     fputs("  landlines: skip                  # an SMS to a landline reaches nobody\n"
           "  dedupe: true                     # the same person twice in a file: invited once\n"
           "  cooldown_days: 90                # and not again within 90 days\n\n",

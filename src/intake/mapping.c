@@ -99,6 +99,20 @@ static int map_guessed(struct mapping *m, const struct pipeline *p, const char *
     m->system = pm.system;
     m->system_marks[0] = pm.marks_found;
     m->system_marks[1] = pm.marks_total;
+    memcpy(m->optout, pm.optout, sizeof m->optout);
+    m->n_optout = pm.n_optout;
+    /* A consent-like column the pipeline has a rule for is understood. */
+    for (size_t i = 0; i < pm.n_unknown_consent; i++) {
+        const char *name = m->header[pm.unknown_consent[i]];
+        const struct where_rule *rules[] = {p->channels.sms, p->channels.email};
+        int ruled = 0;
+        for (size_t k = 0; k < 2; k++)
+            ruled |= rules[k] && strcasecmp(rules[k]->column, name) == 0;
+        for (size_t k = 0; k < p->input.n_where; k++)
+            ruled |= strcasecmp(p->input.where[k].column, name) == 0;
+        if (!ruled)
+            m->unknown_consent[m->n_unknown_consent++] = pm.unknown_consent[i];
+    }
     for (int f = 0; f < MAP_FIELD_COUNT; f++) {
         if (p->input.columns[f].names || f == MAP_BUSINESS_ID || !pm.n[f])
             continue;
@@ -287,5 +301,38 @@ void mapping_describe(const struct mapping *m, void (*line)(void *ctx, const cha
             strbuf_addstr(&sb, "  (from the header)");
         line(ctx, strbuf_str(&sb));
         strbuf_release(&sb);
+    }
+}
+
+static const char *channels_word(unsigned ch)
+{
+    return ch == ((1u << PRESET_SMS) | (1u << PRESET_EMAIL)) ? "the contact is not invited"
+         : ch == (1u << PRESET_EMAIL)                        ? "the email is not used"
+                                                             : "the phone is not used";
+}
+
+void mapping_describe_optouts(const struct mapping *m, int honoured,
+                              void (*line)(void *ctx, const char *s), void *ctx)
+{
+    char buf[512];
+    for (size_t i = 0; i < m->n_optout; i++) {
+        const struct preset_optout *o = &m->optout[i];
+        const char *col = m->header[o->col];
+        if (o->kind == OPTOUT_LIST)
+            snprintf(buf, sizeof buf, "opt-out  '%s': the file is %s: %s on any row%s", col,
+                     o->what, channels_word(o->channels), honoured ? "" : " (not obeyed: "
+                     "validate.honour_opt_outs is false)");
+        else
+            snprintf(buf, sizeof buf, "opt-out  '%s': a row whose cell says %s: %s%s", col,
+                     o->kind == OPTOUT_FLAG ? "yes/true/1" : "unsubscribed, bounced, cleaned, "
+                     "opted out...", channels_word(o->channels), honoured ? "" : " (not obeyed: "
+                     "validate.honour_opt_outs is false)");
+        line(ctx, buf);
+    }
+    for (size_t i = 0; i < m->n_unknown_consent; i++) {
+        snprintf(buf, sizeof buf, "warning  '%s' looks like a consent column but is not one "
+                 "this tool knows: it is ignored; add a channels: rule for it if it says who "
+                 "may be contacted", m->header[m->unknown_consent[i]]);
+        line(ctx, buf);
     }
 }

@@ -195,6 +195,100 @@ static const struct consent_rule consent_rules[] = {
     {"marketingconsent", SMS | EMAIL, YES, 0},
 };
 
+/* ---- opt-outs: the export's own marks of who must not be contacted ---- */
+
+#define BOTH (SMS | EMAIL)
+
+/* Columns only the refusal exports have: the whole file is refused. */
+static const struct {
+    const char *key;
+    unsigned channels;
+    const char *what, *word;
+} optout_lists[] = {
+    {"unsubtime", BOTH, "a Mailchimp unsubscribed export", "unsubscribed"},
+    {"unsubcampaigntitle", BOTH, "a Mailchimp unsubscribed export", "unsubscribed"},
+    {"unsubcampaignid", BOTH, "a Mailchimp unsubscribed export", "unsubscribed"},
+    {"unsubreason", BOTH, "a Mailchimp unsubscribed export", "unsubscribed"},
+    {"cleantime", EMAIL, "a Mailchimp cleaned (bounced) export", "cleaned (bounced)"},
+    {"cleancampaigntitle", EMAIL, "a Mailchimp cleaned (bounced) export", "cleaned (bounced)"},
+    {"cleancampaignid", EMAIL, "a Mailchimp cleaned (bounced) export", "cleaned (bounced)"},
+};
+
+/* Status columns and the channels their refusals can reach. */
+static const struct {
+    const char *key;
+    unsigned channels;
+} optout_status[] = {
+    {"status", BOTH}, {"memberstatus", BOTH}, {"contactstatus", BOTH},
+    {"subscriptionstatus", BOTH}, {"subscriberstatus", BOTH}, {"marketingstatus", BOTH},
+    {"optinstatus", BOTH}, {"consentstatus", BOTH}, {"customerstatus", BOTH},
+    {"emailstatus", EMAIL}, {"emailsubscriptionstatus", EMAIL}, {"emailmarketingstatus", EMAIL},
+    {"emailbouncestatus", EMAIL}, {"emaildeliverability", EMAIL}, {"emailmarketingconsent", EMAIL},
+    {"smsstatus", SMS}, {"smssubscriptionstatus", SMS}, {"smsmarketingstatus", SMS},
+    {"smsmarketingconsent", SMS},
+};
+
+/* Values of a status column that refuse (squashed). A bounce is about the
+ * address: under a column for both channels it drops the email only. */
+static const struct {
+    const char *value;
+    int bounce;
+    const char *word;
+} refusals[] = {
+    {"unsubscribed", 0, "unsubscribed"}, {"unsubscribe", 0, "unsubscribed"},
+    {"unsub", 0, "unsubscribed"},        {"optedout", 0, "opted out"},
+    {"optout", 0, "opted out"},          {"donotcontact", 0, "do not contact"},
+    {"dnc", 0, "do not contact"},        {"blocked", 0, "blocked"},
+    {"blacklisted", 0, "blocked"},       {"blocklisted", 0, "blocked"},
+    {"suppressed", 0, "suppressed"},     {"spam", 0, "reported spam"},
+    {"spamreport", 0, "reported spam"},  {"spamcomplaint", 0, "reported spam"},
+    {"complained", 0, "reported spam"},  {"notsubscribed", 0, "not subscribed"},
+    {"nonsubscribed", 0, "not subscribed"}, {"revoked", 0, "opted out"},
+    {"withdrawn", 0, "opted out"},       {"declined", 0, "declined"},
+    {"bounced", 1, "bounced"},           {"bounce", 1, "bounced"},
+    {"hardbounce", 1, "bounced"},        {"hardbounced", 1, "bounced"},
+    {"softbounced", 1, "bounced"},       {"cleaned", 1, "cleaned (bounced)"},
+    {"invalid", 1, "invalid"},           {"undeliverable", 1, "undeliverable"},
+};
+
+/* Flag columns: a true cell refuses those channels. */
+static const struct {
+    const char *key;
+    unsigned channels;
+    const char *word;
+} optout_flags[] = {
+    {"emailoptout", EMAIL, "opted out"},          {"hasoptedoutofemail", EMAIL, "opted out"},
+    {"unsubscribedfromallemail", EMAIL, "unsubscribed"}, {"donotemail", EMAIL, "do not email"},
+    {"emailunsubscribed", EMAIL, "unsubscribed"}, {"unsubscribedemail", EMAIL, "unsubscribed"},
+    {"bounced", EMAIL, "bounced"},                {"emailbounced", EMAIL, "bounced"},
+    {"isbounced", EMAIL, "bounced"},              {"hardbounced", EMAIL, "bounced"},
+    {"emailbounce", EMAIL, "bounced"},            {"emailinvalid", EMAIL, "invalid"},
+    {"invalidemail", EMAIL, "invalid"},
+    {"smsoptout", SMS, "opted out"},              {"donotsms", SMS, "do not text"},
+    {"donottext", SMS, "do not text"},            {"smsunsubscribed", SMS, "unsubscribed"},
+    {"textoptout", SMS, "opted out"},             {"donotcall", SMS, "do not call"},
+    {"hasoptedoutofsms", SMS, "opted out"},
+    {"donotcontact", BOTH, "do not contact"},     {"unsubscribed", BOTH, "unsubscribed"},
+    {"optedout", BOTH, "opted out"},              {"optout", BOTH, "opted out"},
+    {"donotsolicit", BOTH, "do not contact"},     {"donotmarket", BOTH, "do not contact"},
+    {"unsubscribedfromall", BOTH, "unsubscribed"}, {"globalunsubscribe", BOTH, "unsubscribed"},
+    {"blacklisted", BOTH, "blocked"},             {"isunsubscribed", BOTH, "unsubscribed"},
+};
+
+#define LEN(a) (sizeof (a) / sizeof *(a))
+
+static const char *const truthy[] = {"yes", "true", "1", "x", "y", "t", "checked", "on", NULL};
+
+/* Words in a header that mean it is about permission to contact. */
+static const char *const consent_words[] = {"optin", "optout", "optedout", "consent", "subscri",
+                                            "unsub", "marketing", "promo", "donot",
+                                            "newsletter", "bounce", "permission", "gdpr",
+                                            "accepts", "emailable", "contactable", NULL};
+/* Such headers that are not about permission (Mailchimp's sign-up times). */
+static const char *const not_consent[] = {"optintime", "optinip", "confirmtime", "confirmip",
+                                          "marketingcontactstatus", "leadsource",
+                                          "unsubreasonother", NULL};
+
 void presets_squash(const char *s, char *out, size_t cap)
 {
     size_t j = 0;
@@ -320,6 +414,107 @@ static void match_consent(char keys[][PRESET_KEY_MAX], size_t n, struct preset_m
         }
 }
 
+static int listed(const char *const *names, const char *key);
+
+/* Which table, if any, knows column `key` as an opt-out; fills *o. */
+static int optout_of(const char *key, struct preset_optout *o)
+{
+    for (size_t i = 0; i < LEN(optout_lists); i++)
+        if (strcmp(key, optout_lists[i].key) == 0) {
+            *o = (struct preset_optout){-1, OPTOUT_LIST, optout_lists[i].channels,
+                                        optout_lists[i].what};
+            return 1;
+        }
+    for (size_t i = 0; i < LEN(optout_status); i++)
+        if (strcmp(key, optout_status[i].key) == 0) {
+            *o = (struct preset_optout){-1, OPTOUT_STATUS, optout_status[i].channels, NULL};
+            return 1;
+        }
+    for (size_t i = 0; i < LEN(optout_flags); i++)
+        if (strcmp(key, optout_flags[i].key) == 0) {
+            *o = (struct preset_optout){-1, OPTOUT_FLAG, optout_flags[i].channels,
+                                        optout_flags[i].word};
+            return 1;
+        }
+    return 0;
+}
+
+static int known_consent(const char *key)
+{
+    for (size_t r = 0; r < LEN(consent_rules); r++)
+        if (strcmp(key, consent_rules[r].key) == 0)
+            return 1;
+    return 0;
+}
+
+static int consent_like(const char *key)
+{
+    if (listed(not_consent, key))
+        return 0;
+    for (const char *const *w = consent_words; *w; w++)
+        if (strstr(key, *w))
+            return 1;
+    return 0;
+}
+
+/* Opt-out columns, and consent-like ones nothing here understands. One
+ * list marker is enough: its siblings add nothing. */
+static void match_optouts(char keys[][PRESET_KEY_MAX], size_t n, struct preset_match *out)
+{
+    int have_list = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct preset_optout o;
+        if (keys[i][0] && optout_of(keys[i], &o)) {
+            if (o.kind == OPTOUT_LIST && have_list)
+                continue;
+            have_list |= o.kind == OPTOUT_LIST;
+            o.col = (int)i;
+            if (out->n_optout < PRESET_MAX_OPTOUTS)
+                out->optout[out->n_optout++] = o;
+        } else if (keys[i][0] && !known_consent(keys[i]) && consent_like(keys[i]) &&
+                   out->n_unknown_consent < PRESET_MAX_UNKNOWN) {
+            out->unknown_consent[out->n_unknown_consent++] = (int)i;
+        }
+    }
+}
+
+unsigned preset_optout_refuses(const struct preset_optout *o, const char *cell, size_t len,
+                               const char **why)
+{
+    char v[PRESET_KEY_MAX], raw[PRESET_KEY_MAX];
+    *why = NULL;
+    if (o->kind == OPTOUT_LIST) {
+        for (size_t i = 0; i < LEN(optout_lists); i++)
+            if (strcmp(optout_lists[i].what, o->what) == 0) {
+                *why = optout_lists[i].word;
+                break;
+            }
+        return o->channels;
+    }
+    if (len >= sizeof raw)
+        return 0;
+    memcpy(raw, cell, len);
+    raw[len] = '\0';
+    presets_squash(raw, v, sizeof v);
+    if (!v[0])
+        return 0;
+    if (o->kind == OPTOUT_FLAG) {
+        if (!listed(truthy, v))
+            return 0;
+        *why = o->what;
+        return o->channels;
+    }
+    for (size_t i = 0; i < LEN(refusals); i++)
+        if (strcmp(v, refusals[i].value) == 0) {
+            *why = refusals[i].word;
+            /* A bounce under a column for both channels is the address's. */
+            if (refusals[i].bounce && o->channels == BOTH)
+                return EMAIL;
+            return o->channels;
+        }
+    return 0;
+}
+
 int presets_match(const char *const *header, size_t n, struct preset_match *out)
 {
     /* Each column squashed once: every table is compared with these. */
@@ -334,6 +529,7 @@ int presets_match(const char *const *header, size_t n, struct preset_match *out)
     for (int f = 0; f < MAP_FIELD_COUNT; f++)
         match_field((enum map_field)f, sys, keys, n, out);
     match_consent(keys, n, out);
+    match_optouts(keys, n, out);
     free(keys);
     return 0;
 }

@@ -336,6 +336,37 @@ static void apply_consent(const struct pipeline *p, const struct consent *c,
     }
 }
 
+/* The export's own refusals (presets.h: opt-outs): a Mailchimp unsubscribed
+ * export, "Email Status: bounced", "Do Not Contact: yes". The channels a
+ * refusal names are dropped, with the column and value in the note. */
+static void apply_optouts(const struct mapping *m, const struct csv_row *row,
+                          struct row_result *r)
+{
+    for (size_t i = 0; i < m->n_optout && (r->email.len || r->phone.len); i++) {
+        const struct preset_optout *o = &m->optout[i];
+        size_t len = 0, col = (size_t)o->col;
+        const char *v = col < row->n ? trim_span(row->fields[col], row->lens[col], &len) : "";
+        const char *word;
+        unsigned ch = preset_optout_refuses(o, v, len, &word);
+        int phone = (ch & (1u << PRESET_SMS)) && r->phone.len;
+        int email = (ch & (1u << PRESET_EMAIL)) && r->email.len;
+        if (!phone && !email)
+            continue;
+        const char *dropped = phone && email ? "not invited" : email ? "email not used"
+                                                                     : "phone not used";
+        if (o->kind == OPTOUT_LIST)
+            row_note(r, "%s: the file is %s (its '%s' column): %s", word, o->what,
+                     m->header[col], dropped);
+        else
+            row_note(r, "%s ('%s' is \"%.*s\"): %s", word, m->header[col], SHOWN(len), v,
+                     dropped);
+        if (phone)
+            strbuf_reset(&r->phone);
+        if (email)
+            strbuf_reset(&r->email);
+    }
+}
+
 /* A value this long is no name, email or phone: most likely a stray quote
  * swallowed the rows after it. The reader marks rows too big to hold
  * (csv_in.h): they are rejected like any other, and the file goes on. */
@@ -417,12 +448,20 @@ void validate_row(const struct pipeline *p, const struct mapping *m, const struc
     int phone = take_phone(p, m, row, r);
     if (take_business(p, m, row, r) < 0)
         bad = 1;
+    int asked = 0;
     if (c && (p->channels.sms || p->channels.email) && (email > 0 || phone > 0)) {
         apply_consent(p, c, row, r);
+        asked = 1;
+    }
+    if (p->validate.honour_opt_outs && m->n_optout && (r->email.len || r->phone.len)) {
+        apply_optouts(m, row, r);
+        asked = 1;
+    }
+    if (asked) {
         if (email > 0 && !r->email.len)
-            email = -1;
+            email = CHANNEL_UNUSABLE;
         if (phone > 0 && !r->phone.len)
-            phone = -1;
+            phone = CHANNEL_UNUSABLE;
         if (email <= 0 && phone <= 0 && !bad) {
             r->status = ROW_SKIPPED; /* not a fault of the row: the contact said no */
             return;
