@@ -30,7 +30,7 @@ struct guess {
     struct preset_match pm; /* what the presets make of the header */
     long rows;             /* data rows read (at most GUESS_SCAN_ROWS) */
     char country[3];       /* ISO code for validate.default_country; "" when unknown */
-    char country_why[200]; /* for a person: "from the 'Country Code' column (18 of 20 rows)" */
+    char country_why[400]; /* for a person: "from the 'Country Code' column (18 of 20 rows)" */
     long consent_rows[PRESET_CHANNELS]; /* rows read with a consent cell that allows contact */
     char problem[512];     /* why reading stopped before the end of the scan; "" when it did not */
 };
