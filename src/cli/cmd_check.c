@@ -149,7 +149,11 @@ int cmd_check(int argc, char **argv)
         printf("system:   %s\n", system);
     printf("mapping:\n");
     mapping_describe(engine_mapping(e), print_line, stdout);
-    mapping_describe_optouts(engine_mapping(e), p.validate.honour_opt_outs, print_line, stdout);
+    const struct mapping *m = engine_mapping(e);
+    if (m->n_optout || m->n_unknown_consent) {
+        printf("opt-outs:\n");
+        mapping_describe_optouts(m, p.validate.honour_opt_outs, print_line, stdout);
+    }
     /* CLOUTLY_THREADS caps the validation threads on a shared machine. */
     const char *threads = getenv("CLOUTLY_THREADS");
     static struct check_ctx cc;

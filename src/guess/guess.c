@@ -39,6 +39,14 @@ struct scan {
     } votes[64];
     size_t n_votes;
     long country_cells; /* rows with a country cell */
+    long state_cells;   /* of those, two letters that are a US state's code */
+    int states_only;    /* a code that is a US state's and no country's (NY, TX) */
+    long state_votes;   /* state codes that are also a country's (AR, CA, DE, IN) */
+    struct {
+        char code[3];
+        long count;
+    } svotes[64];       /* their votes, counted only when no cell shows states */
+    size_t n_svotes;
     char *phones[GUESS_PHONE_SAMPLES];
     size_t n_phones;
 };
@@ -72,6 +80,34 @@ static void vote(struct scan *s, const char *code)
     s->votes[i].count++;
 }
 
+/* US states and DC by their postal codes: a "Country/Region" column that
+ * holds them is a state column, and "AR" there is Arkansas, not Argentina. */
+static int us_state(const char *v, size_t len)
+{
+    static const char states[] =
+        "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT "
+        "NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY";
+    if (len != 2)
+        return 0;
+    for (const char *p = states; *p; p += 3)
+        if ((v[0] & ~0x20) == p[0] && (v[1] & ~0x20) == p[1])
+            return 1;
+    return 0;
+}
+
+static void vote_state(struct scan *s, const char *code)
+{
+    size_t i = 0;
+    while (i < s->n_svotes && strcmp(s->svotes[i].code, code) != 0)
+        i++;
+    if (i == s->n_svotes) {
+        if (s->n_svotes == sizeof s->svotes / sizeof *s->svotes)
+            return;
+        memcpy(s->svotes[s->n_svotes++].code, code, 3);
+    }
+    s->svotes[i].count++;
+}
+
 static int scan_row(struct guess *g, struct scan *s, const struct csv_row *row)
 {
     size_t len;
@@ -79,8 +115,16 @@ static int scan_row(struct guess *g, struct scan *s, const struct csv_row *row)
     char code[3];
     if (v) {
         s->country_cells++;
-        if (country_code(v, len, code))
+        int state = us_state(v, len);
+        s->state_cells += state;
+        if (state && !country_code(v, len, code))
+            s->states_only = 1;
+        else if (state)
+            s->state_votes++;
+        if (!state && country_code(v, len, code))
             vote(s, code);
+        else if (state && country_code(v, len, code))
+            vote_state(s, code);
     }
     v = cell_of(&g->pm, MAP_PHONE, row, &len);
     if (v && v[0] == '\'') /* Shopify's text marker, as mapping_value drops it */
@@ -240,8 +284,15 @@ static int country_of_phones(const struct scan *s, struct region_score *best,
     return best->score > 0;
 }
 
-static void pick_country(struct guess *g, const struct scan *s)
+static void pick_country(struct guess *g, struct scan *s)
 {
+    /* Codes that could be states count as countries only when no cell of
+     * the column is a code only a state has. */
+    for (size_t i = 0; i < s->n_svotes && !s->states_only; i++)
+        for (long k = 0; k < s->svotes[i].count; k++)
+            vote(s, s->svotes[i].code);
+    if (s->states_only)
+        g->country_column_states = 1;
     size_t best = 0;
     for (size_t i = 1; i < s->n_votes; i++)
         if (s->votes[i].count > s->votes[best].count)
@@ -252,6 +303,10 @@ static void pick_country(struct guess *g, const struct scan *s)
                  g->header[g->pm.cols[MAP_COUNTRY][0]], s->votes[best].count, s->country_cells);
         return;
     }
+    char states[120] = "";
+    if (s->states_only)
+        snprintf(states, sizeof states, " (the '%.60s' column holds US state codes, not "
+                 "countries)", g->header[g->pm.cols[MAP_COUNTRY][0]]);
     struct region_score top, next;
     char tied[MAX_TIED][3];
     size_t n_tied = 0;
@@ -274,11 +329,12 @@ static void pick_country(struct guess *g, const struct scan *s)
         }
         snprintf(g->country_why, sizeof g->country_why,
                  "of %zu phone numbers read, %ld are valid %s numbers written nationally "
-                 "(%ld mobiles) and %ld are %s numbers written with their country code%s",
-                 s->n_phones, top.national, top.code, top.mobiles, top.intl, top.code, also);
+                 "(%ld mobiles) and %ld are %s numbers written with their country code%s%s",
+                 s->n_phones, top.national, top.code, top.mobiles, top.intl, top.code, also,
+                 states);
     } else {
         snprintf(g->country_why, sizeof g->country_why,
-                 "no country column and no phone number that says which country");
+                 "no country column and no phone number that says which country%s", states);
     }
 }
 

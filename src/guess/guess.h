@@ -32,6 +32,7 @@ struct guess {
     char country[3];       /* ISO code for validate.default_country; "" when unknown */
     char country_why[400]; /* for a person: "from the 'Country Code' column (18 of 20 rows)" */
     long consent_rows[PRESET_CHANNELS]; /* rows read with a consent cell that allows contact */
+    int country_column_states; /* the country column holds US state codes: not used */
     char problem[512];     /* why reading stopped before the end of the scan; "" when it did not */
 };
 

@@ -45,6 +45,9 @@ int starter_init(struct starter *s, const struct guess *g, const char *path, str
         memcpy(s->cols[f], g->pm.cols[f], g->pm.n[f] * sizeof *s->cols[f]);
         s->n[f] = g->pm.n[f];
     }
+    /* A column of US states is no country column: "AR" is not Argentina. */
+    if (g->country_column_states)
+        s->n[MAP_COUNTRY] = 0;
     /* A full name is only used without a first-name column. */
     if (s->n[MAP_FIRST_NAME])
         s->n[MAP_FULL_NAME] = 0;

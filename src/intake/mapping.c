@@ -123,7 +123,9 @@ static int map_guessed(struct mapping *m, const struct pipeline *p, const char *
         m->n[f] = pm.n[f];
         m->guessed[f] = 1;
     }
-    if (m->n[MAP_FIRST_NAME] && m->guessed[MAP_FULL_NAME])
+    /* With a first-name column, a full-name one is the per-row fallback
+     * for an empty first name (Zoho's "Display Name"), when it is one column. */
+    if (m->n[MAP_FIRST_NAME] && m->guessed[MAP_FULL_NAME] && pm.n_clash[MAP_FULL_NAME])
         m->n[MAP_FULL_NAME] = 0;
     for (int f = 0; f < MAP_FIELD_COUNT; f++)
         if (m->guessed[f] && m->n[f] && pm.n_clash[f])

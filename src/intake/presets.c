@@ -38,18 +38,24 @@ static const struct field_rules fields[MAP_FIELD_COUNT] = {
     [MAP_FIRST_NAME] = {0, {ONE("firstname", "givenname", "forename", "vorname", "prénom",
                                 "prenom", "voornaam", "nombre", "nome"),
                             ONE("fname", "first", "customerfirstname", "contactfirstname",
-                                "billingfirstname")}},
+                                "billingfirstname", "firstnamebilling"),
+                            ANY("shippingfirstname", "firstnameshipping")}},
     [MAP_LAST_NAME] = {0, {ONE("lastname", "surname", "familyname", "nachname", "achternaam",
                                "apellido", "apellidos", "cognome", "sobrenome", "nom"),
                            ONE("lname", "last", "customerlastname", "contactlastname",
-                               "billinglastname")}},
+                               "billinglastname", "lastnamebilling"),
+                           ANY("shippinglastname", "lastnameshipping")}},
     /* Only used when there is no first-name column (mapping.c). */
     [MAP_FULL_NAME] = {0, {ONE("name", "fullname", "customername", "contactname", "displayname",
                                "clientname", "nomcomplet")}},
     [MAP_EMAIL] = {0, {ONE("email", "emailaddress", "emailadresse", "emailadres", "courriel",
-                           "correo", "correoelectronico"),
+                           "correo", "correoelectronico", "emailid"),
                        ONE("customeremail", "contactemail", "primaryemail", "personalemail",
-                           "email1", "customeremailaddress", "billingemail")}},
+                           "email1", "customeremailaddress", "billingemail", "email1value",
+                           "emailbilling"),
+                       /* Google's and Outlook's further addresses: per-row fallbacks. */
+                       ANY("email2value", "email3value", "email2address", "email3address",
+                           "secondaryemail")}},
     /* Mobile first: an invite is an SMS when it can be. HubSpot's "Mobile
      * Phone Number" is often empty while "Phone Number" is not, so the others
      * follow as per-row fallbacks; address and work phones come last. */
@@ -59,11 +65,13 @@ static const struct field_rules fields[MAP_FIELD_COUNT] = {
                        ONE("phone", "phonenumber", "telephone", "telephonenumber", "tel",
                            "telefon", "telefonnummer", "telefono", "teléfono", "téléphone",
                            "telefoon", "phoneno", "contactphone", "customerphone", "primaryphone",
-                           "phone1"),
+                           "phone1", "phone1value", "phonebilling"),
                        ANY("defaultaddressphone", "homephone", "workphone", "otherphone",
                            "businessphone", "officephone", "phone2", "billingphone",
                            "billingaddressphone", "shippingphone", "shippingaddressphone",
-                           "addressphone", "ddinumber", "landline")}},
+                           "addressphone", "ddinumber", "landline", "phone2value", "phone3value",
+                           "homephone2", "businessphone2", "companymainphone",
+                           "phoneshipping")}},
     /* The system's own id first; "Reference ID" and account numbers are set
      * by hand and often empty, and ids from two columns are not one kind. */
     [MAP_SOURCE_CONTACT_ID] = {1, {ONE("customerid", "squarecustomerid", "recordid", "contactid",
@@ -75,17 +83,22 @@ static const struct field_rules fields[MAP_FIELD_COUNT] = {
     /* Codes before names; the address's country before the shipping one. */
     [MAP_COUNTRY] = {0, {ONE("countrycode", "defaultaddresscountrycode", "physicalcountryid",
                              "mailingcountrycode", "billingcountrycode", "addresscountrycode",
-                             "isocountrycode", "countryiso"),
+                             "isocountrycode", "countryiso", "countrycodebilling"),
                          ONE("country", "mailingcountry", "countryregion", "pocountry",
                              "defaultaddresscountry", "billingcountry", "addresscountry", "land",
-                             "pays", "país", "pais"),
+                             "pays", "país", "pais", "address1country", "homecountryregion",
+                             "countrybilling"),
                          ANY("postalcountryid", "sacountry", "othercountry", "othercountrycode",
-                             "shippingcountry", "shippingcountrycode")}},
+                             "shippingcountry", "shippingcountrycode", "address2country",
+                             "businesscountryregion", "othercountryregion",
+                             "countrycodeshipping", "cardaddresscountry")}},
 };
 
 /* A known export: its telltale columns, and spellings that mean a field only
- * in that system's files (Mailchimp's "CC" is a country code; elsewhere it
- * could be anything). */
+ * in that system's files (Stripe's "Card Name" is the customer's name when
+ * "Name" is not), tried before the generic ones, in header order. Only
+ * columns of an address say a country: Mailchimp's CC and REGION are where
+ * the sign-up's IP address was. */
 struct system {
     struct preset p;
     const char *const *extra[MAP_FIELD_COUNT];
@@ -128,9 +141,61 @@ static const struct system systems[] = {
       NAMES("memberrating", "optintime", "optinip", "confirmtime", "confirmip", "latitude",
             "longitude", "gmtoff", "dstoff", "timezone", "cc", "region", "lastchanged", "leid",
             "euid"),
-      3}, {[MAP_COUNTRY] = NAMES("cc")}},
+      3}, {NULL}},
     {{"mailchimp-merge-tags", "Mailchimp audience (merge tags)", NAMES("fname", "lname"), 2},
      {NULL}},
+    {{"mailchimp-unsubscribed", "Mailchimp unsubscribed members",
+      NAMES("unsubtime", "unsubcampaigntitle", "unsubcampaignid", "unsubreason",
+            "unsubreasonother", "memberrating", "optintime", "leid", "euid"),
+      3}, {NULL}},
+    {{"mailchimp-cleaned", "Mailchimp cleaned (bounced) members",
+      NAMES("cleantime", "cleancampaigntitle", "cleancampaignid", "memberrating", "optintime",
+            "leid", "euid"),
+      3}, {NULL}},
+    {{"google-contacts", "Google Contacts",
+      NAMES("givenname", "additionalname", "familyname", "yominame", "nameprefix", "namesuffix",
+            "groupmembership", "email1type", "email1value", "phone1type", "phone1value",
+            "address1formatted", "billinginformation", "directoryserver", "mileage",
+            "sensitivity"),
+      4}, {NULL}},
+    {{"google-contacts-2023", "Google Contacts (2023 layout)",
+      NAMES("middlename", "phoneticfirstname", "phoneticmiddlename", "phoneticlastname",
+            "nameprefix", "namesuffix", "fileas", "organizationname", "organizationtitle",
+            "labels", "email1label", "email1value", "phone1label", "phone1value",
+            "address1formatted"),
+      4}, {NULL}},
+    {{"outlook", "Outlook contacts",
+      NAMES("givenyomi", "surnameyomi", "email2address", "email3address", "homephone2",
+            "businessphone2", "carphone", "radiophone", "telex", "ttytddphone",
+            "companymainphone", "callback", "assistantsphone", "businesscountryregion",
+            "homecountryregion", "managersname"),
+      4}, {NULL}},
+    {{"zoho-books", "Zoho Books / Invoice contacts",
+      NAMES("emailid", "displayname", "skypeidentity", "currencycode", "billingattention",
+            "billingstreet2", "shippingattention", "contacttype", "customersubtype",
+            "paymentterms", "placeofcontact", "gsttreatment", "salutation", "mobilephone"),
+      4}, {NULL}},
+    {{"zoho-crm", "Zoho CRM contacts",
+      NAMES("contactowner", "leadsource", "emailoptout", "skypeid", "createdby", "modifiedby",
+            "createdtime", "modifiedtime", "secondaryemail", "asstphone", "reportsto",
+            "mailingstreet", "vendorname", "accountname"),
+      5}, {NULL}},
+    {{"stripe", "Stripe customers",
+      NAMES("createdutc", "cardid", "cardname", "cardbrand", "cardlast4", "cardexpmonth",
+            "cardexpyear", "accountbalance", "delinquent", "businessvatid", "cardaddressline1",
+            "cardaddresscountry", "cardaddresszip"),
+      4}, {[MAP_FULL_NAME] = NAMES("name", "cardname")}},
+    {{"woocommerce-customers", "WooCommerce customers",
+      NAMES("username", "lastactive", "dateregistered", "orders", "totalspend", "aov",
+            "billingfirstname", "billinglastname", "billingemail", "billingphone",
+            "billingaddress1", "billingpostcode", "shippingfirstname", "ordercount",
+            "totalspent"),
+      4}, {NULL}},
+    {{"woocommerce-orders", "WooCommerce orders",
+      NAMES("orderid", "ordernumber", "orderstatus", "orderdate", "firstnamebilling",
+            "lastnamebilling", "emailbilling", "phonebilling", "countrycodebilling",
+            "paymentmethodtitle", "ordertotalamount", "shippingmethodtitle", "itemname"),
+      4}, {NULL}},
     {{"salesforce-report", "Salesforce contacts report",
       NAMES("contactid", "accountname", "mobile", "mailingstreet", "mailingcity",
             "mailingstateprovince", "mailingzippostalcode", "mailingcountry", "emailoptout",
@@ -339,7 +404,9 @@ static const struct system *recognise(char keys[][PRESET_KEY_MAX], size_t n, int
     int best_found = 0, best_total = 1;
     for (size_t s = 0; s < N_SYSTEMS; s++) {
         int total, found = count_marks(&systems[s].p, keys, n, &total);
-        if (found < systems[s].p.need)
+        /* Named only on strong evidence: its minimum, and a quarter of its
+         * telltale columns (two of sixteen shared names make no Square file). */
+        if (found < systems[s].p.need || found * 4 < total)
             continue;
         if (!best || (long)found * best_total > (long)best_found * total) {
             best = &systems[s];
@@ -370,7 +437,7 @@ static void match_field(enum map_field f, const struct system *sys, char keys[][
     struct tier all[TIERS + 1];
     size_t nt = 0;
     if (sys && sys->extra[f])
-        all[nt++] = (struct tier){0, sys->extra[f]};
+        all[nt++] = (struct tier){1, sys->extra[f]};
     for (size_t t = 0; t < TIERS && r->tiers[t].names; t++)
         all[nt++] = r->tiers[t];
     for (size_t t = 0; t < nt; t++) {
@@ -537,8 +604,8 @@ int presets_match(const char *const *header, size_t n, struct preset_match *out)
 void presets_describe(const struct preset *system, int found, int total, char *buf, size_t cap)
 {
     if (system)
-        snprintf(buf, cap, "looks like a %s export (%d of %d telltale columns)", system->title,
-                 found, total);
+        snprintf(buf, cap, "looks like %s %s export (%d of %d telltale columns)",
+                 strchr("AEIOU", system->title[0]) ? "an" : "a", system->title, found, total);
     else
         snprintf(buf, cap, "not a known export: columns matched by their names");
 }

@@ -79,7 +79,7 @@ static void take_names(const struct mapping *m, const struct csv_row *row, struc
     }
     if (last)
         lp = name_unwrap(last, llen);
-    if (!m->n[MAP_FIRST_NAME]) {
+    if (!m->n[MAP_FIRST_NAME] || !fp.len) {
         size_t len;
         int email_col;
         const char *full = full_name(m, row, &len, &email_col);
@@ -352,8 +352,11 @@ static void apply_optouts(const struct mapping *m, const struct csv_row *row,
         int email = (ch & (1u << PRESET_EMAIL)) && r->email.len;
         if (!phone && !email)
             continue;
-        const char *dropped = phone && email ? "not invited" : email ? "email not used"
-                                                                     : "phone not used";
+        /* A refusal of both channels is of the person, whatever the row has. */
+        int whole = (ch & (1u << PRESET_SMS)) && (ch & (1u << PRESET_EMAIL));
+        const char *dropped = whole || (phone && email) ? "not invited"
+                            : email                     ? "email not used"
+                                                        : "phone not used";
         if (o->kind == OPTOUT_LIST)
             row_note(r, "%s: the file is %s (its '%s' column): %s", word, o->what,
                      m->header[col], dropped);

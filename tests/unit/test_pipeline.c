@@ -336,7 +336,7 @@ static void test_did_you_mean(void **state)
     /* too far from every key: the valid keys are listed instead */
     expect_error("typo3.yaml", HEAD INVITE "validate:\n  proxy: x\n",
                  "typo3.yaml:7:3: unknown key 'proxy' in 'validate' (valid keys: "
-                 "default_country, landlines, dedupe, cooldown_days, fix_email_typos)");
+                 "default_country, landlines, dedupe, cooldown_days, fix_email_typos, honour_opt_outs)");
 }
 
 static void test_unknown_section(void **state)
