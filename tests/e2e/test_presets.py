@@ -94,7 +94,9 @@ CASES = {
         "email            <- 'EmailAddress'",
         "phoneNumber      <- 'MobileNumber' | 'PhoneNumber' | 'DDINumber'",
         "sourceContactId  <- 'AccountNumber'",
-        "country          <- 'POCountry' | 'SACountry'"], (8, 4, 3, 1)),
+        "country          <- 'POCountry' | 'SACountry'"], (8, 5, 1, 2)),
+    # (a row with no first name takes it from ContactName; a landline-only
+    # contact is skipped, not rejected: issue 10)
     "spreadsheet-contacts": ("AU", "not a known export: columns matched by their names", [
         "firstName        <- 'given_name'",
         "lastName         <- 'family_name'",
