@@ -188,6 +188,9 @@ static void show_header(const char *path, const struct guess *g)
     char delim[4] = {'\'', g->delimiter, '\'', 0};
     fprintf(stderr, "#   read as     %s, delimiter %s\n", g->encoding,
             g->delimiter == '\t' ? "tab" : delim);
+    if (g->encoding_unsure)
+        fprintf(stderr, "#   warning     the encoding was guessed from little text: if names "
+                        "look wrong, set input.encoding (windows-1251, windows-1256...)\n");
     fprintf(stderr, "#   system      %s\n", sys);
     fprintf(stderr, "#   columns     %zu:", g->n);
     for (size_t i = 0; i < g->n && i < 40; i++)

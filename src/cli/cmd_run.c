@@ -333,6 +333,7 @@ static int preflight(const struct pipeline *p, const struct run_options *o, long
 static void summary(struct run *run)
 {
     char line[300];
+    run->tally.dry_run = run->o->dry_run;
     tally_line(&run->tally, line, sizeof line);
     int bad = run->tally.by_status[ROW_FAILED] || run->tally.by_status[ROW_IN_DOUBT];
     enum log_level lvl = bad || run->stop_code ? LOG_WARN : LOG_INFO;

@@ -18,6 +18,7 @@
 #include "config/pipeline.h"
 
 #include <ctype.h>
+#include <iconv.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -1048,18 +1049,31 @@ static int set_sort(struct loader *l, const struct ynode *v, void *base,
 static int set_encoding(struct loader *l, const struct ynode *v, void *base,
                         const struct key_spec *ks)
 {
-    static const char *const names[] = { "auto", "utf-8", "utf-16", "windows-1252" };
-    int i = -1;
-    if (pick(l, v, ks->key, names, ARRAY_LEN(names), "auto, utf-8, utf-16 or windows-1252",
-             &i) < 0)
+    /* auto, utf-8, utf-16, utf-32, windows-1252, or any name iconv knows
+     * (windows-1256, iso-8859-2, shift_jis...): the reader checks it. */
+    char *text = NULL;
+    if (get_scalar(l, v, ks->key, "a string", &text) < 0)
         return -1;
-    if (i < 0)
+    if (!text)
         return 0;
-    char *copy = strdup(names[i]);
-    if (!copy)
-        return nomem(l);
+    for (char *c = text; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    int known = strcmp(text, "auto") == 0 || strcmp(text, "utf-16") == 0 ||
+                strcmp(text, "utf-32") == 0;
+    if (!known && strlen(text) < 40) {
+        iconv_t cd = iconv_open("UTF-8", text);
+        known = cd != (iconv_t)-1;
+        if (known)
+            iconv_close(cd);
+    }
+    if (!known) {
+        fail_at(l, v, "invalid %s '%s' (expected auto, utf-8, utf-16, utf-32, windows-1252 or "
+                "another encoding name `iconv -l` lists)", ks->key, text);
+        free(text);
+        return -1;
+    }
     free(*FIELD(base, ks, char *));
-    *FIELD(base, ks, char *) = copy;
+    *FIELD(base, ks, char *) = text;
     return 0;
 }
 

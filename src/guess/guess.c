@@ -380,6 +380,7 @@ int guess_read(struct guess *g, const char *path, struct cp_error *err)
     if (!(in = csv_in_open(path, "auto", 0, err)) || read_header(g, in, path, err) < 0)
         goto out;
     snprintf(g->encoding, sizeof g->encoding, "%s", csv_in_encoding(in));
+    g->encoding_unsure = csv_in_encoding_unsure(in);
     g->delimiter = csv_in_delimiter(in);
     while (g->rows < GUESS_SCAN_ROWS && (rc = csv_in_next(in, &row, err)) > 0) {
         g->rows++;

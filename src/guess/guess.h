@@ -23,7 +23,8 @@
 #define GUESS_PHONE_SAMPLES 200
 
 struct guess {
-    char encoding[32];     /* as csv_in read it: "utf-8", "windows-1252"... */
+    char encoding[48];     /* as csv_in read it: "utf-8", "windows-1252"... */
+    int encoding_unsure;   /* detected from too little text to be sure */
     char delimiter;        /* as csv_in chose it */
     char **header;         /* trimmed column names, owned */
     size_t n;

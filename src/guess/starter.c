@@ -260,7 +260,9 @@ static void write_input(const struct starter *s, FILE *out)
 {
     fputs("input:\n  path: ", out);
     put_quoted(out, s->input_path);
-    fprintf(out, "\n  encoding: auto                   # read as %s today\n", s->g->encoding);
+    fprintf(out, "\n  encoding: auto                   # read as %s today%s\n", s->g->encoding,
+            s->g->encoding_unsure ? " (a guess from little text: if names look wrong, name "
+                                    "the file's encoding here)" : "");
     if (s->g->delimiter == '\t')
         fputs("  delimiter: tab\n", out);
     else

@@ -43,7 +43,7 @@ struct csv_in {
     char delim;
 
     unsigned char block[BLOCK]; /* UTF-8 text, read or converted */
-    enum text_encoding enc;
+    struct sniffed enc;         /* what the input is in */
     iconv_t cd;                 /* to UTF-8, or (iconv_t)-1 for UTF-8 input */
     unsigned char raw[BLOCK];   /* raw bytes waiting for conversion (and the head) */
     size_t raw_len;
@@ -164,7 +164,8 @@ static void convert(struct csv_in *in)
 {
     char *src = (char *)in->raw, *dst = (char *)in->block;
     size_t left = in->raw_len, room = BLOCK;
-    size_t unit = in->enc == ENC_CP1252 ? 1 : 2;
+    size_t unit = in->enc.enc == ENC_UTF16LE || in->enc.enc == ENC_UTF16BE ? 2
+                : in->enc.enc == ENC_UTF32LE || in->enc.enc == ENC_UTF32BE ? 4 : 1;
     while (left && room >= 4) {
         if (iconv(in->cd, &src, &left, &dst, &room) != (size_t)-1)
             break;
@@ -215,22 +216,36 @@ static int fill(struct csv_in *in, struct cp_error *err)
     return 0;
 }
 
+/* The iconv name to convert from. */
+static const char *iconv_from(const struct sniffed *e)
+{
+    switch (e->enc) {
+    case ENC_CP1252: return "WINDOWS-1252";
+    case ENC_UTF16LE: return "UTF-16LE";
+    case ENC_UTF16BE: return "UTF-16BE";
+    case ENC_UTF32LE: return "UTF-32LE";
+    case ENC_UTF32BE: return "UTF-32BE";
+    case ENC_NAMED: return e->name;
+    default: return "UTF-8";
+    }
+}
+
 /* Read the first block, decide the encoding, and set up the conversion. */
 static int start(struct csv_in *in, const char *encoding, struct cp_error *err)
 {
-    size_t head, bom_len = 0;
+    size_t head;
     if (read_raw(in, in->raw, BLOCK, &head, err) < 0)
         return -1;
     if (!encoding || strcasecmp(encoding, "auto") == 0) {
         const char *path = in->fp == stdin ? NULL : in->path;
-        if (sniff_encoding(path, in->path, in->raw, head, in->raw_eof, &in->enc, &bom_len, err) < 0)
+        if (sniff_encoding(path, in->path, in->raw, head, in->raw_eof, &in->enc, err) < 0)
             return -1;
-    } else if (encoding_from_name(encoding, in->raw, head, &in->enc, &bom_len) < 0) {
-        return cp_fail(err, CP_EXIT_USAGE, "unknown encoding '%s' (auto, utf-8, utf-16 or "
-                                           "windows-1252)", encoding);
+    } else {
+        encoding_from_name(encoding, in->raw, head, &in->enc);
     }
+    size_t bom_len = in->enc.bom_len;
     in->cd = (iconv_t)-1;
-    if (in->enc == ENC_UTF8 || in->enc == ENC_UTF8_BOM) {
+    if (in->enc.enc == ENC_UTF8 || in->enc.enc == ENC_UTF8_BOM) {
         memcpy(in->block, in->raw + bom_len, head - bom_len);
         in->end = head - bom_len;
         in->eof = in->raw_eof;
@@ -240,12 +255,15 @@ static int start(struct csv_in *in, const char *encoding, struct cp_error *err)
                            "export", in->path, (long long)(nul - in->block + (long)bom_len));
         return 0;
     }
-    const char *from = in->enc == ENC_CP1252 ? "WINDOWS-1252"
-                     : in->enc == ENC_UTF16LE ? "UTF-16LE" : "UTF-16BE";
+    const char *from = iconv_from(&in->enc);
     in->cd = iconv_open("UTF-8", from);
-    if (in->cd == (iconv_t)-1)
+    if (in->cd == (iconv_t)-1) {
+        if (in->enc.enc == ENC_NAMED && errno == EINVAL)
+            return cp_fail(err, CP_EXIT_USAGE, "unknown encoding '%s' (auto, utf-8, utf-16, "
+                           "utf-32, windows-1252, or any name `iconv -l` lists)", from);
         return cp_fail(err, CP_EXIT_INPUT, "cannot convert '%s' from %s: %s", in->path, from,
                        strerror(errno));
+    }
     memmove(in->raw, in->raw + bom_len, head - bom_len);
     in->raw_len = head - bom_len;
     in->end = 0;
@@ -510,7 +528,12 @@ int csv_in_next(struct csv_in *in, struct csv_row *row, struct cp_error *err)
 
 const char *csv_in_encoding(const struct csv_in *in)
 {
-    return encoding_name(in->enc);
+    return encoding_name(&in->enc);
+}
+
+int csv_in_encoding_unsure(const struct csv_in *in)
+{
+    return in->enc.unsure;
 }
 
 char csv_in_delimiter(const struct csv_in *in)

@@ -30,7 +30,9 @@ struct csv_in;
 
 /*
  * Open `path` ("-" for stdin). `encoding` is "auto" (or NULL), "utf-8",
- * "utf-16" or "windows-1252"; whatever it is, rows come out in UTF-8.
+ * "utf-16", "utf-32", "windows-1252" or any name iconv knows; whatever it
+ * is, rows come out in UTF-8 (bytes the encoding does not define become
+ * U+FFFD). An encoding iconv does not know is CP_EXIT_USAGE.
  * `delimiter` 0 means sniff it from the first lines among , ; TAB |.
  * Returns NULL with `err` (CP_EXIT_INPUT) when the file cannot be opened or
  * is not text.
@@ -38,9 +40,14 @@ struct csv_in;
 struct csv_in *csv_in_open(const char *path, const char *encoding, char delimiter,
                            struct cp_error *err);
 
-/* The encoding read: "utf-8", "utf-8 (BOM)", "utf-16le", "utf-16be" or
- * "windows-1252". */
+/* The encoding read: "utf-8", "utf-8 (BOM)", "utf-16le", "utf-16be",
+ * "utf-32le", "utf-32be", "windows-1252", or the name of another one
+ * ("windows-1256", as uchardet detected it or the pipeline named it). */
 const char *csv_in_encoding(const struct csv_in *in);
+
+/* 1 when the encoding was detected from too little text to be sure: a
+ * person should be told, with the setting that fixes it (input.encoding). */
+int csv_in_encoding_unsure(const struct csv_in *in);
 
 /*
  * 1 and a row, 0 at the end, -1 with `err` (CP_EXIT_INPUT, naming the file

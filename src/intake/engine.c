@@ -189,6 +189,11 @@ const char *engine_encoding(const struct engine *e)
     return csv_in_encoding(e->in);
 }
 
+int engine_encoding_unsure(const struct engine *e)
+{
+    return csv_in_encoding_unsure(e->in);
+}
+
 char engine_delimiter(const struct engine *e)
 {
     return csv_in_delimiter(e->in);
