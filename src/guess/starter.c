@@ -88,6 +88,14 @@ int starter_add_business(struct starter *s, const char *id, const char *name)
 
 /* ---- in memory ----------------------------------------------------------- */
 
+/* A column as input.columns names it: "Phone Number#2" for a repeated name. */
+static const char *label(const struct starter *s, int col, char *buf, size_t cap)
+{
+    presets_column_label((const char *const *)s->g->header, s->g->n, (size_t)col, buf, cap);
+    return buf;
+}
+
+
 static char **strv(const char *const *names, size_t n)
 {
     char **v = calloc(n ? n : 1, sizeof *v);
@@ -130,10 +138,11 @@ int starter_pipeline(const struct starter *s, time_t now, struct pipeline *p, st
     int ok = p->input.path != NULL;
     for (int f = 0; f < MAP_FIELD_COUNT && ok; f++) {
         const char *names[PRESET_MAX_COLS];
+        char labels[PRESET_MAX_COLS][300];
         if (!s->n[f])
             continue;
         for (size_t k = 0; k < s->n[f]; k++)
-            names[k] = s->g->header[s->cols[f][k]];
+            names[k] = label(s, s->cols[f][k], labels[k], sizeof labels[k]);
         ok = (p->input.columns[f].names = strv(names, s->n[f])) != NULL;
         p->input.columns[f].n = ok ? s->n[f] : 0;
     }
@@ -181,15 +190,16 @@ static void put_comment_text(FILE *out, const char *s)
 
 static void put_list(FILE *out, const struct starter *s, enum map_field f)
 {
+    char buf[300];
     if (s->n[f] == 1) {
-        put_quoted(out, s->g->header[s->cols[f][0]]);
+        put_quoted(out, label(s, s->cols[f][0], buf, sizeof buf));
         return;
     }
     fputc('[', out);
     for (size_t k = 0; k < s->n[f]; k++) {
         if (k)
             fputs(", ", out);
-        put_quoted(out, s->g->header[s->cols[f][k]]);
+        put_quoted(out, label(s, s->cols[f][k], buf, sizeof buf));
     }
     fputc(']', out);
 }

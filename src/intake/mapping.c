@@ -25,6 +25,9 @@ const char *trim_span(const char *s, size_t len, size_t *out_len)
     return s;
 }
 
+/* The column a pipeline names: by its name (exact, then ignoring case);
+ * "Name#2" for the second column of a name the header repeats; "#5" for
+ * the fifth column, whatever its name. -1 when there is none. */
 static int find_column(const struct mapping *m, const char *name)
 {
     for (size_t i = 0; i < m->header_n; i++)
@@ -32,6 +35,18 @@ static int find_column(const struct mapping *m, const char *name)
             return (int)i;
     for (size_t i = 0; i < m->header_n; i++)
         if (strcasecmp(m->header[i], name) == 0)
+            return (int)i;
+    const char *hash = strrchr(name, '#');
+    if (!hash || !hash[1] || strspn(hash + 1, "0123456789") != strlen(hash + 1))
+        return -1;
+    long k = strtol(hash + 1, NULL, 10);
+    size_t base = (size_t)(hash - name);
+    if (k < 1)
+        return -1;
+    if (!base)
+        return k <= (long)m->header_n ? (int)(k - 1) : -1;
+    for (size_t i = 0; i < m->header_n; i++)
+        if (strlen(m->header[i]) == base && strncasecmp(m->header[i], name, base) == 0 && !--k)
             return (int)i;
     return -1;
 }
@@ -297,8 +312,12 @@ void mapping_describe(const struct mapping *m, void (*line)(void *ctx, const cha
         struct strbuf sb;
         strbuf_init(&sb, 4096);
         strbuf_addf(&sb, "%-16s <- ", map_field_key[f]);
-        for (size_t k = 0; k < m->n[f]; k++)
-            strbuf_addf(&sb, "%s'%s'", k ? " | " : "", m->header[m->cols[f][k]]);
+        for (size_t k = 0; k < m->n[f]; k++) {
+            char label[300];
+            presets_column_label((const char *const *)m->header, m->header_n,
+                                 (size_t)m->cols[f][k], label, sizeof label);
+            strbuf_addf(&sb, "%s'%s'", k ? " | " : "", label);
+        }
         if (m->guessed[f])
             strbuf_addstr(&sb, "  (from the header)");
         line(ctx, strbuf_str(&sb));

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
@@ -445,7 +446,12 @@ static void match_field(enum map_field f, const struct system *sys, char keys[][
         size_t k = tier_columns(all[t].names, keys, n, cols);
         if (!k)
             continue;
-        if (k > 1 && !all[t].any && !out->n_clash[f]) {
+        /* The same name twice (HubSpot's two "Phone Number") is one column
+         * written twice: its copies are per-row fallbacks, not rivals. */
+        int same = 1;
+        for (size_t j = 1; j < k; j++)
+            same &= strcmp(keys[cols[j]], keys[cols[0]]) == 0;
+        if (k > 1 && !all[t].any && !same && !out->n_clash[f]) {
             memcpy(out->clash[f], cols, k * sizeof *cols);
             out->n_clash[f] = k;
         }
@@ -608,6 +614,18 @@ void presets_describe(const struct preset *system, int found, int total, char *b
                  strchr("AEIOU", system->title[0]) ? "an" : "a", system->title, found, total);
     else
         snprintf(buf, cap, "not a known export: columns matched by their names");
+}
+
+void presets_column_label(const char *const *header, size_t n, size_t col, char *buf,
+                          size_t cap)
+{
+    size_t k = 1;
+    for (size_t i = 0; i < col && i < n; i++)
+        k += strcasecmp(header[i], header[col]) == 0;
+    if (k == 1)
+        snprintf(buf, cap, "%s", header[col]);
+    else
+        snprintf(buf, cap, "%s#%zu", header[col], k);
 }
 
 const struct preset *presets_at(size_t i)

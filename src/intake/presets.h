@@ -108,6 +108,12 @@ int presets_match(const char *const *header, size_t n, struct preset_match *out)
  * with `system` NULL, "not a known export: columns matched by their names". */
 void presets_describe(const struct preset *system, int found, int total, char *buf, size_t cap);
 
+/* How a person names column `col` of `header`: its name, or for the k-th
+ * column of a name the header repeats (HubSpot writes two "Phone Number"),
+ * "Phone Number#k" with k from 2. input.columns takes these back. */
+void presets_column_label(const char *const *header, size_t n, size_t col, char *buf,
+                          size_t cap);
+
 /* The known systems, for `guess --help` and tests: NULL past the end. */
 const struct preset *presets_at(size_t i);
 
