@@ -53,7 +53,7 @@ void tally_add(struct tally *t, const struct row_result *r)
     if (r->status == ROW_SENT || r->status == ROW_DRY_RUN ||
         (r->status == ROW_PENDING && !r->reason.len))
         return;
-    char key[96];
+    char key[sizeof t->kinds[0].key];
     reason_key(strbuf_str(&r->reason), key, sizeof key);
     struct tally_kind *k = NULL;
     for (int i = 0; i < t->n_kinds && !k; i++)

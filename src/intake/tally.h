@@ -14,7 +14,7 @@
 
 struct tally_kind {
     enum row_status status;
-    char key[96];      /* the reason with values as "..." and numbers as N */
+    char key[200];     /* the reason with values as "..." and numbers as N */
     long count;
     long rows[TALLY_EXAMPLES];
     char examples[TALLY_EXAMPLES][200];
