@@ -80,19 +80,11 @@ static void vote(struct scan *s, const char *code)
     s->votes[i].count++;
 }
 
-/* US states and DC by their postal codes: a "Country/Region" column that
- * holds them is a state column, and "AR" there is Arkansas, not Argentina. */
+/* A "Country/Region" column that holds US state codes is a state column,
+ * and "AR" there is Arkansas, not Argentina. */
 static int us_state(const char *v, size_t len)
 {
-    static const char states[] =
-        "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT "
-        "NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY";
-    if (len != 2)
-        return 0;
-    for (const char *p = states; *p; p += 3)
-        if ((v[0] & ~0x20) == p[0] && (v[1] & ~0x20) == p[1])
-            return 1;
-    return 0;
+    return country_is_us_state(v, len);
 }
 
 static void vote_state(struct scan *s, const char *code)

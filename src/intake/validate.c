@@ -8,6 +8,7 @@
 #include "intake/country.h"
 #include "intake/email.h"
 #include "intake/names.h"
+#include "intake/numfmt.h"
 #include "intake/phone.h"
 #include "intake/utf8.h"
 
@@ -251,7 +252,9 @@ static int take_phone(const struct pipeline *p, const struct mapping *m, const s
     const char *region = p->validate.default_country;
     size_t clen;
     const char *cv = mapping_value(m, MAP_COUNTRY, row, &clen);
-    if (cv && country_code(cv, clen, country))
+    /* "AR" in a US export's Country/Region is Arkansas, not Argentina. */
+    if (cv && country_code(cv, clen, country) &&
+        !(country_is_us_state(cv, clen) && strcmp(p->validate.default_country, "US") == 0))
         region = country;
     /* A multi-value cell: its first number that parses. */
     struct phone_result pr, first;
@@ -266,6 +269,11 @@ static int take_phone(const struct pipeline *p, const struct mapping *m, const s
     if (!ok) {
         row_note(r, "%s", first.reason);
         return -1;
+    }
+    if (pr.type == PHONE_LANDLINE) {
+        /* Name the kind: a toll-free number is not someone's landline. */
+        int kind = phone_fixed_kind(pr.e164);
+        pr.type = kind == 1 ? PHONE_TOLL_FREE : kind == 2 ? PHONE_PREMIUM : pr.type;
     }
     if (phone_type_unsmsable(pr.type) && p->validate.landlines == LANDLINES_SKIP) {
         row_note(r, "phone %s is %s: not sent by SMS (validate.landlines: skip)", pr.e164,

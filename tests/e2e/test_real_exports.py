@@ -204,14 +204,18 @@ class RealExports(E2E):
                    "Adele,0417 033 922 adele,\r\n"
                    "Mami,+1 (849) 525-8432 Mami,\r\n"
                    "Mo,mob 0412 345 678,\r\n"
-                   "Lan,(02) 9374 4001,\r\n")
+                   "Lan,(02) 9374 4001,\r\n"
+                   "Free,1800 123 456,free@example.com\r\n")
         self.auto(self.input)
         self.assertRun(self.run_cli("run", self.pipeline), 0)
-        phones = [b["channel"]["phoneNumber"] for b in self.bodies()]
+        phones = [b["channel"]["phoneNumber"] for b in self.bodies() if "phoneNumber" in b["channel"]]
         self.assertEqual(phones, ["+61417033922", "+18495258432", "+61412345678"])
         res = read_csv(self.results)
         self.assertEqual(res[3]["status"], "skipped")
         self.assertIn("is a landline", res[3]["reason"])
+        # A toll-free number is named as such, not "landline".
+        self.assertEqual(res[4]["status"], "sent")
+        self.assertIn("phone +611800123456 is a toll-free number: not sent by SMS", res[4]["reason"])
 
     # ---- 7. CSV leniency and broken quotes ----
 
