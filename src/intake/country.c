@@ -73,7 +73,7 @@ int country_is_us_state(const char *v, size_t len)
         "NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY";
     if (len != 2)
         return 0;
-    for (const char *p = states; *p; p += 3)
+    for (const char *p = states; p[0]; p += p[2] ? 3 : 2)
         if (toupper((unsigned char)v[0]) == p[0] && toupper((unsigned char)v[1]) == p[1])
             return 1;
     return 0;
