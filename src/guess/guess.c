@@ -157,8 +157,16 @@ static size_t all_regions(char (*out)[3], size_t cap)
 
 #define MAX_REGIONS 320
 
+/* AU, NZ, GB, IE, US, CA: where most of the product's customers are. A
+ * number that fits one of them counts a little more there, so that a plan
+ * that takes almost any digits (Finland's takes most Australian mobiles)
+ * does not win on numbers that fit both; a fit the digits and their layout
+ * make better elsewhere still wins, and an equal one is told. */
+#define PRIMARY_MARKETS 6
+
 struct region_score {
     char code[3];
+    long raw;      /* score without the market's bonus: what ties are judged by */
     long score;    /* weighted: a mobile counts most */
     long national; /* numbers written nationally that are valid numbers of it */
     long mobiles;  /* of those, mobiles */
@@ -238,9 +246,10 @@ static int country_of_phones(const struct scan *s, struct region_score *best,
                 phone_normalise(s->phones[k], strlen(s->phones[k]), r[i].code, &pr) == 0 &&
                 strcmp(pr.region, r[i].code) == 0) {
                 char home[64];
-                r[i].score += weight[pr.type];
+                r[i].raw += weight[pr.type];
                 if (phone_national_format(pr.e164, home, sizeof home) == 0)
-                    r[i].score += format_fit(s->phones[k], home);
+                    r[i].raw += format_fit(s->phones[k], home);
+                r[i].score += i < PRIMARY_MARKETS;
                 r[i].national++;
                 r[i].mobiles += pr.type == PHONE_MOBILE;
             }
@@ -251,14 +260,16 @@ static int country_of_phones(const struct scan *s, struct region_score *best,
             continue;
         for (size_t i = 0; i < n; i++)
             if (strcmp(r[i].code, pr.region) == 0) {
-                r[i].score += weight[PHONE_MOBILE];
+                r[i].raw += weight[PHONE_MOBILE];
                 r[i].intl++;
                 break;
             }
     }
+    for (size_t i = 0; i < n; i++)
+        r[i].score += r[i].raw;
     size_t b = 0, nx = n;
     for (size_t i = 1; i < n; i++)
-        if (r[i].score > r[b].score)
+        if (r[i].score > r[b].score || (r[i].score == r[b].score && r[i].raw > r[b].raw))
             b = i;
     for (size_t i = 0; i < n; i++)
         if (i != b && (nx == n || r[i].score > r[nx].score))
@@ -269,7 +280,7 @@ static int country_of_phones(const struct scan *s, struct region_score *best,
         *next = r[nx];
     *n_tied = 0;
     for (size_t i = 0; i < n && *n_tied < MAX_TIED; i++)
-        if (i != b && r[i].score == r[b].score)
+        if (i != b && r[i].raw == r[b].raw)
             memcpy(tied[(*n_tied)++], r[i].code, 3);
     free(codes);
     free(r);
@@ -316,7 +327,7 @@ static void pick_country(struct guess *g, struct scan *s)
             if (at < sizeof also)
                 snprintf(also + at, sizeof also - at, " (set the right one)");
         } else if (next.score) {
-            snprintf(also, sizeof also, "; next best %s (%ld valid, written less as there)",
+            snprintf(also, sizeof also, "; next best %s (%ld valid)",
                      next.code, next.national + next.intl);
         }
         snprintf(g->country_why, sizeof g->country_why,

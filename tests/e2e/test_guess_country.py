@@ -77,6 +77,13 @@ class GuessCountry(E2E):
         # Most regions are told apart by the digits and how they are written.
         self.assertGreater(len(regions) - ties, 150)
 
+    def test_unformatted_australian_mobiles_stay_australian(self):
+        # Finland's plan takes most of these digits too; the markets the
+        # product sells in win what fits both.
+        nums = ["0412345678", "0423555666", "0418246810", "0433123456", "0401987654"]
+        got, why, _ = self.guess(self.write("au.csv", nums))
+        self.assertEqual(got, "AU", why)
+
     def test_thai_mobiles_are_thai_not_french(self):
         # The file: Thai mobiles written without spaces.
         got, why, yaml = self.guess(self.write("th.csv", ["0932092373", "0812345678",

@@ -77,7 +77,7 @@ static void test_country_from_phones(void **state)
     assert_string_equal(g.country_why,
                         "of 4 phone numbers read, 3 are valid AU numbers written nationally "
                         "(3 mobiles) and 0 are AU numbers written with their country code; "
-                        "next best FI (4 valid, written less as there)");
+                        "next best FI (4 valid)");
     guess_release(&g);
 
     read_guess(&g, "ie.csv",
