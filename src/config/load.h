@@ -157,6 +157,7 @@ char *cfg_join_dir(const char *dir, const char *path);
 int cfg_set_section(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_done(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_str(struct loader *, const struct ynode *, void *, const struct key_spec *);
+int cfg_set_encoding(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_path(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_int(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_bool(struct loader *, const struct ynode *, void *, const struct key_spec *);

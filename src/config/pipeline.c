@@ -113,6 +113,7 @@ static int start(struct loader *l, const char *path, time_t now)
     p->input.encoding = strdup("auto");
     p->validate.landlines = LANDLINES_SKIP;
     p->validate.dedupe = true;
+    p->validate.honour_opt_outs = true;
     p->validate.cooldown_days = 90;
     p->invite.min_sms_left = -1;
     p->export.page_size = 100;

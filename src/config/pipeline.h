@@ -123,6 +123,8 @@ struct pipeline {
         bool dedupe;                    /* default true */
         int cooldown_days;              /* default 90; 0 = off */
         bool fix_email_typos;           /* gmial.com -> gmail.com; default false (reported only) */
+        bool honour_opt_outs;           /* default true: the export's own unsubscribed,
+                                           bounced and opted-out marks are obeyed */
     } validate;
 
     struct {

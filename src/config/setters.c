@@ -9,6 +9,7 @@
 #include "config/load.h"
 
 #include <ctype.h>
+#include <iconv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,39 @@ int cfg_set_str(struct loader *l, const struct ynode *v, void *base, const struc
         return cfg_fail(l, v, "'%s' is empty (%s)", cfg_subject(l, ks),
                         l->origin ? "leave the option out to keep the pipeline's value"
                                   : "remove the key to leave it unset");
+    }
+    free(*FIELD(base, ks, char *));
+    *FIELD(base, ks, char *) = text;
+    return 0;
+}
+
+/* input.encoding: auto, utf-8, utf-16, utf-32, windows-1252, or any name
+ * iconv knows (windows-1256, iso-8859-2, shift_jis...), checked here so a
+ * typo is a pipeline error with its line, not a failure at read time. */
+int cfg_set_encoding(struct loader *l, const struct ynode *v, void *base,
+                     const struct key_spec *ks)
+{
+    char *text = NULL;
+    if (cfg_get_scalar(l, v, cfg_subject(l, ks), "a string", &text) < 0)
+        return -1;
+    if (!text)
+        return 0;
+    for (char *c = text; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    int known = strcmp(text, "auto") == 0 || strcmp(text, "utf-16") == 0 ||
+                strcmp(text, "utf-32") == 0;
+    if (!known && strlen(text) < 40) {
+        iconv_t cd = iconv_open("UTF-8", text);
+        known = cd != (iconv_t)-1;
+        if (known)
+            iconv_close(cd);
+    }
+    if (!known) {
+        int rc = cfg_fail(l, v, "invalid %s '%s' (expected auto, utf-8, utf-16, utf-32, "
+                          "windows-1252 or another encoding name `iconv -l` lists)",
+                          cfg_subject(l, ks), text);
+        free(text);
+        return rc;
     }
     free(*FIELD(base, ks, char *));
     *FIELD(base, ks, char *) = text;

@@ -20,7 +20,12 @@ extern "C" {
 enum phone_type {
     PHONE_MOBILE,   /* mobile only */
     PHONE_LANDLINE, /* fixed line only, or toll-free/premium/shared-cost/UAN/voicemail */
-    PHONE_MAYBE_MOBILE /* fixed-line-or-mobile (US/CA), VoIP, personal, pager, unknown */
+    PHONE_MAYBE_MOBILE, /* fixed-line-or-mobile (US/CA), VoIP, personal, pager, unknown */
+    /* Named apart so a person reads what the number is; neither takes an
+     * SMS. Added for the intake's messages: phone.cc may return them in
+     * place of PHONE_LANDLINE for those kinds. */
+    PHONE_TOLL_FREE,
+    PHONE_PREMIUM
 };
 
 struct phone_result {
