@@ -36,7 +36,7 @@
 #define MAX_NODES 100000             /* a real pipeline has a few hundred */
 #define MAX_VALUE_BYTES (1024 * 1024) /* one scalar after ${VAR} expansion */
 #define MAX_KEY_BYTES 1023           /* an API key, from a file or the environment */
-#define MAX_PATHS 8                  /* path-valued keys in one pipeline */
+#define MAX_PATHS 10                 /* path-valued keys in one pipeline */
 #define SUGGEST_MAX_LEN 64           /* longer unknown keys get no did-you-mean */
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -297,6 +297,8 @@ static int start(struct loader *l, const char *path)
     p->export.page_size = 100;
     p->export.filters.show_on_widget = -1;
     p->export.csv_formula_guard = true;
+    p->export.lookback_secs = 14 * 86400;
+    p->export.full_every_secs = 7 * 86400;
     if (!p->file || !p->dir || !p->api.base_url || !p->input.encoding)
         return nomem(l);
     return make_run_id(l);
@@ -867,7 +869,7 @@ static int set_path(struct loader *l, const struct ynode *v, void *base,
         return -1;
     if (!*dst)
         return 0;
-    if (l->n_paths == MAX_PATHS) /* cannot happen: 7 path keys, each given once */
+    if (l->n_paths == MAX_PATHS) /* cannot happen: 9 path keys, each given once */
         return nomem(l);
     l->paths[l->n_paths++] = (struct pending_path){ dst, v, ks->key };
     return 0;
@@ -1631,6 +1633,77 @@ static int set_base_url(struct loader *l, const struct ynode *v, void *base,
     return 0;
 }
 
+/* ---- issue 15: export.lookback and export.full_every ---------------------- */
+
+/* "14d", "36h", "90m": seconds, from 1 minute to 10 years. */
+static bool parse_span(const char *text, long *secs)
+{
+    size_t len = strspn(text, "0123456789");
+    const char *u = text + len;
+    long unit = !strcmp(u, "d") ? 86400 : !strcmp(u, "h") ? 3600 : !strcmp(u, "m") ? 60 : 0;
+    long n;
+    if (!unit || len == 0 || len > 6)
+        return false;
+    n = strtol(text, NULL, 10);
+    *secs = n * unit;
+    return *secs >= 60 && *secs <= 3650L * 86400;
+}
+
+/* export.lookback: a span like 14d, or a page count like "5 pages". */
+static int set_lookback(struct loader *l, const struct ynode *v, void *base,
+                        const struct key_spec *ks)
+{
+    struct pipeline *p = base;
+    char *text;
+    long secs, pages;
+    int rc = -1;
+
+    if (get_scalar(l, v, ks->key, "a span like 14d or a page count like 5 pages", &text) < 0)
+        return -1;
+    if (!text)
+        return 0;
+    size_t len = strspn(text, "0123456789");
+    const char *u = text + len;
+    if (len && len <= 6 && (!strcmp(u, " pages") || !strcmp(u, " page") || !strcmp(u, "p")) &&
+        (pages = strtol(text, NULL, 10)) >= 1) {
+        p->export.lookback_pages = (int)pages;
+        p->export.lookback_secs = 0;
+        rc = 0;
+    } else if (parse_span(text, &secs)) {
+        p->export.lookback_secs = secs;
+        p->export.lookback_pages = 0;
+        rc = 0;
+    } else {
+        fail_at(l, v, "invalid %s '%s' (expected a span like 14d, 36h or 90m, or a page count "
+                "like 5 pages)", ks->key, text);
+    }
+    free(text);
+    return rc;
+}
+
+/* export.full_every: a span like 7d, or never (full sweeps only with --full). */
+static int set_full_every(struct loader *l, const struct ynode *v, void *base,
+                          const struct key_spec *ks)
+{
+    char *text;
+    long secs;
+    int rc = 0;
+
+    if (get_scalar(l, v, ks->key, "a span like 7d, or never", &text) < 0)
+        return -1;
+    if (!text)
+        return 0;
+    if (!strcmp(text, "never"))
+        *FIELD(base, ks, long) = 0;
+    else if (parse_span(text, &secs))
+        *FIELD(base, ks, long) = secs;
+    else
+        rc = fail_at(l, v, "invalid %s '%s' (expected a span like 7d, 36h or 90m, or never)",
+                     ks->key, text);
+    free(text);
+    return rc;
+}
+
 /* ---- 3. the walk: the tables of valid keys -------------------------------- */
 
 #define KEY(k, fn, field) { k, fn, offsetof(struct pipeline, field), 0, 0, NULL }
@@ -1723,6 +1796,11 @@ static const struct key_spec export_keys[] = {
     KEY("fields", set_fields, export),
     KEY("csv_formula_guard", set_bool, export.csv_formula_guard),
     KEY("excel", set_bool, export.excel),
+    /* issue 15: the review mirror */
+    KEY("mirror", set_path, export.mirror),
+    KEY("changes", set_path, export.changes),
+    KEY("lookback", set_lookback, export),
+    KEY("full_every", set_full_every, export.full_every_secs),
 };
 
 static const struct key_spec output_keys[] = {
@@ -2045,6 +2123,8 @@ void pipeline_release(struct pipeline *p)
     }
     free(p->invite.business_map);
     free(p->export.output);
+    free(p->export.mirror);
+    free(p->export.changes);
     free(p->export.since);
     free(p->export.filters.source);
     free(p->export.filters.business_id);
