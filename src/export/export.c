@@ -325,7 +325,7 @@ static void summarise(const struct export_walk *w)
         log_msg(LOG_WARN, "%ld review(s) had no readable createdAt: written, whatever 'since' "
                           "says", st->undated);
     long distinct = (long)idset_count(w->seen) + st->no_id;
-    if (!(w->q.has_since && w->q.sort == EXPORT_SORT_DESC) && st->total_first > distinct)
+    if (st->reached_end && st->total_first > distinct)
         log_msg(LOG_WARN, "the server's total was %lld when the export began but the walk found "
                           "%ld distinct reviews: reviews deleted meanwhile? run it again to be "
                           "sure", st->total_first, distinct);
