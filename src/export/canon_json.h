@@ -28,8 +28,9 @@
  * or memory runs out. */
 int canon_json(const struct json_span *v, struct strbuf *out);
 
-/* 64-bit FNV-1a of a byte string: the mirror keeps this of the canonical
- * text, so an unchanged review costs one integer comparison. */
+/* A 64-bit hash of a byte string: the mirror keeps it of the bytes last read
+ * and of the canonical text, so an unchanged review costs one integer
+ * comparison (and identical bytes no canonical form at all). */
 uint64_t canon_hash(const char *p, size_t n);
 
 /* Append to `out` one member per difference between objects `old` and

@@ -55,20 +55,33 @@
     " WHEN json_type(?2,'$.rating')='text' AND trim(json_extract(?2,'$.rating')) GLOB '[0-9]*'" \
     " THEN CAST(trim(json_extract(?2,'$.rating')) AS INTEGER) END"
 
+/* Content and bookkeeping apart: a run touches every review it reads, and a
+ * review that did not change must cost a narrow row (review_state), not a
+ * rewrite of its text (review_data). `reviews` joins them for readers. */
 static const char schema_v1[] =
-    "CREATE TABLE reviews ("
+    "CREATE TABLE review_data ("
     "  id TEXT PRIMARY KEY,"
     "  author_name TEXT, business_id TEXT, created_at TEXT, email TEXT, is_archived INTEGER,"
     "  name TEXT, phone_number TEXT, photo TEXT, rating INTEGER, show_on_widget INTEGER,"
     "  response_name TEXT, response_date TEXT, response_comment TEXT, shield INTEGER,"
     "  source TEXT, source_feedback_id TEXT, status TEXT, review_url TEXT, text TEXT,"
     "  type TEXT, video_ref TEXT, gif_ref TEXT, updated_at TEXT,"
-    "  raw TEXT NOT NULL,"
+    "  raw TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX review_data_created_at ON review_data(created_at);"
+    "CREATE TABLE review_state ("
+    "  id TEXT PRIMARY KEY,"
+    "  raw_hash INTEGER NOT NULL,"
     "  content_hash INTEGER NOT NULL,"
     "  first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, last_changed TEXT NOT NULL,"
     "  deleted_at TEXT,"
-    "  last_seen_run INTEGER NOT NULL);"
-    "CREATE INDEX reviews_created_at ON reviews(created_at);"
+    "  last_seen_run INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE VIEW reviews AS"
+    "  SELECT d.id, d.author_name, d.business_id, d.created_at, d.email, d.is_archived, d.name,"
+    "  d.phone_number, d.photo, d.rating, d.show_on_widget, d.response_name, d.response_date,"
+    "  d.response_comment, d.shield, d.source, d.source_feedback_id, d.status, d.review_url,"
+    "  d.text, d.type, d.video_ref, d.gif_ref, d.updated_at, d.raw, s.content_hash,"
+    "  s.first_seen, s.last_seen, s.last_changed, s.deleted_at, s.last_seen_run"
+    "  FROM review_data d JOIN review_state s ON s.id = d.id;"
     "CREATE TABLE review_changes ("
     "  seq INTEGER PRIMARY KEY,"
     "  id TEXT NOT NULL,"
@@ -98,23 +111,32 @@ static const char schema_v1[] =
     "  WHERE deleted_at IS NULL AND response_date IS NOT NULL GROUP BY 1;";
 
 enum stmt {
-    S_FIND,
-    S_INSERT,
-    S_UPDATE,
-    S_TOUCH,
+    S_SEEN,
+    S_RAW,
+    S_INSERT_DATA,
+    S_INSERT_STATE,
+    S_UPDATE_DATA,
+    S_UPDATE_STATE,
+    S_REHASH,
+    S_RESTORE,
     S_CHANGE,
     S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
-    [S_FIND] = "SELECT content_hash, deleted_at IS NOT NULL, raw FROM reviews WHERE id=?1",
-    [S_INSERT] = "INSERT INTO reviews(id, raw, content_hash, first_seen, last_seen, last_changed,"
-                 " last_seen_run, rating" FIELDS(COL_NAME) ") VALUES(?1, ?2, ?3, ?4, ?4, ?4, ?5, "
-                 RATING_VALUE FIELDS(COL_VALUE) ")",
-    [S_UPDATE] = "UPDATE reviews SET raw=?2, content_hash=?3, last_seen=?4, last_changed=?4,"
-                 " last_seen_run=?5, deleted_at=NULL, rating=" RATING_VALUE FIELDS(COL_SET)
-                 " WHERE id=?1",
-    [S_TOUCH] = "UPDATE reviews SET last_seen=?2, last_seen_run=?3, deleted_at=NULL WHERE id=?1",
+    [S_SEEN] = "UPDATE review_state SET last_seen=?2, last_seen_run=?3 WHERE id=?1"
+               " RETURNING raw_hash, content_hash, deleted_at",
+    [S_RAW] = "SELECT raw FROM review_data WHERE id=?1",
+    [S_INSERT_DATA] = "INSERT INTO review_data(id, raw, rating" FIELDS(COL_NAME) ")"
+                      " VALUES(?1, ?2, " RATING_VALUE FIELDS(COL_VALUE) ")",
+    [S_INSERT_STATE] = "INSERT INTO review_state(id, raw_hash, content_hash, first_seen, last_seen,"
+                       " last_changed, last_seen_run) VALUES(?1, ?2, ?3, ?4, ?4, ?4, ?5)",
+    [S_UPDATE_DATA] = "UPDATE review_data SET raw=?2, rating=" RATING_VALUE FIELDS(COL_SET)
+                      " WHERE id=?1",
+    [S_UPDATE_STATE] = "UPDATE review_state SET raw_hash=?2, content_hash=?3, last_changed=?4,"
+                       " deleted_at=NULL WHERE id=?1",
+    [S_REHASH] = "UPDATE review_state SET raw_hash=?2 WHERE id=?1",
+    [S_RESTORE] = "UPDATE review_state SET deleted_at=NULL WHERE id=?1",
     [S_CHANGE] = "INSERT INTO review_changes(id, at, run, kind, fields) VALUES(?1, ?2, ?3, ?4, ?5)",
 };
 
@@ -230,7 +252,10 @@ int mirror_open(const char *path, const char *selection, struct mirror **out,
         goto fail;
     }
     sqlite3_busy_timeout(m->db, 2000);
-    if (exec(m, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", err) < 0 ||
+    /* 8 MiB of page cache: a sweep's random lookups by id hit it more often,
+     * and memory stays flat however large the mirror grows. */
+    if (exec(m, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-8192;",
+             err) < 0 ||
         setup_schema(m, selection, err) < 0)
         goto fail;
     for (int i = 0; i < S_COUNT; i++)
@@ -267,7 +292,8 @@ int mirror_plan(struct mirror *m, int64_t *newest_us, int64_t *last_full, struct
     int64_t us;
     *newest_us = 0;
     *last_full = 0;
-    if (query_text(m, "SELECT max(created_at) FROM reviews WHERE deleted_at IS NULL", buf,
+    if (query_text(m, "SELECT max(d.created_at) FROM review_data d JOIN review_state s ON s.id = d.id"
+                   " WHERE s.deleted_at IS NULL", buf,
                    sizeof buf, err) < 0)
         return -1;
     if (buf[0] && isotime_parse(buf, strlen(buf), &us) == 0)
@@ -321,105 +347,163 @@ static int add_change(struct mirror *m, const char *id, size_t id_len, const cha
     return rc == SQLITE_DONE ? 0 : db_fail(m, err, "review_changes");
 }
 
-/* Bind ?1 id, ?2 raw, ?3 hash, ?4 at, ?5 run and step `which`. */
-static int write_review(struct mirror *m, enum stmt which, const char *id, size_t id_len,
-                        const struct json_span *raw, int64_t hash, struct cp_error *err)
+/* Step a statement bound by the caller, then reset it. */
+static int step_done(struct mirror *m, sqlite3_stmt *s, struct cp_error *err)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : db_fail(m, err, "reviews");
+}
+
+/* review_data: the review's text and typed columns (insert or update). */
+static int write_data(struct mirror *m, enum stmt which, const char *id, size_t id_len,
+                      const struct json_span *raw, struct cp_error *err)
 {
     sqlite3_stmt *s = m->st[which];
     sqlite3_bind_text(s, 1, id, (int)id_len, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, raw->p, (int)raw->n, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, hash);
-    sqlite3_bind_text(s, 4, m->at, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 5, m->ms.run);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : db_fail(m, err, "reviews");
+    return step_done(m, s, err);
 }
 
-static int touch(struct mirror *m, const char *id, size_t id_len, struct cp_error *err)
+/* review_state: hashes and times (insert of a new review, or its change). */
+static int write_state(struct mirror *m, enum stmt which, const char *id, size_t id_len,
+                       int64_t raw_hash, int64_t hash, struct cp_error *err)
 {
-    sqlite3_stmt *s = m->st[S_TOUCH];
+    sqlite3_stmt *s = m->st[which];
     sqlite3_bind_text(s, 1, id, (int)id_len, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, m->at, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, m->ms.run);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : db_fail(m, err, "reviews");
+    sqlite3_bind_int64(s, 2, raw_hash);
+    sqlite3_bind_int64(s, 3, hash);
+    sqlite3_bind_text(s, 4, m->at, -1, SQLITE_STATIC);
+    if (which == S_INSERT_STATE)
+        sqlite3_bind_int64(s, 5, m->ms.run);
+    return step_done(m, s, err);
+}
+
+static int by_id(struct mirror *m, enum stmt which, const char *id, size_t id_len,
+                 int64_t value, struct cp_error *err)
+{
+    sqlite3_stmt *s = m->st[which];
+    sqlite3_bind_text(s, 1, id, (int)id_len, SQLITE_STATIC);
+    if (which == S_REHASH)
+        sqlite3_bind_int64(s, 2, value);
+    return step_done(m, s, err);
 }
 
 /* The review's changed fields against the stored raw, into m->diff. */
-static int diff_stored(struct mirror *m, const char *old, size_t old_len,
+static int diff_stored(struct mirror *m, const char *id, size_t id_len,
                        const struct json_span *raw, struct cp_error *err)
 {
+    sqlite3_stmt *s = m->st[S_RAW];
     struct json_scanner sc;
     struct json_span ov;
+    int rc = -1;
+
     strbuf_reset(&m->diff);
-    json_scanner_init(&sc, old, old_len);
-    const char *p = json_skip_ws(&sc, old);
-    if (!json_value(&sc, p, 0, &ov) || ov.type != JSON_OBJECT) {
-        /* A stored raw that is no object cannot be diffed: say the whole review changed. */
-        return strbuf_addstr(&m->diff, "{\"\":{}}") < 0 ? cp_fail(err, CP_EXIT_USAGE, "out of memory") : 0;
+    sqlite3_bind_text(s, 1, id, (int)id_len, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        db_fail(m, err, "review_data");
+        goto out;
     }
-    if (strbuf_add(&m->diff, "{", 1) < 0 || canon_json_diff(&ov, raw, &m->diff) < 0 ||
-        strbuf_add(&m->diff, "}", 1) < 0)
+    const char *old = (const char *)sqlite3_column_text(s, 0);
+    size_t old_len = (size_t)sqlite3_column_bytes(s, 0);
+    json_scanner_init(&sc, old, old_len);
+    if (!json_value(&sc, json_skip_ws(&sc, old), 0, &ov) || ov.type != JSON_OBJECT) {
+        /* A stored raw that is no object cannot be diffed: the whole review changed. */
+        rc = strbuf_addstr(&m->diff, "{\"\":{}}");
+    } else {
+        rc = strbuf_add(&m->diff, "{", 1) < 0 || canon_json_diff(&ov, raw, &m->diff) < 0 ||
+                     strbuf_add(&m->diff, "}", 1) < 0
+                 ? -1
+                 : 0;
+    }
+    if (rc < 0)
+        cp_fail(err, CP_EXIT_USAGE, "out of memory");
+out:
+    sqlite3_reset(s);
+    return rc;
+}
+
+static int content_hash(struct mirror *m, const struct review_ref *r, int64_t *hash,
+                        struct cp_error *err)
+{
+    strbuf_reset(&m->canon);
+    if (canon_json(&r->raw, &m->canon) < 0)
         return cp_fail(err, CP_EXIT_USAGE, "out of memory");
+    *hash = (int64_t)canon_hash(m->canon.buf, m->canon.len);
     return 0;
+}
+
+/* A review the mirror has never seen. */
+static int put_new(struct mirror *m, const struct review_ref *r, const char *id, size_t id_len,
+                   int64_t raw_hash, struct cp_error *err)
+{
+    int64_t hash;
+    m->ms.created++;
+    return content_hash(m, r, &hash, err) < 0 ||
+                   write_data(m, S_INSERT_DATA, id, id_len, &r->raw, err) < 0 ||
+                   write_state(m, S_INSERT_STATE, id, id_len, raw_hash, hash, err) < 0 ||
+                   add_change(m, id, id_len, "created", NULL, 0, err) < 0
+               ? -1
+               : 0;
 }
 
 int mirror_put(struct mirror *m, const struct review_ref *r, struct cp_error *err)
 {
     size_t id_len;
     const char *id = review_id_text(r, &id_len);
-    sqlite3_stmt *find = m->st[S_FIND];
-    int rc;
+    sqlite3_stmt *seen = m->st[S_SEEN];
+    int64_t hash = 0;
 
     if (id_len == 0) {
         log_msg(LOG_WARN, "a review without an id cannot be mirrored: skipped");
         return 0;
     }
-    strbuf_reset(&m->canon);
-    if (canon_json(&r->raw, &m->canon) < 0)
-        return cp_fail(err, CP_EXIT_USAGE, "out of memory");
-    int64_t hash = (int64_t)canon_hash(m->canon.buf, m->canon.len);
     m->ms.seen++;
+    int64_t raw_hash = (int64_t)canon_hash(r->raw.p, r->raw.n);
+    /* The one statement an unchanged review costs: mark it seen, learn its hashes. */
+    sqlite3_bind_text(seen, 1, id, (int)id_len, SQLITE_STATIC);
+    sqlite3_bind_text(seen, 2, m->at, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(seen, 3, m->ms.run);
+    int rc = sqlite3_step(seen);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(seen);
+        return rc == SQLITE_DONE ? put_new(m, r, id, id_len, raw_hash, err)
+                                 : db_fail(m, err, "review_state");
+    }
+    int64_t old_raw = sqlite3_column_int64(seen, 0), old_hash = sqlite3_column_int64(seen, 1);
+    /* Not `deleted_at IS NOT NULL` in the RETURNING clause: SQLite 3.40
+     * answers 1 for it on a NULL there. */
+    int was_deleted = sqlite3_column_type(seen, 2) != SQLITE_NULL;
+    sqlite3_reset(seen);
 
-    sqlite3_bind_text(find, 1, id, (int)id_len, SQLITE_STATIC);
-    rc = sqlite3_step(find);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(find);
-        m->ms.created++;
-        return write_review(m, S_INSERT, id, id_len, &r->raw, hash, err) < 0 ||
-                       add_change(m, id, id_len, "created", NULL, 0, err) < 0
+    int same = old_raw == raw_hash; /* the very bytes: no canonical form needed */
+    if (!same) {
+        if (content_hash(m, r, &hash, err) < 0)
+            return -1;
+        same = hash == old_hash;
+        /* Other bytes, same content: remember the bytes so the next run skips the work. */
+        if (same && by_id(m, S_REHASH, id, id_len, raw_hash, err) < 0)
+            return -1;
+    }
+    if (same) {
+        if (!was_deleted) {
+            m->ms.unchanged++;
+            return 0;
+        }
+        m->ms.restored++;
+        return by_id(m, S_RESTORE, id, id_len, 0, err) < 0 ||
+                       add_change(m, id, id_len, "restored", NULL, 0, err) < 0
                    ? -1
                    : 0;
     }
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(find);
-        return db_fail(m, err, "reviews");
-    }
-    int64_t old_hash = sqlite3_column_int64(find, 0);
-    int was_deleted = sqlite3_column_int(find, 1);
-    if (old_hash == hash) {
-        sqlite3_reset(find);
-        if (was_deleted) {
-            m->ms.restored++;
-            if (add_change(m, id, id_len, "restored", NULL, 0, err) < 0)
-                return -1;
-        } else {
-            m->ms.unchanged++;
-        }
-        return touch(m, id, id_len, err);
-    }
-    rc = diff_stored(m, (const char *)sqlite3_column_text(find, 2),
-                     (size_t)sqlite3_column_bytes(find, 2), &r->raw, err);
-    sqlite3_reset(find);
-    if (rc < 0)
+    if (diff_stored(m, id, id_len, &r->raw, err) < 0)
         return -1;
     if (was_deleted)
         m->ms.restored++;
     else
         m->ms.updated++;
-    return write_review(m, S_UPDATE, id, id_len, &r->raw, hash, err) < 0 ||
+    return write_data(m, S_UPDATE_DATA, id, id_len, &r->raw, err) < 0 ||
+                   write_state(m, S_UPDATE_STATE, id, id_len, raw_hash, hash, err) < 0 ||
                    add_change(m, id, id_len, was_deleted ? "restored" : "updated", m->diff.buf,
                               m->diff.len, err) < 0
                ? -1
@@ -454,8 +538,8 @@ int mirror_finish_sweep(struct mirror *m, const struct export_stats *st, struct 
     }
     m->ms.sweep_counted = 1;
     if (sqlite3_prepare_v2(m->db, "INSERT INTO review_changes(id, at, run, kind) SELECT id, ?1, "
-                           "?2, 'deleted' FROM reviews WHERE deleted_at IS NULL AND "
-                           "last_seen_run < ?2 ORDER BY created_at", -1, &s, NULL) != SQLITE_OK)
+                           "?2, 'deleted' FROM review_state WHERE deleted_at IS NULL AND "
+                           "last_seen_run < ?2 ORDER BY id", -1, &s, NULL) != SQLITE_OK)
         return db_fail(m, err, "deletions");
     sqlite3_bind_text(s, 1, m->at, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, m->ms.run);
@@ -464,7 +548,7 @@ int mirror_finish_sweep(struct mirror *m, const struct export_stats *st, struct 
     if (rc != SQLITE_DONE)
         return db_fail(m, err, "deletions");
     m->ms.deleted = sqlite3_changes(m->db);
-    if (sqlite3_prepare_v2(m->db, "UPDATE reviews SET deleted_at=?1 WHERE deleted_at IS NULL AND "
+    if (sqlite3_prepare_v2(m->db, "UPDATE review_state SET deleted_at=?1 WHERE deleted_at IS NULL AND "
                            "last_seen_run < ?2", -1, &s, NULL) != SQLITE_OK)
         return db_fail(m, err, "deletions");
     sqlite3_bind_text(s, 1, m->at, -1, SQLITE_STATIC);
@@ -480,7 +564,7 @@ int mirror_write_changes(struct mirror *m, FILE *fp, struct cp_error *err)
     int rc;
     if (sqlite3_prepare_v2(m->db, "SELECT json_object('kind', c.kind, 'id', c.id, 'at', c.at,"
                            " 'fields', json(c.fields), 'review', json(r.raw)) FROM review_changes c"
-                           " JOIN reviews r ON r.id = c.id WHERE c.run = ?1 ORDER BY c.seq",
+                           " JOIN review_data r ON r.id = c.id WHERE c.run = ?1 ORDER BY c.seq",
                            -1, &s, NULL) != SQLITE_OK)
         return db_fail(m, err, "changes");
     sqlite3_bind_int64(s, 1, m->ms.run);
