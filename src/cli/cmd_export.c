@@ -4,22 +4,19 @@
  * (the page walk into files or the mirror, whole or not at all) is
  * export/export_job.c.
  */
-#include "core/signals.h"
 #include "cli/cmd_export.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "core/clock.h"
+#include "cli/export_progress.h"
 #include "core/isotime.h"
 #include "core/log.h"
+#include "core/signals.h"
 #include "export/export_job.h"
 
 /* How this export is to be shown and where it goes, beyond the pipeline. */
@@ -33,74 +30,21 @@ struct export_flags {
     int from_mirror;     /* --from-mirror */
 };
 
-/* The progress line's state. */
-struct progress_line {
-    int on;
-    int open_ended;      /* since + desc: the total says nothing about where the walk ends */
-    double started, drawn;
-};
-
-/* ---- progress ---------------------------------------------------------- */
-
-static void draw_progress(void *ctx, const struct export_stats *st)
-{
-    struct progress_line *pl = ctx;
-    double now = clock_now();
-    /* Not before the second page: the line would cut the message saying how
-     * the server reads `offset`. */
-    if (!pl->on || st->pages < 2 || now - pl->drawn < 0.25)
-        return;
-    pl->drawn = now;
-    double elapsed = now - pl->started;
-    double rate = elapsed > 0 ? (double)st->positions / elapsed : 0;
-    long long total = st->total_last;
-    char eta[32] = "?";
-    int width = 30, fill = 0;
-    if (total > 0 && !pl->open_ended) {
-        double left = (double)(total - st->positions);
-        if (left < 0)
-            left = 0;
-        fill = (int)((double)st->positions / (double)total * width);
-        fill = fill > width ? width : fill;
-        if (rate > 0)
-            clock_format_duration(left / rate, eta, sizeof eta);
-    }
-    fputs("\r[", stderr);
-    for (int i = 0; i < width; i++)
-        fputc(i < fill ? '#' : '.', stderr);
-    if (total >= 0)
-        fprintf(stderr, "] %ld/%lld reviews  %ld pages  %.0f reviews/s  ETA %s   ", st->positions,
-                total, st->pages, rate, eta);
-    else
-        fprintf(stderr, "] %ld reviews  %ld pages  %.0f reviews/s   ", st->positions, st->pages,
-                rate);
-    fflush(stderr);
-}
-
-static void end_progress(struct progress_line *pl)
-{
-    if (pl->on && pl->drawn > 0) {
-        fputs("\r\033[K", stderr);
-        fflush(stderr);
-    }
-}
-
 /* The job (export/export_job.h) with this command's terminal around it. */
 static int execute(const struct pipeline *p, const struct export_flags *fl)
 {
+    /* Reviews to standard output in big writes; static because stdout
+     * outlives this call (the process's, in the command layer). */
     static char stdout_buf[64 * 1024];
     struct cp_error err = {0};
-    struct progress_line pl = {
-        .on = isatty(2) && !fl->no_progress && fl->verbosity >= 0 && !fl->json_log,
-        .open_ended = (p->export.since || p->export.since_last_run || p->export.mirror) &&
-                      p->export.sort == EXPORT_SORT_DESC,
-        .started = clock_now(),
-    };
+    struct export_progress pl;
+    export_progress_init(&pl, isatty(2) && !fl->no_progress && fl->verbosity >= 0 && !fl->json_log,
+                         p);
     struct export_job_options o = {
         .output = fl->output,
         .trace = fl->verbosity > 0,
         .stop = &signals_received,
-        .progress = draw_progress,
+        .progress = export_progress_draw,
         .progress_ctx = &pl,
         .full = fl->full,
         .from_mirror = fl->from_mirror,
@@ -109,7 +53,7 @@ static int execute(const struct pipeline *p, const struct export_flags *fl)
         setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
     signals_install();
     int rc = export_job_run(p, &o, NULL, &err);
-    end_progress(&pl);
+    export_progress_end(&pl);
     if (rc == 0)
         return CP_EXIT_OK;
     return err.code == CP_EXIT_INTERRUPTED ? CP_EXIT_INTERRUPTED : cli_report(&err);

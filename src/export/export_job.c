@@ -374,13 +374,13 @@ static int mirror_export(struct job *j, struct export_job_report *rep, struct cp
                        "the newest pages back to export.lookback): remove it, or export without "
                        "the mirror");
     j->q.sort = EXPORT_SORT_DESC; /* the lookback needs newest first */
-    if (mirror_open(p->export.mirror, j->selection.buf ? j->selection.buf : "", &j->mirror,
+    if (open_api(j, err) < 0 || mirror_open(p->export.mirror, j->selection.buf ? j->selection.buf : "", &j->mirror,
                     err) < 0 ||
         mirror_plan(j->mirror, &newest_us, &last_full, err) < 0)
         return -1;
     plan_run(j, newest_us, last_full);
     clock_iso_utc(at, sizeof at);
-    if (open_api(j, err) < 0 || mirror_begin(j->mirror, at, !j->incremental, err) < 0 ||
+    if (mirror_begin(j->mirror, at, !j->incremental, err) < 0 ||
         export_run(&j->f, &j->q, mirror_sink, j, j->o->progress, j->o->progress_ctx, st, err) < 0 ||
         mirror_finish_sweep(j->mirror, st, err) < 0 || write_feed(j, err) < 0 ||
         mirror_commit(j->mirror, st->pages, err) < 0)

@@ -172,6 +172,9 @@ class FromEmpty(Mirror):
         raws = [r for (r,) in self.q("SELECT raw FROM reviews")]
         self.assertEqual(sorted(raws), sorted(exported))  # the bytes as sent, each once
         self.assertEqual(len(raws), 2500)
+        for suffix in ("", "-wal"):  # customer data: 0600, as every output
+            if os.path.exists(self.db + suffix):
+                self.assertEqual(os.stat(self.db + suffix).st_mode & 0o777, 0o600, suffix)
         run, kind, complete = self.last_run()
         self.assertEqual((kind, complete), ("full", 1))
         self.assertEqual(collections.Counter(k for k, _, _ in self.events(run)), {"created": 2500})

@@ -12,7 +12,8 @@
  * `restored`; a sweep whose total dropped mid-walk marks nothing; a 401
  * stops at the first request and leaves no run in the mirror; a stop (a
  * signal) mid-walk leaves the mirror as it was and the next run completes
- * it; an incremental run with a lookback of one page reads one page and
+ * it; a review whose createdAt changed is updated in place, not duplicated;
+ * an incremental run with a lookback of one page reads one page and
  * catches a change there but not beyond; the change feed holds the run's
  * events; --from-mirror writes the mirror's reviews without one request.
  * And the canonical JSON form itself.
@@ -265,6 +266,29 @@ static void respelling_is_no_change_an_edit_is_one(void **state)
     rig_release(&r);
 }
 
+static void a_changed_created_at_is_an_update_not_a_new_review(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 25, "moved.sqlite");
+    assert_int_equal(run_job(&r), 0);
+    char *moved = strdup(r.f.reviews[7]);
+    char *at = strstr(moved, "T00:");
+    at[1] = '2'; /* 00:00:07 -> 20:00:07: the review's key in the mirror moves */
+    fake_set(&r.f, 7, moved);
+    r.o.full = 1;
+    assert_int_equal(run_job(&r), 0);
+    assert_int_equal(r.rep.ms.created, 0);
+    assert_int_equal(r.rep.ms.updated, 1);
+    assert_int_equal(r.rep.ms.deleted, 0);
+    assert_int_equal(sql_long(r.mirror, "SELECT count(*) FROM reviews"), 25);
+    char *fields = sql_text(r.mirror, "SELECT fields FROM review_changes WHERE kind='updated'");
+    assert_string_equal(fields, "{\"createdAt\":{\"old\":\"2024-01-01T00:00:07.000Z\","
+                                "\"new\":\"2024-01-01T20:00:07.000Z\"}}");
+    free(fields);
+    rig_release(&r);
+}
+
 static void full_sweep_marks_deleted_and_restored(void **state)
 {
     (void)state;
@@ -433,6 +457,7 @@ int main(void)
         cmocka_unit_test(plain_export_writes_every_review),
         cmocka_unit_test(mirror_from_empty_creates_each_review_once),
         cmocka_unit_test(respelling_is_no_change_an_edit_is_one),
+        cmocka_unit_test(a_changed_created_at_is_an_update_not_a_new_review),
         cmocka_unit_test(full_sweep_marks_deleted_and_restored),
         cmocka_unit_test(sweep_whose_total_dropped_marks_nothing),
         cmocka_unit_test(unauthorized_stops_at_once_leaving_no_run),
