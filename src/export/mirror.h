@@ -16,9 +16,11 @@
  * "2026-12-01T03:00:00.123Z"; booleans are 0/1; review fields keep the
  * API's text, e.g. created_at "2021-02-03T00:00:00.000Z"):
  *
- *   reviews          a view, one row per review id ever seen, joining on id
- *                    review_data (the fields and raw) and review_state (the
- *                    hashes and times, and raw_hash of the bytes last read):
+ *   reviews          a view, one row per review id ever seen, joining
+ *                    review_data (data_id, raw, and the fields as columns
+ *                    SQLite generates from raw) and review_state (keyed by
+ *                    created_at, id; data_id, the hashes, raw_hash of the
+ *                    bytes last read, the times):
  *     id, author_name, business_id, created_at, email,
  *     is_archived INTEGER, name, phone_number, photo, rating INTEGER (a
  *     string "5" is stored as 5), show_on_widget INTEGER, response_name,
