@@ -19,8 +19,10 @@
  *   reviews          a view, one row per review id ever seen, joining
  *                    review_data (data_id, raw, and the fields as columns
  *                    SQLite generates from raw) and review_state (keyed by
- *                    created_at, id; data_id, the hashes, raw_hash of the
- *                    bytes last read, the times):
+ *                    created_us, createdAt in microseconds since 1970, and
+ *                    id; data_id, the hashes, raw_hash of the bytes last
+ *                    read, seen_at/seen_run of the last run that wrote the
+ *                    row, the times):
  *     id, author_name, business_id, created_at, email,
  *     is_archived INTEGER, name, phone_number, photo, rating INTEGER (a
  *     string "5" is stored as 5), show_on_widget INTEGER, response_name,
@@ -29,8 +31,10 @@
  *     gif_ref, updated_at: the vendor page's fields, NULL when absent or null;
  *     raw TEXT: the review exactly as the API last sent it with a change
  *     (unknown fields kept); content_hash INTEGER: of its canonical form;
- *     first_seen, last_seen, last_changed TEXT: run times; deleted_at TEXT:
- *     NULL while the review exists; last_seen_run INTEGER: runs.run.
+ *     first_seen, last_seen, last_changed TEXT: run times (last_seen: the
+ *     later of seen_at and the last counted sweep while the review
+ *     existed); deleted_at TEXT: NULL while the review exists;
+ *     last_seen_run INTEGER: runs.run, likewise.
  *   review_changes   one row per event, in order
  *     seq INTEGER PRIMARY KEY, id TEXT, at TEXT (the run's time), run
  *     INTEGER, kind TEXT: created | updated | deleted | restored, fields

@@ -262,9 +262,14 @@ class KeepingUp(Mirror):
         self.assertUpdates(events, before, after, edited_old)
         self.assertEqual(len(events), 3 + 2 + 1)
         self.assertMatchesServer()
-        # A sweep with nothing new records nothing.
+        # A sweep with nothing new records nothing, and every existing review was seen by it.
         self.mirror_run("--full")
-        self.assertEqual(self.events(self.last_run()[0]), [])
+        run = self.last_run()[0]
+        self.assertEqual(self.events(run), [])
+        self.assertEqual(self.q("SELECT count(*) FROM reviews WHERE deleted_at IS NULL AND "
+                                "last_seen_run=?", run)[0][0], len(self.server()))
+        self.assertEqual(self.q("SELECT count(*) FROM reviews WHERE deleted_at IS NOT NULL AND "
+                                "last_seen_run < ?", run - 1)[0][0], 2)
         # A deleted review that comes back would be restored; one deleted stays deleted.
         self.assertEqual(self.q("SELECT count(*) FROM reviews WHERE deleted_at IS NOT NULL")[0][0], 2)
 
