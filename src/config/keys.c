@@ -135,6 +135,11 @@ static const struct key_spec export_keys[] = {
     KEY("fields", cfg_set_fields, export),
     BOOL_KEY("csv_formula_guard", export.csv_formula_guard),
     BOOL_KEY("excel", export.excel),
+    /* issue 15: the review mirror */
+    PATH_KEY("mirror", export.mirror, 0),
+    PATH_KEY("changes", export.changes, 0),
+    KEY("lookback", cfg_set_lookback, export),
+    KEY("full_every", cfg_set_full_every, export.full_every_secs),
 };
 
 static const struct key_spec output_keys[] = {

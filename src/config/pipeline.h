@@ -159,6 +159,12 @@ struct pipeline {
         size_t n_fields;
         bool csv_formula_guard; /* default true: CSV cells a spreadsheet would run get a ' */
         bool excel;             /* default false: CSV starts with a UTF-8 BOM for Excel */
+        /* The review mirror (issue 15): see export/mirror.h. */
+        char *mirror;           /* export.mirror: SQLite path, resolved; NULL = no mirror */
+        char *changes;          /* export.changes: this run's change feed (NDJSON); NULL = none */
+        long lookback_secs;     /* export.lookback: "14d" (default 14 days); 0 when in pages */
+        int lookback_pages;     /* export.lookback: "5 pages"; 0 when a duration */
+        long full_every_secs;   /* export.full_every: "7d" (default); 0 = only with --full */
     } export;
 
     /* kind: invite only; NULL for an export pipeline. */
