@@ -1631,6 +1631,86 @@ static int set_base_url(struct loader *l, const struct ynode *v, void *base,
     return 0;
 }
 
+/* ---- quiet hours: invite.send_window, email_window, outside_window, spread ---- */
+
+/* A window: a string (send_window.h's grammar) or a mapping {hours, days}. */
+static int set_send_window(struct loader *l, const struct ynode *v, void *base,
+                           const struct key_spec *ks)
+{
+    char text[160], why[200];
+    const char *hours = NULL, *days = NULL;
+    char *scalar = NULL;
+    if (v->type == Y_MAP) {
+        for (size_t i = 0; i + 1 < v->n; i += 2) {
+            const struct ynode *k = v->kids[i], *val = v->kids[i + 1];
+            const char **dst = strcmp(k->text, "hours") == 0 ? &hours
+                             : strcmp(k->text, "days") == 0  ? &days : NULL;
+            if (!dst)
+                return fail_at(l, k, "unknown key '%s' in '%s' (expected hours and days)",
+                               k->text, ks->key);
+            if (val->type != Y_SCALAR)
+                return fail_at(l, val, "'%s.%s' must be a string", ks->key, k->text);
+            *dst = val->text;
+        }
+        if (!hours)
+            return fail_at(l, v, "'%s' needs hours, e.g. hours: \"09:00-20:00\"", ks->key);
+        snprintf(text, sizeof text, "%s%s%s", days ? days : "", days ? " " : "", hours);
+    } else {
+        if (get_scalar(l, v, ks->key, "hours like \"09:00-20:00\", any or us_state_rules",
+                       &scalar) < 0)
+            return -1;
+        if (!scalar)
+            return 0;
+        snprintf(text, sizeof text, "%s", scalar);
+        free(scalar);
+    }
+    if (send_window_parse(text, FIELD(base, ks, struct send_window), why, sizeof why) < 0)
+        return fail_at(l, v, "invalid %s %s (expected \"09:00-20:00\", \"mon-fri 09:00-20:00, "
+                             "sat 10:00-16:00\", any or us_state_rules)", ks->key, why);
+    if (FIELD(base, ks, struct send_window)->kind == SEND_WINDOW_US_STATE_RULES &&
+        strcmp(ks->key, "send_window") != 0)
+        return fail_at(l, v, "us_state_rules is for send_window (text messages), not %s",
+                       ks->key);
+    return 0;
+}
+
+static int set_outside_window(struct loader *l, const struct ynode *v, void *base,
+                              const struct key_spec *ks)
+{
+    static const char *const names[] = {"defer", "wait", "email_only"};
+    char *text;
+    if (get_scalar(l, v, ks->key, "defer, wait or email_only", &text) < 0)
+        return -1;
+    if (!text)
+        return 0;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(text, names[i]) == 0) {
+            *FIELD(base, ks, enum outside_window) = (enum outside_window)i;
+            free(text);
+            return 0;
+        }
+    fail_at(l, v, "invalid %s '%s' (expected defer, wait or email_only)", ks->key, text);
+    free(text);
+    return -1;
+}
+
+static int set_spread(struct loader *l, const struct ynode *v, void *base,
+                      const struct key_spec *ks)
+{
+    char *text;
+    if (get_scalar(l, v, ks->key, "even or none", &text) < 0)
+        return -1;
+    if (!text)
+        return 0;
+    int ok = strcmp(text, "even") == 0 || strcmp(text, "none") == 0;
+    if (ok)
+        *FIELD(base, ks, bool) = text[0] == 'e';
+    else
+        fail_at(l, v, "invalid %s '%s' (expected even or none)", ks->key, text);
+    free(text);
+    return ok ? 0 : -1;
+}
+
 /* ---- 3. the walk: the tables of valid keys -------------------------------- */
 
 #define KEY(k, fn, field) { k, fn, offsetof(struct pipeline, field), 0, 0, NULL }
@@ -1697,6 +1777,12 @@ static const struct key_spec invite_keys[] = {
     INT_KEY("min_sms_left", invite.min_sms_left, 0, 1000000),
     INT_KEY("max_per_run", invite.max_per_run, 1, 10000000),
     KEY("business_by_name", set_bool, invite.business_by_name),
+    KEY("send_window", set_send_window, invite.send_window),
+    KEY("email_window", set_send_window, invite.email_window),
+    KEY("timezone", set_str, invite.timezone),
+    KEY("outside_window", set_outside_window, invite.outside_window),
+    INT_KEY("max_per_day", invite.max_per_day, 1, 10000000),
+    KEY("spread", set_spread, invite.spread_even),
 };
 
 static int set_channel(struct loader *l, const struct ynode *v, void *base,
@@ -2039,6 +2125,7 @@ void pipeline_release(struct pipeline *p)
     free(p->invite.business_id);
     free(p->invite.campaign_id);
     free(p->invite.source);
+    free(p->invite.timezone);
     for (size_t i = 0; p->invite.business_map && i < p->invite.n_business_map; i++) {
         free(p->invite.business_map[i].value);
         free(p->invite.business_map[i].business_id);

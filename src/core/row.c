@@ -17,6 +17,7 @@ const char *row_status_name(enum row_status s)
     case ROW_SKIPPED: return "skipped";
     case ROW_FAILED: return "failed";
     case ROW_IN_DOUBT: return "in_doubt";
+    case ROW_DEFERRED: return "deferred";
     }
     return "unknown";
 }

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/clock.h"
+
 void gate_init(struct gate *g, const struct pipeline *p, struct ledger *l, const char *file_hash,
                int writable)
 {
@@ -11,7 +13,7 @@ void gate_init(struct gate *g, const struct pipeline *p, struct ledger *l, const
     g->p = p;
     g->ledger = l;
     g->file_hash = file_hash;
-    g->now = time(NULL);
+    g->now = (time_t)clock_wall();
     g->writable = writable;
     g->sms_left = l ? ledger_last_sms_left(l) : -1;
 }
