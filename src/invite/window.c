@@ -315,6 +315,20 @@ static int daily_cap(struct window *w, struct row_result *r, const struct zone_s
     return 0;
 }
 
+/* The zone whose window opened last at `opens` (the one a multi-zone
+ * number waited for), to name the opening in its local time. */
+static const char *binding_zone(struct window *w, const struct zone_set *zs,
+                                const struct send_window *win, double opens)
+{
+    for (int i = 0; i < zs->n; i++) {
+        struct zone_local lt;
+        if (zone_local_time(w->zones, zs->zone[i], opens - 60, &lt) == 0 &&
+            !send_window_holds(win, lt.wday, lt.minute))
+            return zs->zone[i];
+    }
+    return zs->zone[0];
+}
+
 /* Outside the window: wait, defer, or (email_only) go on without the phone. */
 static int outside(struct window *w, struct row_result *r, const struct zone_set *zs,
                    const struct send_window *win, double opens, double now,
@@ -323,12 +337,12 @@ static int outside(struct window *w, struct row_result *r, const struct zone_set
     double delay = w->p->invite.invite_delay_days * 86400.0;
     char rule[64], at_text[64], opens_text[64], opens_utc[32];
     send_window_describe(win, rule, sizeof rule);
-    when_local(w, zs->zone[0], now + delay, at_text, sizeof at_text);
-    when_local(w, zs->zone[0], opens, opens_text, sizeof opens_text);
+    const char *zone = binding_zone(w, zs, win, opens);
+    when_local(w, zone, now + delay, at_text, sizeof at_text);
+    when_local(w, zone, opens, opens_text, sizeof opens_text);
     iso_utc(opens - delay, opens_utc, sizeof opens_utc);
     d->opens_at = opens - delay;
-    snprintf(d->opens_text, sizeof d->opens_text, "%s (%s%s)", opens_text, zs->zone[0],
-             zs->n > 1 ? " and other zones" : "");
+    snprintf(d->opens_text, sizeof d->opens_text, "%s (%s)", opens_text, zone);
     snprintf(w->last_rule, sizeof w->last_rule, "%s", rule);
     const char *arrive = delay > 0 ? "the invite would arrive" : "it is";
     const char *zones = zs->n > 1 ? "in every zone the number may be in" : "in the recipient's zone";
