@@ -50,6 +50,7 @@ const char *const map_field_key[MAP_FIELD_COUNT] = {
     [MAP_FULL_NAME] = "fullName",     [MAP_EMAIL] = "email",
     [MAP_PHONE] = "phoneNumber",      [MAP_SOURCE_CONTACT_ID] = "sourceContactId",
     [MAP_BUSINESS_ID] = "businessId", [MAP_COUNTRY] = "country",
+    [MAP_TIMEZONE] = "timezone",
 };
 
 /* ---- types ---------------------------------------------------------------- */
@@ -1741,6 +1742,7 @@ static const struct key_spec column_keys[] = {
     KEY("sourceContactId", set_column, input.columns[MAP_SOURCE_CONTACT_ID]),
     KEY("businessId", set_column, input.columns[MAP_BUSINESS_ID]),
     KEY("country", set_column, input.columns[MAP_COUNTRY]),
+    KEY("timezone", set_column, input.columns[MAP_TIMEZONE]),
 };
 static const struct section columns_section = SECTION("columns", column_keys, BOTH_KINDS);
 

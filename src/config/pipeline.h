@@ -35,6 +35,7 @@ enum map_field {
     MAP_SOURCE_CONTACT_ID, /* sourceContactId */
     MAP_BUSINESS_ID,       /* businessId: per-row location column */
     MAP_COUNTRY,           /* country: per-row country (name or ISO code) for phones */
+    MAP_TIMEZONE,          /* timezone: per-row IANA zone for the send window */
     MAP_FIELD_COUNT
 };
 

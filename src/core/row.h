@@ -37,6 +37,7 @@ struct row_result {
     struct strbuf phone;       /* E.164 */
     struct strbuf source_contact_id;
     struct strbuf business_id;
+    struct strbuf timezone;    /* input.columns.timezone as given, "" when none */
     struct strbuf contact_id;  /* from the API's answer */
     struct strbuf sms_renews;
     long sms_left;             /* -1 when unknown */

@@ -259,6 +259,8 @@ void validate_row(const struct pipeline *p, const struct mapping *m, const struc
     int phone = take_phone(p, m, row, r);
     if (take_business(p, m, row, r) < 0)
         bad = 1;
+    const char *tz = mapping_value(m, MAP_TIMEZONE, row, &len);
+    set(&r->timezone, tz, len);
     if (c && (p->channels.sms || p->channels.email) && (email > 0 || phone > 0)) {
         apply_consent(p, c, row, r);
         if (email > 0 && !r->email.len)

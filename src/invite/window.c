@@ -361,19 +361,41 @@ static int outside(struct window *w, struct row_result *r, const struct zone_set
     return 0;
 }
 
+/* input.columns.timezone: 1 and *zs when the row names a zone, 0 when it
+ * names none (or one tzdata does not know: noted, and the number decides). */
+static int row_zone(struct window *w, struct row_result *r, struct zone_set *zs)
+{
+    if (!r->timezone.len)
+        return 0;
+    if (zone_for_name(w->zones, strbuf_str(&r->timezone), zs) == 0) {
+        snprintf(zs->where, sizeof zs->where, "%s from the timezone column", zs->zone[0]);
+        return 1;
+    }
+    row_note(r, "timezone \"%.40s\" is not a tzdata zone (expected e.g. Australia/Perth): the "
+                "send window follows the phone number or the business", strbuf_str(&r->timezone));
+    return 0;
+}
+
 int window_decide(struct window *w, struct row_result *r, double now, struct window_decision *d,
                   struct cp_error *err)
 {
     double delay = w->p->invite.invite_delay_days * 86400.0, opens = now;
     struct send_window win;
-    struct zone_set zs;
+    struct zone_set zs, given;
     memset(d, 0, sizeof *d);
     d->verdict = WINDOW_SEND;
+    int has_zone = row_zone(w, r, &given);
     if (r->phone.len) {
-        /* A number tzdata has no zone for is held to the window in the
-         * business's zone: no better guess exists. */
-        if (zone_for_phone(w->zones, strbuf_str(&r->phone), &zs) < 0)
+        /* The row's own zone wins; a number tzdata has no zone for is held
+         * to the window in the business's zone: no better guess exists. */
+        if (has_zone) {
+            struct zone_set of_number;
+            zs = given;
+            if (zone_for_phone(w->zones, strbuf_str(&r->phone), &of_number) == 0)
+                memcpy(zs.country, of_number.country, sizeof zs.country);
+        } else if (zone_for_phone(w->zones, strbuf_str(&r->phone), &zs) < 0) {
             zs = w->business;
+        }
         phone_window(w, &zs, &win);
         if (evaluate(w, &zs, &win, now + delay, &opens))
             goto inside;
@@ -386,7 +408,10 @@ int window_decide(struct window *w, struct row_result *r, double now, struct win
         strbuf_reset(&r->phone);
         w->email_only++;
     }
-    zs = w->business;
+    if (has_zone)
+        zs = given;
+    else
+        zs = w->business;
     win = w->email_w;
     if (!evaluate(w, &zs, &win, now + delay, &opens))
         return outside(w, r, &zs, &win, opens, now, d);

@@ -150,6 +150,27 @@ class SendWindow(E2E):
         p, res = self.run_at("2026-11-01T14:00:00Z")
         self.assertEqual(posted_ids(self.sim), ["SYD", "NYC"])
 
+    def test_the_timezone_column_wins_over_the_number(self):
+        header = HEADER + ["Zone"]
+        rows = [("MOVED", "Moved", "West", "", "+61 2 9374 4002", "Australia/Perth"),
+                ("EMAILZ", "Email", "Zone", "z@example.com", "", "Europe/London"),
+                ("BADZ", "Bad", "Zone", "", "+61 2 9374 4003", "Mars/Olympus")]
+        write_csv(self.input, header, rows)
+        columns = ('    firstName: "First Name"\n    lastName: "Last Name"\n    email: "Email"\n'
+                   '    phoneNumber: "Phone"\n    sourceContactId: "Id"\n    timezone: "Zone"\n')
+        text = pipeline_yaml(self.input, self.results, self.rejects, validate=VALIDATE,
+                             columns=columns, invite_extra="  send_window: 09:00-20:00\n"
+                                                           "  email_window: 09:00-20:00\n"
+                                                           "  timezone: Australia/Sydney\n")
+        self.write(text.replace("  invite_delay_days: 1\n", ""))
+        # 23:00Z: 10:00 in Sydney (the numbers), 07:00 in Perth, 23:00 in London.
+        p, res = self.run_at("2026-12-01T23:00:00Z")
+        self.assertEqual(posted_ids(self.sim), ["BADZ"])
+        self.assertIn("Australia/Perth from the timezone column", res["MOVED"]["reason"])
+        self.assertEqual(res["EMAILZ"]["status"], "deferred")
+        self.assertIn("send from 2026-12-02T09:00:00Z", res["EMAILZ"]["reason"])
+        self.assertIn('timezone "Mars/Olympus" is not a tzdata zone', res["BADZ"]["reason"])
+
     def test_email_only_drops_the_phone_and_defers_phone_only_contacts(self):
         rows = [("BOTH", "Both", "Channels", "both@example.com", "+61 8 9234 5679"), WORLD[1]]
         write_csv(self.input, HEADER, rows)
