@@ -103,6 +103,18 @@ class SendWindow(E2E):
         # Nothing was recorded by the dry run.
         self.assertFalse(os.path.exists(os.path.join(self.dir, "state.sqlite")))
 
+    def test_check_shows_the_plan_with_no_network(self):
+        write_csv(self.input, HEADER, WORLD)
+        self.write(self.yaml(invite_extra="  send_window: 09:00-20:00\n"))
+        p = self.run_cli("check", self.pipeline, env={"CLOUTLY_NOW": "2026-12-02T10:00:00Z"})
+        self.assertRun(p, 0)
+        self.assertEqual(self.sim.requests(None), [])
+        self.assertIn("8 valid (would be sent)", p.stdout)
+        # 10:00Z (+1 day): London and Perth inside, the rest not.
+        self.assertIn("plan: 3 inside their window now, 5 deferred", p.stdout)
+        self.assertRegex(p.stdout, r"\n\s+1  from Thu 2026-12-03 09:00 HST \(Pacific/Honolulu\) "
+                                   r"\(2026-12-02T19:00:00Z\)")
+
     def test_delay_days_meet_the_weekend_rule(self):
         write_csv(self.input, HEADER, [WORLD[0]])
         self.write(self.yaml(invite_extra="  send_window: mon-fri 09:00-21:00, sat-sun 10:00-18:00\n"))
