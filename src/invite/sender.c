@@ -35,6 +35,7 @@ struct sender {
     struct tally tally;
     struct gate gate;
     struct window *window; /* send windows and the daily cap */
+    char last_wait[96];    /* the opening last announced (outside_window: wait) */
     struct slot slots[WINDOW];
     long head, tail;     /* slots [head, tail) are in use, by sequence number */
     int queued;          /* slots in SLOT_QUEUED: rows waiting for their turn */
@@ -176,8 +177,14 @@ static int window_check(struct sender *s, struct row_result *r, double *wait_s,
     *wait_s = 0;
     if (window_decide(s->window, r, wall, &d, err) < 0)
         return -1;
-    if (d.verdict == WINDOW_WAIT)
+    if (d.verdict == WINDOW_WAIT) {
         *wait_s = d.opens_at - wall;
+        if (strcmp(s->last_wait, d.opens_text) != 0) {
+            snprintf(s->last_wait, sizeof s->last_wait, "%s", d.opens_text);
+            log_msg(LOG_INFO, "waiting until %s for the contacts there (outside_window: wait; "
+                              "Ctrl-C stops, a later run resumes)", d.opens_text);
+        }
+    }
     if (d.verdict != WINDOW_DEFER || s->c.dry_run || !s->c.ledger)
         return 0;
     return ledger_defer(s->c.ledger, s->c.p->run_id, s->c.input_path, s->c.file_hash,

@@ -276,6 +276,30 @@ static void defer(struct window *w, struct row_result *r, struct window_decision
     add_group(w, d->opens_text, d->opens_at);
 }
 
+/* spread: even: how much of the day's cap may be used by `now`: the cap
+ * spread over the send window's hours in the business's zone (09:00-20:00
+ * when the window is not plain hours), a run at the opening taking the
+ * first hour's share. */
+static long share_by(struct window *w, double now, int cap, double *next)
+{
+    struct send_window win = w->phone_w;
+    if (win.kind != SEND_WINDOW_HOURS)
+        send_window_every_day(&win, 9 * 60, 20 * 60);
+    struct zone_local lt;
+    if (zone_local_time(w->zones, w->business.zone[0], now, &lt) < 0)
+        return cap;
+    int open = win.open[lt.wday], close = win.close[lt.wday];
+    *next = floor(now / 3600) * 3600 + 3600;
+    if (close <= open || lt.minute >= close)
+        return cap;
+    if (lt.minute < open)
+        return 0;
+    long done = (long)(lt.minute - open + 60);
+    long len = close - open;
+    long share = (cap * done + len - 1) / len;
+    return share < cap ? share : cap;
+}
+
 /* invite.max_per_day: 1 when the row may go today, 0 when deferred. */
 static int daily_cap(struct window *w, struct row_result *r, const struct zone_set *zs,
                      const struct send_window *win, double now, struct window_decision *d,
@@ -288,9 +312,23 @@ static int daily_cap(struct window *w, struct row_result *r, const struct zone_s
     struct day_count *day = day_of(w, business, now, err);
     if (!day)
         return -1;
-    if (day->sent < cap) {
+    double next_share = 0;
+    long allowed = w->p->invite.spread_even ? share_by(w, now, cap, &next_share) : cap;
+    if (day->sent < allowed) {
         day->sent++;
         return 1;
+    }
+    if (day->sent < cap) {
+        char go_text[64], go_utc[32];
+        when_local(w, w->business.zone[0], next_share, go_text, sizeof go_text);
+        iso_utc(next_share, go_utc, sizeof go_utc);
+        row_note(r, "deferred: spread: even allows %ld of invite.max_per_day (%d) by now; goes "
+                    "from %s (%s)", allowed, cap, go_text, go_utc);
+        d->opens_at = next_share;
+        snprintf(d->opens_text, sizeof d->opens_text, "%s (spread: even)", go_text);
+        w->deferred_cap++;
+        defer(w, r, d);
+        return 0;
     }
     /* The k-th row over the cap goes k / cap days later, in its window. */
     long k = day->over++;

@@ -115,6 +115,27 @@ class SendWindow(E2E):
         self.assertRegex(p.stdout, r"\n\s+1  from Thu 2026-12-03 09:00 HST \(Pacific/Honolulu\) "
                                    r"\(2026-12-02T19:00:00Z\)")
 
+    def test_bad_window_keys_are_errors_with_a_place(self):
+        write_csv(self.input, HEADER, [WORLD[0]])
+        for extra, want in [("  send_window: 20:00-09:00\n", "end after it starts"),
+                            ("  send_window: funday 09:00-17:00\n", "expected days like mon"),
+                            ("  email_window: us_state_rules\n", "us_state_rules is for send_window"),
+                            ("  outside_window: later\n", "expected defer, wait or email_only"),
+                            ("  spread: lumpy\n", "expected even or none")]:
+            self.write(self.yaml(invite_extra=extra))
+            p = self.run_cli("check", self.pipeline)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertRegex(p.stderr, r"pipeline\.yaml:\d+:\d+: ")
+            self.assertIn(want, p.stderr)
+        self.write(self.yaml(invite_extra="  send_window: 09:00-20:00\n  timezone: Mars/Olympus\n"))
+        p = self.run_cli("check", self.pipeline)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("invite.timezone 'Mars/Olympus' is not a time zone", p.stderr)
+        p = self.run_cli("run", self.pipeline, env={"CLOUTLY_NOW": "tomorrow"})
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("CLOUTLY_NOW", p.stderr)
+        self.assertEqual(self.sim.requests(), [])
+
     def test_delay_days_meet_the_weekend_rule(self):
         write_csv(self.input, HEADER, [WORLD[0]])
         self.write(self.yaml(invite_extra="  send_window: mon-fri 09:00-21:00, sat-sun 10:00-18:00\n"))
@@ -204,6 +225,25 @@ class SendWindow(E2E):
         self.assertEqual(posted_ids(self.sim), ["SYD"])
         self.assertEqual(res["SYD"]["status"], "sent")
         self.assertIn("waited:", res["SYD"]["reason"])
+        self.assertIn("waiting until Wed 2026-12-02 09:00 AEDT (Australia/Sydney)", p.stderr)
+
+    def test_spread_even_shares_the_days_cap_over_the_window(self):
+        rows = [(f"S{i}", f"First{i}", "Spread", f"spread{i}@example.com", "") for i in range(11)]
+        write_csv(self.input, HEADER, rows)
+        self.write(self.yaml(invite_extra="  send_window: 09:00-20:00\n  max_per_day: 11\n"
+                                          "  spread: even\n  timezone: Australia/Sydney\n"))
+        # 09:00 in Sydney: the first hour's share of 11 over 11 hours.
+        p, res = self.run_at("2026-11-30T22:00:00Z")
+        self.assertEqual(len(self.sim.accepted()), 1)
+        self.assertIn("spread: even allows 1 of invite.max_per_day (11) by now; goes from "
+                      "Tue 2026-12-01 10:00 AEDT (2026-11-30T23:00:00Z)", res["S1"]["reason"])
+        # 13:30: five and a half hours in, six.
+        self.run_at("2026-12-01T02:30:00Z")
+        self.assertEqual(len(self.sim.accepted()), 6)
+        # 19:30: the whole cap.
+        self.run_at("2026-12-01T08:30:00Z")
+        ids = posted_ids(self.sim)
+        self.assertCountEqual(ids, [r[0] for r in rows])
 
     def test_max_per_day_over_three_days_across_two_pipelines(self):
         rows = [(f"E{i}", f"First{i}", "Cap", f"cap{i}@example.com", "") for i in range(10)]
