@@ -11,13 +11,17 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "unit_tmp.h"
 
 #include "config/send_window.h"
 #include "intake/phone_zone.h"
 #include "invite/state_rules.h"
 #include "invite/window.h"
+#include "store/ledger.h"
 
 static double utc(int y, int mo, int d, int h, int mi)
 {
@@ -258,6 +262,53 @@ static void test_decisions(void **state)
     row_result_release(&r);
 }
 
+/* The ledger's side: deferrals are recorded but never count against the
+ * cap; sends count per business and in the day asked. */
+static void test_ledger_deferrals_and_day_counts(void **state)
+{
+    (void)state;
+    struct cp_error err = {0};
+    char *dir = unit_tmpdir();
+    char *path = unit_path(dir, "l.sqlite");
+    struct ledger *l;
+    struct row_result r;
+    int64_t id;
+    long n = -1;
+    row_result_init(&r);
+    strbuf_addstr(&r.email, "a@example.com");
+    strbuf_addstr(&r.business_id, "b1");
+    assert_int_equal(ledger_open(path, 0, &l, &err), 0);
+    setenv("CLOUTLY_NOW", "2026-12-01T01:00:00Z", 1);
+    r.input_row = 2;
+    assert_int_equal(ledger_intent(l, "run1", "f.csv", "h1", "c1", &r, &id, &err), 0);
+    assert_int_equal(ledger_outcome(l, id, "sent", &r, &err), 0);
+    r.input_row = 3;
+    assert_int_equal(ledger_defer(l, "run1", "f.csv", "h1", "c1", &r, 1764554400, &err), 0);
+    setenv("CLOUTLY_NOW", "2026-12-02T01:00:00Z", 1);
+    r.input_row = 4;
+    assert_int_equal(ledger_intent(l, "run2", "f.csv", "h1", "c1", &r, &id, &err), 0);
+    unsetenv("CLOUTLY_NOW");
+    double day1 = utc(2026, 12, 1, 0, 0);
+    assert_int_equal(ledger_count_sends(l, "b1", (time_t)day1, (time_t)day1 + 86400, &n, &err), 0);
+    assert_int_equal(n, 1); /* the sent one; not the deferral */
+    assert_int_equal(ledger_count_sends(l, "b1", (time_t)day1 + 86400, (time_t)day1 + 2 * 86400,
+                                        &n, &err), 0);
+    assert_int_equal(n, 1); /* an intent may have been sent: it counts */
+    assert_int_equal(ledger_count_sends(l, "b2", (time_t)day1, (time_t)day1 + 2 * 86400, &n, &err), 0);
+    assert_int_equal(n, 0);
+    /* A deferred row is the latest word on it: resume sends it again. */
+    struct ledger_prior pr;
+    assert_int_equal(ledger_file_row(l, "h1", 3, &pr, &err), 1);
+    assert_string_equal(pr.status, "deferred");
+    ledger_close(l);
+    row_result_release(&r);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(path);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_phone_zones),
         cmocka_unit_test(test_local_time_follows_dst),
         cmocka_unit_test(test_decisions),
+        cmocka_unit_test(test_ledger_deferrals_and_day_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
