@@ -378,6 +378,8 @@ int sender_run(struct sender *s, struct cp_error *err)
         }
         if (admit(s, err) < 0 || start_sends(s, err) < 0 || flush_head(s, err) < 0)
             return -1;
+        if (s->c.ledger && !s->c.dry_run && ledger_flush_deferrals(s->c.ledger, err) < 0)
+            return -1;
         if (s->input_done && s->head == s->tail)
             return 0;
         if (!t)

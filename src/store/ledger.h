@@ -94,6 +94,11 @@ int ledger_report(struct ledger *l, const char *contact, time_t since, int csv, 
 int ledger_defer(struct ledger *l, const char *run_id, const char *file_path,
                  const char *file_hash, const char *campaign_id, const struct row_result *r,
                  time_t not_before, struct cp_error *err);
+/* Deferrals are batched (a lost one only means the next run decides the
+ * row afresh); any other write, ledger_close() and this commit them. Call
+ * it before a pause, so the batch never holds the ledger's write lock
+ * while the run waits. */
+int ledger_flush_deferrals(struct ledger *l, struct cp_error *err);
 
 /* How many invites for `business_id` were sent or may have been (sent,
  * intent, in_doubt) in [from, to), by any run of any pipeline sharing this
