@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sqlite3.h>
+
 #include "unit_tmp.h"
 
 #include "config/send_window.h"
@@ -284,6 +286,21 @@ static void test_ledger_deferrals_and_day_counts(void **state)
     assert_int_equal(ledger_outcome(l, id, "sent", &r, &err), 0);
     r.input_row = 3;
     assert_int_equal(ledger_defer(l, "run1", "f.csv", "h1", "c1", &r, 1764554400, &err), 0);
+    /* Deferrals are batched: another connection sees them once flushed. */
+    sqlite3 *peek;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(path, &peek, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    const char *q = "SELECT count(*) FROM attempts WHERE status = 'deferred'";
+    assert_int_equal(sqlite3_prepare_v2(peek, q, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 0);
+    sqlite3_finalize(st);
+    assert_int_equal(ledger_flush_deferrals(l, &err), 0);
+    assert_int_equal(sqlite3_prepare_v2(peek, q, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    sqlite3_finalize(st);
+    sqlite3_close(peek);
     setenv("CLOUTLY_NOW", "2026-12-02T01:00:00Z", 1);
     r.input_row = 4;
     assert_int_equal(ledger_intent(l, "run2", "f.csv", "h1", "c1", &r, &id, &err), 0);
