@@ -14,6 +14,7 @@ extern "C" {
 #include "core/error.h"
 }
 #include "intake/phone_zone.h"
+#include "intake/phone.h"
 
 #include <cctype>
 #include <cerrno>
@@ -133,8 +134,9 @@ const region_zones kAuPrefixes[] = {
 
 const PhoneNumberUtil &util()
 {
-    /* phone.cc installs the quiet logger on first use; GetInstance is the
-     * library's own once-only singleton. */
+    /* GetInstance is the library's own once-only singleton; phone.cc
+     * installs its quiet logger on first use, which zone_db_open() makes
+     * sure of. */
     return *PhoneNumberUtil::GetInstance();
 }
 
@@ -276,6 +278,7 @@ struct zone_db *zone_db_open(struct cp_error *err)
         return nullptr;
     }
     zone_db *db = nullptr;
+    phone_region_known("AU"); /* phone.cc's first use: the library's logger goes quiet */
     try {
         db = new zone_db();
         char line[512];
