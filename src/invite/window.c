@@ -10,6 +10,7 @@
 #include "invite/window.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,9 +22,23 @@
 #define GROUPS 16
 #define HORIZON (8 * 86400.0) /* a weekly window opens within this */
 #define BUSINESSES 16
+#define MEMO_SIZE 1024 /* phone prefixes remembered: a file has few distinct areas */
+
+/* The zones of a phone number depend only on its first digits: the
+ * country code and the leading digits that pick a region sharing it
+ * (+61 8 9164 is Christmas Island, not Perth) or that the geocoder reads
+ * (+1 area code and exchange). Seven digits cover both; parsing every
+ * number again would cost more than all the rest of the decision. */
+struct phone_memo {
+    char key[12];         /* "+1212456", "+6141234": "" when unused */
+    int ok;               /* zone_for_phone's answer: 0 or -1 */
+    struct zone_set zs;
+};
 
 struct cached {
-    char key[200];        /* zone names and the window's text */
+    const char *zones[ZONE_SET_MAX]; /* interned by the zone_db: equal names, equal pointers */
+    int n_zones;
+    struct send_window win;
     double from, until;   /* the answer holds for instants in [from, until) */
     int inside;
     double opens_at;      /* when outside: the first instant inside */
@@ -49,6 +64,7 @@ struct window {
     struct send_window phone_w, email_w;
     struct zone_set business;  /* invite.timezone, else UTC */
     struct cached cache[CACHE_SIZE];
+    struct phone_memo memo[MEMO_SIZE];
     int n_cache, next_evict;
     struct day_count days[BUSINESSES];
     int n_days;
@@ -157,18 +173,11 @@ static double next_edge(struct window *w, const struct zone_set *zs, const struc
     return t + HORIZON;
 }
 
-static void cache_key(const struct zone_set *zs, const struct send_window *win, char *key,
-                      size_t len)
+static int same_question(const struct cached *c, const struct zone_set *zs,
+                         const struct send_window *win)
 {
-    size_t used = 0;
-    send_window_describe(win, key, len);
-    used = strlen(key);
-    for (int i = 0; i < zs->n && used + 1 < len; i++) {
-        int n = snprintf(key + used, len - used, "|%s", zs->zone[i]);
-        if (n < 0 || (size_t)n >= len - used)
-            break;
-        used += (size_t)n;
-    }
+    return c->n_zones == zs->n && memcmp(c->zones, zs->zone, (size_t)zs->n * sizeof *zs->zone) == 0 &&
+           memcmp(&c->win, win, sizeof *win) == 0;
 }
 
 /* Inside at `t`? When not, *opens_at is the first instant inside. */
@@ -177,11 +186,9 @@ static int evaluate(struct window *w, const struct zone_set *zs, const struct se
 {
     if (win->kind == SEND_WINDOW_ANY)
         return 1;
-    char key[200];
-    cache_key(zs, win, key, sizeof key);
     for (int i = 0; i < w->n_cache; i++) {
         struct cached *c = &w->cache[i];
-        if (t >= c->from && t < c->until && strcmp(c->key, key) == 0) {
+        if (t >= c->from && t < c->until && same_question(c, zs, win)) {
             *opens_at = c->opens_at;
             return c->inside;
         }
@@ -191,7 +198,9 @@ static int evaluate(struct window *w, const struct zone_set *zs, const struct se
     double edge = next_edge(w, zs, win, t, inside);
     struct cached *c = w->n_cache < CACHE_SIZE ? &w->cache[w->n_cache++]
                                                : &w->cache[w->next_evict++ % CACHE_SIZE];
-    snprintf(c->key, sizeof c->key, "%s", key);
+    memcpy(c->zones, zs->zone, (size_t)zs->n * sizeof *zs->zone);
+    c->n_zones = zs->n;
+    c->win = *win;
     c->from = floor(t / 60) * 60;
     c->until = edge;
     c->inside = inside;
@@ -201,6 +210,24 @@ static int evaluate(struct window *w, const struct zone_set *zs, const struct se
 }
 
 /* ---- one row ------------------------------------------------------------- */
+
+/* zone_for_phone, remembered by the number's first digits. */
+static int phone_zones(struct window *w, const char *e164, struct zone_set *out)
+{
+    char key[sizeof w->memo[0].key];
+    snprintf(key, sizeof key, "%.8s", e164);
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *k = key; *k; k++)
+        h = (h ^ (unsigned char)*k) * 16777619u;
+    struct phone_memo *m = &w->memo[h % MEMO_SIZE];
+    if (strcmp(m->key, key) != 0) {
+        m->ok = zone_for_phone(w->zones, e164, &m->zs);
+        memcpy(m->key, key, sizeof key);
+    }
+    if (m->ok == 0)
+        *out = m->zs;
+    return m->ok;
+}
 
 static void when_local(struct window *w, const char *zone, double t, char *buf, size_t len)
 {
@@ -437,9 +464,9 @@ int window_decide(struct window *w, struct row_result *r, double now, struct win
         if (has_zone) {
             struct zone_set of_number;
             zs = given;
-            if (zone_for_phone(w->zones, strbuf_str(&r->phone), &of_number) == 0)
+            if (phone_zones(w, strbuf_str(&r->phone), &of_number) == 0)
                 memcpy(zs.country, of_number.country, sizeof zs.country);
-        } else if (zone_for_phone(w->zones, strbuf_str(&r->phone), &zs) < 0) {
+        } else if (phone_zones(w, strbuf_str(&r->phone), &zs) < 0) {
             zs = w->business;
         }
         phone_window(w, &zs, &win);

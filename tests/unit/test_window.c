@@ -224,6 +224,11 @@ static void test_decisions(void **state)
     assert_int_equal(decide(w, "+61412345678", "", utc(2026, 12, 2, 9, 0), &d, &r), WINDOW_DEFER);
     /* Email-only contacts: email_window, default any. */
     assert_int_equal(decide(w, "", "a@example.com", t, &d, &r), WINDOW_SEND);
+    /* Christmas Island shares +61 8 9 with Perth but not its zone (UTC+7):
+     * at 01:30Z Perth is at 09:30, the island at 08:30. */
+    assert_int_equal(decide(w, "+61892345678", "", utc(2026, 12, 2, 1, 30), &d, &r), WINDOW_SEND);
+    assert_int_equal(decide(w, "+61891641234", "", utc(2026, 12, 2, 1, 30), &d, &r), WINDOW_DEFER);
+    assert_true(d.opens_at == utc(2026, 12, 2, 2, 0));
     window_close(w);
 
     /* invite_delay_days 1 at 20:30 Sydney: the invite arrives the next day. */
