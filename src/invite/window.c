@@ -523,8 +523,8 @@ void window_summary(const struct window *w, char *buf, size_t len)
 void window_print_plan(const struct window *w, FILE *out, const char *prefix)
 {
     long outside = w->deferred_window + w->deferred_cap + w->waiting;
-    if (!outside && !w->inside)
-        return;
+    if (!w->zones || (!outside && !w->inside))
+        return; /* no window and no cap: nothing to plan */
     fprintf(out, "%splan: %ld inside their window now", prefix, w->inside);
     if (w->email_only)
         fprintf(out, " (%ld by email only)", w->email_only);

@@ -59,7 +59,7 @@ int window_decide(struct window *w, struct row_result *r, double now,
                   struct window_decision *d, struct cp_error *err);
 
 /* The run's plan so far, for a person: a few lines to `out`, each starting
- * with `prefix`. Nothing when no row met a window or cap. */
+ * with `prefix`. Nothing when every window is any and there is no cap. */
 void window_print_plan(const struct window *w, FILE *out, const char *prefix);
 
 /* The summary's one line on deferred rows ("deferred 412: outside
