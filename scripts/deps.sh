@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config g++ python3 openssl
   libcurl4-openssl-dev libcsv-dev libcjson-dev libyaml-dev libsqlite3-dev
   libphonenumber-dev libcmocka-dev libre2-dev libprotobuf-dev libuchardet-dev
+  libicu-dev tzdata
 )
 # Extra tools for the tests and benchmarks: curl as an HTTP peer in tests,
 # Miller and Python's phonenumbers as benchmark baselines.

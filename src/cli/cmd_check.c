@@ -10,11 +10,13 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "intake/dedupe_spill.h"
 #include "intake/engine.h"
 #include "core/log.h"
 #include "intake/parallel.h"
 #include "intake/tally.h"
+#include "invite/window.h"
 
 static void print_line(void *ctx, const char *s)
 {
@@ -52,6 +54,8 @@ struct unmapped {
 struct check_ctx {
     struct tally *t;
     struct unmapped u;
+    struct window *window; /* the send-window plan of the valid rows */
+    double now;
 };
 
 static void note_unmapped(struct unmapped *u, const struct row_result *r)
@@ -86,6 +90,10 @@ static int count_row(void *ctx, struct row_result *r, struct cp_error *err)
     tally_add(c->t, r);
     if (r->status == ROW_REJECTED)
         note_unmapped(&c->u, r);
+    /* After the tally: check counts a row valid whatever its window says. */
+    struct window_decision d;
+    if (r->status == ROW_PENDING && window_decide(c->window, r, c->now, &d, err) < 0)
+        return -1;
     return 0;
 }
 
@@ -186,6 +194,15 @@ int cmd_check(int argc, char **argv)
     const char *threads = getenv("CLOUTLY_THREADS");
     static struct check_ctx cc;
     cc.t = &t;
+    if (clock_override_error()) {
+        cp_fail(&err, CP_EXIT_USAGE, "%s", clock_override_error());
+        goto fail;
+    }
+    cc.now = clock_wall();
+    /* No ledger: check writes nothing and opens nothing; the daily cap
+     * counts from zero (run --dry-run reads the ledger). */
+    if (!(cc.window = window_open(&p, NULL, &err)))
+        goto fail;
     if (validate_all(e, threads ? atoi(threads) : 0, count_row, &cc, &err) < 0 ||
         (p.validate.dedupe && dedupe_spill_resolve(spill, on_duplicate, &dups, &err) < 0))
         goto fail;
@@ -193,6 +210,7 @@ int cmd_check(int argc, char **argv)
            t.by_status[ROW_PENDING], t.by_status[ROW_REJECTED], t.by_status[ROW_SKIPPED]);
     tally_print_reasons(&t, stdout);
     print_unmapped(&cc.u);
+    window_print_plan(cc.window, stdout, "");
     if (!ready) {
         err = not_ready;
         goto fail;
@@ -203,6 +221,8 @@ fail:
     rc = cli_report(&err);
 out:
     engine_close(e);
+    window_close(cc.window);
+    cc.window = NULL;
     dedupe_spill_free(spill);
     row_result_release(&dups.r);
     pipeline_release(&p);

@@ -146,7 +146,7 @@ static int show_rows(const struct pipeline *p, struct cp_error *err)
 {
     struct row_result r;
     struct strbuf sent, not_sent;
-    long count[ROW_IN_DOUBT + 1] = {0}, rows = 0;
+    long count[ROW_DEFERRED + 1] = {0}, rows = 0;
     int rc;
     struct engine *e = engine_open(p, NULL, GUESS_SCAN_ROWS, err);
     if (!e)

@@ -107,6 +107,12 @@ static void summary(struct run *run)
         log_msg(lvl, "%s: %s; SMS credits left %ld", run->p->name, line, t->sms_left);
     else
         log_msg(lvl, "%s: %s", run->p->name, line);
+    char deferred[400];
+    window_summary(sender_window(run->sender), deferred, sizeof deferred);
+    if (deferred[0])
+        log_msg(lvl, "%s", deferred);
+    if (run->o->dry_run && run->o->verbosity >= 0)
+        window_print_plan(sender_window(run->sender), stderr, "");
     if (t->by_status[ROW_REJECTED] || t->by_status[ROW_FAILED] || t->by_status[ROW_IN_DOUBT])
         log_msg(lvl, "rejects: %s", run->p->output.rejects);
     log_msg(lvl, "results: %s", run->p->output.results);
@@ -350,6 +356,10 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     log_setup(o.verbosity, o.json_log);
+    if (clock_override_error()) {
+        cp_fail(&err, CP_EXIT_USAGE, "%s", clock_override_error());
+        goto fail;
+    }
     if (pipeline_load(o.pipeline, time(NULL), &p, &err) < 0)
         goto fail;
     if (p.kind == PIPELINE_EXPORT) {

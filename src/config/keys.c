@@ -74,6 +74,7 @@ static const struct key_spec column_keys[] = {
     KEY("sourceContactId", cfg_set_column, input.columns[MAP_SOURCE_CONTACT_ID]),
     KEY("businessId", cfg_set_column, input.columns[MAP_BUSINESS_ID]),
     KEY("country", cfg_set_column, input.columns[MAP_COUNTRY]),
+    KEY("timezone", cfg_set_column, input.columns[MAP_TIMEZONE]),
 };
 static const struct section columns_section = SECTION("columns", column_keys, BOTH_KINDS);
 
@@ -111,6 +112,13 @@ static const struct key_spec invite_keys[] = {
     INT_KEY("min_sms_left", invite.min_sms_left, 0, 1000000),
     INT_KEY("max_per_run", invite.max_per_run, 1, 10000000),
     BOOL_KEY("business_by_name", invite.business_by_name),
+    /* issue 12: quiet hours in the recipient's time, and a daily cap */
+    KEY("send_window", cfg_set_send_window, invite.send_window),
+    KEY("email_window", cfg_set_send_window, invite.email_window),
+    STR_KEY("timezone", invite.timezone),
+    KEY("outside_window", cfg_set_outside_window, invite.outside_window),
+    INT_KEY("max_per_day", invite.max_per_day, 1, 10000000),
+    KEY("spread", cfg_set_spread, invite.spread_even),
 };
 
 static const struct key_spec channel_keys[] = {

@@ -159,6 +159,9 @@ int cfg_set_done(struct loader *, const struct ynode *, void *, const struct key
 int cfg_set_str(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_encoding(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_lookback(struct loader *, const struct ynode *, void *, const struct key_spec *);
+int cfg_set_send_window(struct loader *, const struct ynode *, void *, const struct key_spec *);
+int cfg_set_outside_window(struct loader *, const struct ynode *, void *, const struct key_spec *);
+int cfg_set_spread(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_full_every(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_path(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_int(struct loader *, const struct ynode *, void *, const struct key_spec *);

@@ -34,6 +34,7 @@ const char *const map_field_key[MAP_FIELD_COUNT] = {
     [MAP_FULL_NAME] = "fullName",     [MAP_EMAIL] = "email",
     [MAP_PHONE] = "phoneNumber",      [MAP_SOURCE_CONTACT_ID] = "sourceContactId",
     [MAP_BUSINESS_ID] = "businessId", [MAP_COUNTRY] = "country",
+    [MAP_TIMEZONE] = "timezone",
 };
 
 /* ---- errors --------------------------------------------------------------- */
@@ -431,6 +432,7 @@ void pipeline_release(struct pipeline *p)
         free(p->invite.business_map[i].business_id);
     }
     free(p->invite.business_map);
+    free(p->invite.timezone);
     free(p->export.output);
     free(p->export.mirror);
     free(p->export.changes);

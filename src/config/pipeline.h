@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "config/send_window.h"
 #include "core/error.h"
 
 enum pipeline_kind { PIPELINE_INVITE, PIPELINE_EXPORT };
@@ -35,6 +36,7 @@ enum map_field {
     MAP_SOURCE_CONTACT_ID, /* sourceContactId */
     MAP_BUSINESS_ID,       /* businessId: per-row location column */
     MAP_COUNTRY,           /* country: per-row country (name or ISO code) for phones */
+    MAP_TIMEZONE,          /* timezone: per-row IANA zone for the send window */
     MAP_FIELD_COUNT
 };
 
@@ -66,6 +68,9 @@ struct business_map_entry {
 };
 
 enum landline_policy { LANDLINES_SKIP, LANDLINES_SEND };
+
+/* invite.outside_window: what happens to a contact outside its send window. */
+enum outside_window { OUTSIDE_DEFER, OUTSIDE_WAIT, OUTSIDE_EMAIL_ONLY };
 
 enum export_format { EXPORT_NDJSON, EXPORT_CSV };
 enum export_sort { EXPORT_SORT_DESC, EXPORT_SORT_ASC };
@@ -138,6 +143,14 @@ struct pipeline {
         char *source;          /* NULL = omit */
         struct business_map_entry *business_map;
         size_t n_business_map;
+        /* Quiet hours (invite/window.h): when, in the recipient's zone. */
+        struct send_window send_window;  /* contacts with a phone; default 09:00-20:00 */
+        struct send_window email_window; /* email-only contacts; default any */
+        char *timezone;       /* IANA zone of the business, for email-only contacts and
+                                 the daily cap's day; NULL = UTC unless GET /businesses says */
+        enum outside_window outside_window; /* default defer */
+        int max_per_day;      /* per business per local day, across runs; 0 = no cap */
+        bool spread_even;     /* spread: even: each run takes its share of the day's cap */
     } invite;
 
     /* kind: export only (a pipeline of the other kind refuses the section). */

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "config/base_url.h"
+#include "config/send_window.h"
 #include "core/country_codes.h"
 #include "core/isotime.h"
 #include "core/uuid.h"
@@ -57,6 +58,87 @@ int cfg_set_str(struct loader *l, const struct ynode *v, void *base, const struc
     free(*FIELD(base, ks, char *));
     *FIELD(base, ks, char *) = text;
     return 0;
+}
+
+/* ---- quiet hours: invite.send_window, email_window, outside_window, spread ---- */
+
+/* A window: a string (send_window.h's grammar) or a mapping {hours, days}. */
+int cfg_set_send_window(struct loader *l, const struct ynode *v, void *base,
+                        const struct key_spec *ks)
+{
+    char text[160], why[200];
+    const char *hours = NULL, *days = NULL;
+    char *scalar = NULL;
+    const char *key = cfg_subject(l, ks);
+    if (v->type == Y_MAP) {
+        for (size_t i = 0; i + 1 < v->n; i += 2) {
+            const struct ynode *k = v->kids[i], *val = v->kids[i + 1];
+            const char **dst = strcmp(k->text, "hours") == 0 ? &hours
+                             : strcmp(k->text, "days") == 0  ? &days : NULL;
+            if (!dst)
+                return cfg_fail(l, k, "unknown key '%s' in '%s' (expected hours and days)",
+                                k->text, key);
+            if (val->type != Y_SCALAR)
+                return cfg_fail(l, val, "'%s.%s' must be a string", key, k->text);
+            *dst = val->text;
+        }
+        if (!hours)
+            return cfg_fail(l, v, "'%s' needs hours, e.g. hours: \"09:00-20:00\"", key);
+        snprintf(text, sizeof text, "%s%s%s", days ? days : "", days ? " " : "", hours);
+    } else {
+        if (cfg_get_scalar(l, v, key, "hours like \"09:00-20:00\", any or us_state_rules",
+                           &scalar) < 0)
+            return -1;
+        if (!scalar)
+            return 0;
+        snprintf(text, sizeof text, "%s", scalar);
+        free(scalar);
+    }
+    if (send_window_parse(text, FIELD(base, ks, struct send_window), why, sizeof why) < 0)
+        return cfg_fail(l, v, "invalid %s %s (expected \"09:00-20:00\", \"mon-fri 09:00-20:00, "
+                              "sat 10:00-16:00\", any or us_state_rules)", key, why);
+    if (FIELD(base, ks, struct send_window)->kind == SEND_WINDOW_US_STATE_RULES &&
+        strcmp(ks->key, "send_window") != 0)
+        return cfg_fail(l, v, "us_state_rules is for send_window (text messages), not %s", key);
+    return 0;
+}
+
+int cfg_set_outside_window(struct loader *l, const struct ynode *v, void *base,
+                           const struct key_spec *ks)
+{
+    static const char *const names[] = {"defer", "wait", "email_only"};
+    char *text;
+    if (cfg_get_scalar(l, v, cfg_subject(l, ks), "defer, wait or email_only", &text) < 0)
+        return -1;
+    if (!text)
+        return 0;
+    for (int i = 0; i < 3; i++)
+        if (strcasecmp(text, names[i]) == 0) {
+            *FIELD(base, ks, enum outside_window) = (enum outside_window)i;
+            free(text);
+            return 0;
+        }
+    int rc = cfg_fail(l, v, "invalid %s '%s' (expected defer, wait or email_only)",
+                      cfg_subject(l, ks), text);
+    free(text);
+    return rc;
+}
+
+int cfg_set_spread(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
+{
+    char *text;
+    if (cfg_get_scalar(l, v, cfg_subject(l, ks), "even or none", &text) < 0)
+        return -1;
+    if (!text)
+        return 0;
+    int ok = strcasecmp(text, "even") == 0 || strcasecmp(text, "none") == 0;
+    int rc = 0;
+    if (ok)
+        *FIELD(base, ks, bool) = tolower((unsigned char)text[0]) == 'e';
+    else
+        rc = cfg_fail(l, v, "invalid %s '%s' (expected even or none)", cfg_subject(l, ks), text);
+    free(text);
+    return rc;
 }
 
 /* ---- issue 15: export.lookback and export.full_every ---- */

@@ -17,6 +17,7 @@ const char *row_status_name(enum row_status s)
     case ROW_SKIPPED: return "skipped";
     case ROW_FAILED: return "failed";
     case ROW_IN_DOUBT: return "in_doubt";
+    case ROW_DEFERRED: return "deferred";
     }
     return "unknown";
 }
@@ -24,7 +25,7 @@ const char *row_status_name(enum row_status s)
 #define EACH_BUF(r, X) \
     X(&(r)->reason) X(&(r)->first_name) X(&(r)->last_name) X(&(r)->email) X(&(r)->phone) \
     X(&(r)->source_contact_id) X(&(r)->business_id) X(&(r)->contact_id) X(&(r)->sms_renews) \
-    X(&(r)->raw)
+    X(&(r)->raw) X(&(r)->timezone)
 
 #define INIT_ONE(b) strbuf_init(b, FIELD_MAX);
 #define RESET_ONE(b) strbuf_reset(b);
@@ -79,7 +80,7 @@ int row_result_copy(struct row_result *dst, const struct row_result *src)
         rc = -1;
     COPY_ONE(reason) COPY_ONE(first_name) COPY_ONE(last_name) COPY_ONE(email) COPY_ONE(phone)
     COPY_ONE(source_contact_id) COPY_ONE(business_id) COPY_ONE(contact_id) COPY_ONE(sms_renews)
-    COPY_ONE(raw)
+    COPY_ONE(raw) COPY_ONE(timezone)
 #undef COPY_ONE
     dst->input_row = src->input_row;
     dst->status = src->status;

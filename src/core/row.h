@@ -20,7 +20,8 @@ enum row_status {
     ROW_REJECTED, /* validation */
     ROW_SKIPPED,  /* duplicate, filtered out, not attempted */
     ROW_FAILED,   /* the API refused it */
-    ROW_IN_DOUBT  /* may have reached the server; not repeated */
+    ROW_IN_DOUBT, /* may have reached the server; not repeated */
+    ROW_DEFERRED  /* outside its send window or over the daily cap: a later run sends it */
 };
 
 /* The word written in the results CSV's status column. */
@@ -36,6 +37,7 @@ struct row_result {
     struct strbuf phone;       /* E.164 */
     struct strbuf source_contact_id;
     struct strbuf business_id;
+    struct strbuf timezone;    /* input.columns.timezone as given, "" when none */
     struct strbuf contact_id;  /* from the API's answer */
     struct strbuf sms_renews;
     long sms_left;             /* -1 when unknown */

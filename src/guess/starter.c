@@ -239,6 +239,7 @@ static const char *const field_note[MAP_FIELD_COUNT] = {
     [MAP_PHONE] = "per row the first filled: mobile first",
     [MAP_SOURCE_CONTACT_ID] = "the system's own id for the customer",
     [MAP_COUNTRY] = "the row's country, for its phone number",
+    [MAP_TIMEZONE] = "the row's time zone, for the send window",
 };
 
 static void write_columns(const struct starter *s, FILE *out)

@@ -85,12 +85,16 @@ void tally_line(const struct tally *t, char *buf, size_t len)
              dry ? "dry run" : "sent", t->by_status[dry ? ROW_DRY_RUN : ROW_SENT],
              t->by_status[ROW_SKIPPED], t->by_status[ROW_REJECTED], t->by_status[ROW_FAILED],
              t->by_status[ROW_IN_DOUBT]);
+    if (t->by_status[ROW_DEFERRED]) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, ", deferred %ld", t->by_status[ROW_DEFERRED]);
+    }
 }
 
 void tally_print_reasons(const struct tally *t, FILE *out)
 {
-    static const enum row_status order[] = {ROW_REJECTED, ROW_FAILED, ROW_IN_DOUBT, ROW_SKIPPED,
-                                            ROW_PENDING};
+    static const enum row_status order[] = {ROW_REJECTED, ROW_FAILED, ROW_IN_DOUBT, ROW_DEFERRED,
+                                            ROW_SKIPPED, ROW_PENDING};
     for (size_t o = 0; o < sizeof order / sizeof *order; o++) {
         for (int i = 0; i < t->n_kinds; i++) {
             const struct tally_kind *k = &t->kinds[i];

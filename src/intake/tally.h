@@ -22,7 +22,7 @@ struct tally_kind {
 
 struct tally {
     long rows;
-    long by_status[ROW_IN_DOUBT + 1];
+    long by_status[ROW_DEFERRED + 1];
     long sms_left;     /* the last value the API reported, -1 when none */
     struct tally_kind kinds[TALLY_KINDS];
     int n_kinds;

@@ -445,6 +445,8 @@ void validate_row(const struct pipeline *p, const struct mapping *m, const struc
     if (take_business(p, m, row, r) < 0)
         bad = 1;
     int asked = 0;
+    const char *tz = mapping_value(m, MAP_TIMEZONE, row, &len);
+    set(&r->timezone, tz, len);
     if (c && (p->channels.sms || p->channels.email) && (email > 0 || phone > 0)) {
         apply_consent(p, c, row, r);
         asked = 1;

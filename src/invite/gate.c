@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/clock.h"
+
 void gate_init(struct gate *g, const struct pipeline *p, struct ledger *l, const char *file_hash,
                int writable)
 {
@@ -11,7 +13,7 @@ void gate_init(struct gate *g, const struct pipeline *p, struct ledger *l, const
     g->p = p;
     g->ledger = l;
     g->file_hash = file_hash;
-    g->now = time(NULL);
+    g->now = (time_t)clock_wall();
     g->writable = writable;
     g->sms_left = l ? ledger_last_sms_left(l) : -1;
 }
@@ -87,8 +89,8 @@ static int resume(struct gate *g, struct row_result *r, struct cp_error *err)
         return 1;
     }
     if (strcmp(pr.status, "failed") == 0 || strcmp(pr.status, "retry") == 0 ||
-        strcmp(pr.status, "skipped") == 0)
-        return 0; /* retries exhausted, not attempted, 401: try again */
+        strcmp(pr.status, "skipped") == 0 || strcmp(pr.status, "deferred") == 0)
+        return 0; /* retries exhausted, not attempted, 401, outside its window: try again */
     /* A status this version never writes (a cell edited by hand, a newer
      * version's word): the one safe reading is that it may have been sent. */
     row_note(r, "the ledger holds an unknown status '%s' for this row (%s): treated as in "

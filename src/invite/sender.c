@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "invite/gate.h"
 #include "invite/invite.h"
+#include "invite/window.h"
 
 #define WINDOW 256
 #define INVITE_PATH "/send-review-invite"
@@ -33,6 +34,8 @@ struct sender {
     struct ratelimit rl;
     struct tally tally;
     struct gate gate;
+    struct window *window; /* send windows and the daily cap */
+    char last_wait[96];    /* the opening last announced (outside_window: wait) */
     struct slot slots[WINDOW];
     long head, tail;     /* slots [head, tail) are in use, by sequence number */
     int queued;          /* slots in SLOT_QUEUED: rows waiting for their turn */
@@ -69,6 +72,11 @@ struct sender *sender_new(const struct sender_config *cfg, struct cp_error *err)
     s->tally.dry_run = cfg->dry_run;
     ratelimit_init(&s->rl, cfg->p->api.rate_per_sec, now_of(s));
     gate_init(&s->gate, cfg->p, cfg->ledger, cfg->file_hash, !cfg->dry_run);
+    s->window = window_open(cfg->p, cfg->ledger, err);
+    if (!s->window) {
+        sender_free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -78,6 +86,7 @@ void sender_free(struct sender *s)
         return;
     for (int i = 0; i < WINDOW; i++)
         row_result_release(&s->slots[i].r);
+    window_close(s->window);
     free(s);
 }
 
@@ -94,6 +103,11 @@ const char *sender_stop_reason(const struct sender *s)
 const struct tally *sender_tally(const struct sender *s)
 {
     return &s->tally;
+}
+
+const struct window *sender_window(const struct sender *s)
+{
+    return s->window;
 }
 
 static void set_state(struct sender *s, struct slot *sl, enum slot_state st)
@@ -166,6 +180,31 @@ static int take_row(struct sender *s, struct slot *sl, struct cp_error *err)
     return 1;
 }
 
+/* The send window and the daily cap for a row the gate let through: it
+ * stays PENDING (maybe to wait: *wait_s > 0), or is DEFERRED and recorded
+ * so that a later run sends it. */
+static int window_check(struct sender *s, struct row_result *r, double *wait_s,
+                        struct cp_error *err)
+{
+    struct window_decision d;
+    double wall = clock_wall();
+    *wait_s = 0;
+    if (window_decide(s->window, r, wall, &d, err) < 0)
+        return -1;
+    if (d.verdict == WINDOW_WAIT) {
+        *wait_s = d.opens_at - wall;
+        if (strcmp(s->last_wait, d.opens_text) != 0) {
+            snprintf(s->last_wait, sizeof s->last_wait, "%s", d.opens_text);
+            log_msg(LOG_INFO, "waiting until %s for the contacts there (outside_window: wait; "
+                              "Ctrl-C stops, a later run resumes)", d.opens_text);
+        }
+    }
+    if (d.verdict != WINDOW_DEFER || s->c.dry_run || !s->c.ledger)
+        return 0;
+    return ledger_defer(s->c.ledger, s->c.p->run_id, s->c.input_path, s->c.file_hash,
+                        s->c.p->invite.campaign_id, r, (time_t)d.opens_at, err);
+}
+
 /* Read rows into free slots. A valid row is queued for sending; no more are
  * read while as many valid rows wait as may be in flight, so reading runs
  * only a little ahead of the sends (and the ledger is asked about a row
@@ -187,6 +226,9 @@ static int admit(struct sender *s, struct cp_error *err)
         sl->attempt_id = 0;
         if (sl->r.status == ROW_PENDING && !s->stop_code && gate_row(&s->gate, &sl->r, err) < 0)
             return -1;
+        double wait_s = 0;
+        if (sl->r.status == ROW_PENDING && !s->stop_code && window_check(s, &sl->r, &wait_s, err) < 0)
+            return -1;
         if (sl->r.status != ROW_PENDING)
             continue;
         if (s->c.dry_run) {
@@ -195,7 +237,7 @@ static int admit(struct sender *s, struct cp_error *err)
             not_attempted(s, sl);
         } else {
             set_state(s, sl, SLOT_QUEUED);
-            sl->not_before = 0;
+            sl->not_before = wait_s > 0 ? now_of(s) + wait_s : 0;
         }
     }
     return 0;
@@ -394,6 +436,8 @@ int sender_run(struct sender *s, struct cp_error *err)
             s->c.on_tick(s->c.tick_ctx, s, &st);
         }
         if (admit(s, err) < 0 || start_sends(s, err) < 0 || flush_head(s, err) < 0)
+            return -1;
+        if (s->c.ledger && !s->c.dry_run && ledger_flush_deferrals(s->c.ledger, err) < 0)
             return -1;
         if (s->input_done && s->head == s->tail)
             return 0;

@@ -26,6 +26,7 @@
 #include "intake/parallel.h"
 #include "intake/tally.h"
 #include "invite/results.h"
+#include "invite/window.h"
 #include "store/ledger.h"
 
 struct sender;
@@ -79,5 +80,7 @@ long sender_posts(const struct sender *s);
 int sender_stop_code(const struct sender *s);
 const char *sender_stop_reason(const struct sender *s);
 const struct tally *sender_tally(const struct sender *s);
+/* The run's send-window plan and deferrals (invite/window.h). */
+const struct window *sender_window(const struct sender *s);
 
 #endif

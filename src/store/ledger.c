@@ -60,12 +60,32 @@ static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
     "  name TEXT PRIMARY KEY,"
     "  value TEXT NOT NULL,"
     "  updated_at INTEGER NOT NULL);",
+    /* 3: send windows and daily caps: a deferred row says when it may go,
+     * and sends are counted per business and day. */
+    "ALTER TABLE attempts ADD COLUMN not_before INTEGER;"
+    "CREATE INDEX attempts_business_day ON attempts(business_id, created_at);",
 };
 
 struct ledger {
     sqlite3 *db;
     char *path;
+    int deferrals; /* ledger_defer rows in the open transaction, 0 when none */
 };
+
+/* Deferrals are written in batches, one transaction per DEFER_BATCH: a
+ * deferral lost in a crash costs nothing (with no record the next run
+ * decides the row afresh), and an fsync per row would make a campaign of
+ * 20,000 deferred rows take minutes. Every other write commits the batch
+ * first, so an intent is still on disk before its request. */
+#define DEFER_BATCH 1000
+
+static int end_deferrals(struct ledger *l)
+{
+    if (!l->deferrals)
+        return 0;
+    l->deferrals = 0;
+    return sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
 
 static int db_fail(struct ledger *l, sqlite3 *db, struct cp_error *err, const char *what)
 {
@@ -211,6 +231,7 @@ void ledger_close(struct ledger *l)
 {
     if (!l)
         return;
+    end_deferrals(l);
     sqlite3_close(l->db);
     free(l->path);
     free(l);
@@ -340,6 +361,8 @@ long ledger_last_sms_left(struct ledger *l)
 /* Prepare, bind with `bind`, step to done: one durable statement. */
 static int write_stmt(struct ledger *l, const char *sql, struct cp_error *err, sqlite3_stmt **out)
 {
+    if (end_deferrals(l) < 0)
+        return db_fail(l, l->db, err, "cannot write");
     if (sqlite3_prepare_v2(l->db, sql, -1, out, NULL) != SQLITE_OK)
         return db_fail(l, l->db, err, "cannot write");
     return 0;
@@ -366,7 +389,7 @@ int ledger_run_begin(struct ledger *l, const char *run_id, const char *pipeline,
     bind_text(st, 3, file_path);
     bind_text(st, 4, file_hash);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)getpid());
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)clock_wall());
     return finish_write(l, st, err);
 }
 
@@ -376,7 +399,7 @@ int ledger_run_end(struct ledger *l, const char *run_id, int exit_code, struct c
     if (write_stmt(l, "UPDATE runs SET finished_at = ?2, exit_code = ?3 WHERE run_id = ?1", err, &st) < 0)
         return -1;
     bind_text(st, 1, run_id);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)clock_wall());
     sqlite3_bind_int(st, 3, exit_code);
     return finish_write(l, st, err);
 }
@@ -400,7 +423,7 @@ int ledger_intent(struct ledger *l, const char *run_id, const char *file_path,
     bind_text(st, 7, strbuf_str(&r->first_name));
     bind_text(st, 8, strbuf_str(&r->business_id));
     bind_text(st, 9, campaign_id);
-    sqlite3_bind_int64(st, 10, (sqlite3_int64)time(NULL));
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)clock_wall());
     if (finish_write(l, st, err) < 0)
         return -1;
     *attempt_id = sqlite3_last_insert_rowid(l->db);
@@ -428,7 +451,7 @@ int ledger_outcome(struct ledger *l, int64_t attempt_id, const char *status,
         sqlite3_bind_null(st, 5);
     bind_text(st, 6, strbuf_str(&r->sms_renews));
     bind_text(st, 7, strbuf_str(&r->reason));
-    sqlite3_bind_int64(st, 8, (sqlite3_int64)time(NULL));
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)clock_wall());
     return finish_write(l, st, err);
 }
 
@@ -440,7 +463,7 @@ int ledger_mark_in_doubt(struct ledger *l, int64_t attempt_id, struct cp_error *
                       "status = 'intent'", err, &st) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, attempt_id);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)clock_wall());
     return finish_write(l, st, err);
 }
 
@@ -471,7 +494,7 @@ int ledger_watermark_set(struct ledger *l, const char *name, const char *value,
         return -1;
     bind_text(st, 1, name);
     bind_text(st, 2, value);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)clock_wall());
     return finish_write(l, st, err);
 }
 
@@ -532,4 +555,62 @@ int ledger_report(struct ledger *l, const char *contact, time_t since, int csv, 
     if (!csv && n == 0)
         fprintf(out, "no attempts recorded%s%s\n", contact ? " for " : "", contact ? contact : "");
     return 0;
+}
+
+int ledger_defer(struct ledger *l, const char *run_id, const char *file_path,
+                 const char *file_hash, const char *campaign_id, const struct row_result *r,
+                 time_t not_before, struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    if (l->deferrals >= DEFER_BATCH && end_deferrals(l) < 0)
+        return db_fail(l, l->db, err, "cannot write");
+    if (!l->deferrals && exec(l->db, "BEGIN IMMEDIATE") < 0)
+        return db_fail(l, l->db, err, "cannot write");
+    l->deferrals++;
+    if (sqlite3_prepare_v2(l->db, "INSERT INTO attempts(run_id, file_path, file_hash, input_row, "
+                           "email, phone, first_name, business_id, campaign_id, status, reason, "
+                           "not_before, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                           "?7, ?8, ?9, 'deferred', ?10, ?11, ?12, ?12)", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(l, l->db, err, "cannot write");
+    bind_text(st, 1, run_id);
+    bind_text(st, 2, file_path);
+    bind_text(st, 3, file_hash);
+    sqlite3_bind_int64(st, 4, r->input_row);
+    bind_text(st, 5, strbuf_str(&r->email));
+    bind_text(st, 6, strbuf_str(&r->phone));
+    bind_text(st, 7, strbuf_str(&r->first_name));
+    bind_text(st, 8, strbuf_str(&r->business_id));
+    bind_text(st, 9, campaign_id);
+    bind_text(st, 10, strbuf_str(&r->reason));
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)not_before);
+    sqlite3_bind_int64(st, 12, (sqlite3_int64)clock_wall());
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(l, l->db, err, "cannot write");
+}
+
+int ledger_flush_deferrals(struct ledger *l, struct cp_error *err)
+{
+    if (end_deferrals(l) < 0)
+        return db_fail(l, l->db, err, "cannot write");
+    return 0;
+}
+
+int ledger_count_sends(struct ledger *l, const char *business_id, time_t from, time_t to,
+                       long *n, struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT count(*) FROM attempts WHERE business_id = ?1 AND "
+                           "created_at >= ?2 AND created_at < ?3 AND "
+                           "status IN ('sent', 'intent', 'in_doubt')",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(l, l->db, err, "lookup failed");
+    bind_text(st, 1, business_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)to);
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : db_fail(l, l->db, err, "lookup failed");
 }

@@ -23,7 +23,7 @@
 #include "core/error.h"
 #include "core/row.h"
 
-#define LEDGER_SCHEMA_VERSION 2
+#define LEDGER_SCHEMA_VERSION 3
 
 struct ledger;
 
@@ -93,6 +93,24 @@ int ledger_watermark_set(struct ledger *l, const char *name, const char *value,
  * E.164 phone, or NULL for all) since `since`, oldest first. */
 int ledger_report(struct ledger *l, const char *contact, time_t since, int csv, FILE *out,
                   struct cp_error *err);
+
+/* Record that row `r` was not sent now (outside its send window, or over
+ * the daily cap) and may go from `not_before` (epoch seconds): an attempt
+ * with status `deferred`, which a later run of the file sends again. */
+int ledger_defer(struct ledger *l, const char *run_id, const char *file_path,
+                 const char *file_hash, const char *campaign_id, const struct row_result *r,
+                 time_t not_before, struct cp_error *err);
+/* Deferrals are batched (a lost one only means the next run decides the
+ * row afresh); any other write, ledger_close() and this commit them. Call
+ * it before a pause, so the batch never holds the ledger's write lock
+ * while the run waits. */
+int ledger_flush_deferrals(struct ledger *l, struct cp_error *err);
+
+/* How many invites for `business_id` were sent or may have been (sent,
+ * intent, in_doubt) in [from, to), by any run of any pipeline sharing this
+ * ledger: 0 and *n, or -1 with err. */
+int ledger_count_sends(struct ledger *l, const char *business_id, time_t from, time_t to,
+                       long *n, struct cp_error *err);
 
 /* Tests: bring a fresh database at `path` to schema `version` exactly. */
 int ledger_create_at_version(const char *path, int version, struct cp_error *err);

@@ -119,6 +119,9 @@ for _name in SAMPLES:
 
 
 class GuessBusinesses(E2E):
+    # These pipelines keep the default quiet hours (09:00-20:00 in the
+    # recipient's zone): run them at 14:00 in Sydney, 16:00 in Auckland.
+    clock = "2026-12-02T03:00:00Z"
     sim_args = ("--latency-ms", "5")
 
     def test_real_business_ids_when_the_api_answers(self):

@@ -25,7 +25,7 @@ class RealExports(E2E):
                     "api:\n  api_key: ${CLOUTLY_API_KEY}\n  rate_limit: 50/s\n  timeout: 5s\n"
                     f"input:\n  path: {input_path}\n{extra}"
                     f"validate:\n  default_country: {country}\n"
-                    f"invite:\n  business_id: {BUSINESS}\n  campaign_id: {CAMPAIGN}\n"
+                    f"invite:\n  business_id: {BUSINESS}\n  campaign_id: {CAMPAIGN}\n  send_window: any\n"
                     f"output:\n  results: {self.results}\n  rejects: {self.rejects}\n"
                     "state:\n  path: state.sqlite\n")
 

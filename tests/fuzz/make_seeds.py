@@ -277,6 +277,11 @@ def pipeline_seeds():
     s["null_values.yaml"] = "version: 1\nkind: invite\napi: ~\ninput:\n  columns:\n    email: ~\n    phoneNumber: []\nchannels:\n  sms: null\n"
     s["many_nodes.yaml"] = "version: 1\nkind: invite\ninput: {columns: {businessId: Store}}\ninvite:\n  campaign_id: %s\n  business_by_name: true\n  business_map:\n" % CAMPAIGN + "".join(
         "    b%d: %s\n" % (i, BIZ) for i in range(300))
+    s["send_windows.yaml"] = ("version: 1\nkind: invite\ninvite:\n"
+        "  send_window: \"mon-fri 09:00-21:00, sat 10:00-18:00, sun-mon 24:00-00:00,\"\n"
+        "  email_window: {hours: \"08:00-\", days: fri-, extra: 1}\n  timezone: Mars/Olympus\n"
+        "  outside_window: email_only\n  max_per_day: 0\n  spread: even\n"
+        "input:\n  columns: {timezone: [a, b]}\n")
     return s
 
 

@@ -276,7 +276,7 @@ static void test_map_field_keys(void **state)
 {
     static const char *const want[MAP_FIELD_COUNT] = {
         "firstName", "lastName", "fullName", "email", "phoneNumber", "sourceContactId",
-        "businessId", "country",
+        "businessId", "country", "timezone",
     };
     (void)state;
     for (int i = 0; i < MAP_FIELD_COUNT; i++)
