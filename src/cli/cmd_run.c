@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_export.h"
 #include "cli/progress.h"
+#include "cli/run_report.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/signals.h"
@@ -31,6 +32,7 @@
 #include "store/filehash.h"
 #include "store/ledger.h"
 #include "store/runlock.h"
+#include "store/spool.h"
 
 struct run {
     const struct pipeline *p;
@@ -46,6 +48,10 @@ struct run {
     struct ledger *ledger; /* NULL for a dry run with no ledger yet */
     char file_hash[17];
     int signals_seen;
+    const char *input;     /* --input, or the spooled copy of standard input */
+    char *spooled;         /* owned: the temporary copy of standard input, or NULL */
+    struct ledger_file_summary earlier; /* what earlier runs of this file did */
+    struct run_report report;
 };
 
 /* Once per turn of the send loop: pass Ctrl-C on, draw the progress line. */
@@ -57,17 +63,19 @@ static void on_tick(void *ctx, struct sender *s, const struct sender_stats *st)
         run->signals_seen = got;
         sender_interrupt(s, got >= 2 ? 2 : 1);
     }
-    progress_update(&run->pg, st->rows, st->sent);
+    struct progress_counts c = {.done = st->rows, .sent = st->sent, .failed = st->failed,
+                                .in_doubt = st->in_doubt};
+    progress_update(&run->pg, &c);
 }
 
 /* The first pass: every row read (not validated: that happens once, as
  * the rows are sent), nothing sent. A file that cannot be read to its end
  * stops the run here. */
-static int preflight(const struct pipeline *p, const struct run_options *o, long *rows,
+static int preflight(const struct pipeline *p, const char *input, long limit, long *rows,
                      struct cp_error *err)
 {
     struct csv_row row;
-    struct engine *e = engine_open(p, o->input, o->limit, err);
+    struct engine *e = engine_open(p, input, limit, err);
     int rc;
     if (!e)
         return -1;
@@ -79,20 +87,41 @@ static int preflight(const struct pipeline *p, const struct run_options *o, long
     return rc;
 }
 
-static void summary(struct run *run)
+/* "name: sent 3, ...; SMS credits left 19": the run_end event's msg too. */
+static void summary_line(const struct run *run, char *buf, size_t len)
 {
     char line[300];
     const struct tally *t = sender_tally(run->sender);
     tally_line(t, line, sizeof line);
-    int bad = t->by_status[ROW_FAILED] || t->by_status[ROW_IN_DOUBT];
-    enum log_level lvl = bad || sender_stop_code(run->sender) ? LOG_WARN : LOG_INFO;
     if (t->sms_left >= 0)
-        log_msg(lvl, "%s: %s; SMS credits left %ld", run->p->name, line, t->sms_left);
+        snprintf(buf, len, "%s: %s; SMS credits left %ld", run->p->name, line, t->sms_left);
     else
-        log_msg(lvl, "%s: %s", run->p->name, line);
-    if (t->by_status[ROW_REJECTED] || t->by_status[ROW_FAILED] || t->by_status[ROW_IN_DOUBT])
-        log_msg(lvl, "rejects: %s", run->p->output.rejects);
-    log_msg(lvl, "results: %s", run->p->output.results);
+        snprintf(buf, len, "%s: %s", run->p->name, line);
+}
+
+/* The summary is information, whatever it says; what needs a person's eye
+ * is one warning of its own, which -q keeps. In JSON mode the run_end
+ * event carries all of it. */
+static void summary(struct run *run)
+{
+    char line[400];
+    const struct tally *t = sender_tally(run->sender);
+    long failed = t->by_status[ROW_FAILED], doubt = t->by_status[ROW_IN_DOUBT];
+    if (log_is_json())
+        return;
+    summary_line(run, line, sizeof line);
+    log_msg(LOG_INFO, "%s", line);
+    if (run->earlier.runs)
+        log_msg(LOG_INFO, "earlier %s of this file: sent %ld, failed %ld, in doubt %ld",
+                run->earlier.runs == 1 ? "run" : "runs", run->earlier.sent, run->earlier.failed,
+                run->earlier.in_doubt);
+    if (failed || doubt)
+        log_msg(LOG_WARN, "%ld %s failed and %ld %s in doubt: see %s", failed,
+                failed == 1 ? "row" : "rows", doubt, doubt == 1 ? "is" : "are",
+                run->p->output.rejects);
+    else if (t->by_status[ROW_REJECTED])
+        log_msg(LOG_INFO, "rejects: %s", run->p->output.rejects);
+    log_msg(LOG_INFO, "results: %s", run->p->output.results);
 }
 
 /* A real run holds the pipeline's lock and writes the ledger; a dry run
@@ -101,9 +130,6 @@ static int open_ledger(struct run *run, struct cp_error *err)
 {
     const struct pipeline *p = run->p;
     const char *input = engine_input_path(run->eng);
-    if (strcmp(input, "-") == 0)
-        return cp_fail(err, CP_EXIT_USAGE, "run needs the input as a file, not standard input "
-                                           "(it is read twice: once to check, once to send)");
     if (file_hash(input, run->file_hash, err) < 0)
         return -1;
     if (!run->o->dry_run) {
@@ -115,8 +141,12 @@ static int open_ledger(struct run *run, struct cp_error *err)
     }
     if (ledger_open(p->state.path, run->o->dry_run, &run->ledger, err) < 0)
         return -1;
+    if (run->ledger && ledger_file_summary(run->ledger, run->file_hash, p->run_id, &run->earlier,
+                                           err) < 0)
+        return -1;
     if (run->ledger && !run->o->dry_run &&
-        ledger_run_begin(run->ledger, p->run_id, p->name, input, run->file_hash, err) < 0)
+        ledger_run_begin(run->ledger, p->run_id, p->name, run->spooled ? "-" : input,
+                         run->file_hash, err) < 0)
         return -1;
     return 0;
 }
@@ -136,13 +166,43 @@ static int refuse_placeholders(const struct pipeline *p, struct cp_error *err)
     return 0;
 }
 
+/* `--input -`: the pipe is copied to a private file in the state folder
+ * (or TMPDIR when that cannot be written), removed when the run ends. */
+static int spool_input(struct run *run, struct cp_error *err)
+{
+    const char *input = run->o->input ? run->o->input : run->p->input.path;
+    run->input = run->o->input;
+    if (!input || strcmp(input, "-") != 0)
+        return 0;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", run->p->state.path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    struct cp_error first = {0};
+    if (spool_stream(stdin, dir, &run->spooled, &first) < 0) {
+        const char *tmp = getenv("TMPDIR");
+        if (strstr(first.msg, "is empty") ||
+            spool_stream(stdin, tmp && *tmp ? tmp : "/tmp", &run->spooled, err) < 0) {
+            if (strstr(first.msg, "is empty"))
+                *err = first;
+            return -1;
+        }
+    }
+    run->input = run->spooled;
+    return 0;
+}
+
 static int run_open(struct run *run, struct cp_error *err)
 {
     const struct pipeline *p = run->p;
     long total = 0;
-    if ((!run->o->dry_run && refuse_placeholders(p, err) < 0) || preflight(p, run->o, &total, err) < 0)
+    if ((!run->o->dry_run && refuse_placeholders(p, err) < 0) || spool_input(run, err) < 0 ||
+        preflight(p, run->input, run->o->limit, &total, err) < 0)
         return -1;
-    run->eng = engine_open(p, run->o->input, run->o->limit, err);
+    run->eng = engine_open(p, run->input, run->o->limit, err);
     if (!run->eng)
         return -1;
     if (open_ledger(run, err) < 0)
@@ -178,7 +238,7 @@ static int run_open(struct run *run, struct cp_error *err)
         .out = run->out,
         .ledger = run->ledger,
         .transport = run->api ? &run->transport : NULL,
-        .input_path = engine_input_path(run->eng),
+        .input_path = run->spooled ? "-" : engine_input_path(run->eng),
         .file_hash = run->file_hash,
         .dry_run = run->o->dry_run,
         .single_target = engine_mapping(run->eng)->n[MAP_BUSINESS_ID] == 0,
@@ -189,7 +249,14 @@ static int run_open(struct run *run, struct cp_error *err)
     if (!run->sender)
         return -1;
     progress_init(&run->pg, isatty(2) && !run->o->no_progress && run->o->verbosity >= 0 &&
-                                !run->o->json_log, total);
+                                !run->o->json_log, total,
+                  run->earlier.sent + run->earlier.failed + run->earlier.in_doubt);
+    struct log_field f[] = {LOG_STR("input", run->spooled ? "-" : engine_input_path(run->eng)),
+                            LOG_INT("rows", total),
+                            LOG_INT("dry_run", run->o->dry_run),
+                            LOG_STR("results", p->output.results),
+                            LOG_STR("rejects", p->output.rejects)};
+    report_begin(&run->report, p, run->o->metrics_file, run->o->dry_run, f, sizeof f / sizeof *f);
     log_msg(LOG_DEBUG, "%ld rows to process from %s (encoding %s, delimiter '%s')", total,
             engine_input_path(run->eng), engine_encoding(run->eng),
             engine_delimiter(run->eng) == '\t' ? "tab" : (char[]){engine_delimiter(run->eng), 0});
@@ -206,9 +273,49 @@ static int exit_code(const struct run *run)
     return CP_EXIT_OK;
 }
 
+/* run_end, the metrics file and the end ping, for every way a run ends
+ * after it began. */
+static void run_report_end(struct run *run, int code)
+{
+    const struct tally *t = run->sender ? sender_tally(run->sender) : NULL;
+    struct metrics_count rows[ROW_IN_DOUBT + 8];
+    size_t n_rows = 0;
+    char line[400] = "";
+    if (t) {
+        /* Every status but pending, in enum order (a new one is picked up). */
+        for (int s = ROW_SENT; s < (int)(sizeof t->by_status / sizeof *t->by_status) &&
+                               n_rows < sizeof rows / sizeof *rows; s++)
+            rows[n_rows++] = (struct metrics_count){row_status_name((enum row_status)s),
+                                                    t->by_status[s]};
+        summary_line(run, line, sizeof line);
+    } else {
+        snprintf(line, sizeof line, "%s: stopped before sending", run->p->name);
+    }
+    char earlier[160];
+    snprintf(earlier, sizeof earlier, "{\"runs\":%ld,\"sent\":%ld,\"failed\":%ld,\"in_doubt\":%ld}",
+             run->earlier.runs, run->earlier.sent, run->earlier.failed, run->earlier.in_doubt);
+    struct log_field f[] = {LOG_INT("rows", t ? t->rows : 0), LOG_JSON("earlier", earlier),
+                            LOG_STR("results", run->p->output.results),
+                            LOG_STR("rejects", run->p->output.rejects)};
+    struct report_end e = {
+        .exit_code = code,
+        .summary = line,
+        .rows = rows,
+        .n_rows = n_rows,
+        .sms_left = t ? t->sms_left : -1,
+        .api = run->api,
+        .business = run->p->invite.n_business_map || !run->p->invite.business_id
+                        ? "" : run->p->invite.business_id,
+        .fields = f,
+        .n_fields = sizeof f / sizeof *f,
+    };
+    report_finish(&run->report, &e);
+}
+
 static void run_close(struct run *run, int code)
 {
     struct cp_error ignored;
+    run_report_end(run, code);
     if (run->ledger && !run->o->dry_run)
         ledger_run_end(run->ledger, run->p->run_id, code, &ignored);
     ledger_close(run->ledger);
@@ -218,6 +325,7 @@ static void run_close(struct run *run, int code)
     vpool_close(run->rows);
     api_client_free(run->api);
     engine_close(run->eng);
+    spool_remove(run->spooled);
 }
 
 /* invite.business_by_name needs GET /businesses; a dry run without a key
@@ -243,13 +351,14 @@ static const struct cli_opt run_opts[] = {
     {"input", 'i', "PATH", RUN_OPT_INPUT, "read this export instead of input.path"},
     {"dry-run", 0, NULL, RUN_OPT_DRY_RUN, "do everything but send (no ledger writes)"},
     {"limit", 0, "N", RUN_OPT_LIMIT, "only the first N data rows"},
+    {"metrics-file", 0, "PATH", RUN_OPT_METRICS, "write Prometheus metrics here (output.metrics)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
 const struct cli_spec cmd_run_spec = {
     .command = "run",
-    .synopsis = "PIPELINE.yaml [--dry-run] [--input PATH] [--limit N] [-q|-v] [--no-progress]\n"
-                "                        [--log-format text|json]",
+    .synopsis = "PIPELINE.yaml [--dry-run] [--input PATH|-] [--limit N] [-q|-v] [--no-progress]\n"
+                "                        [--log-format text|json] [--metrics-file PATH]",
     .about = "Send a review invite for every valid contact of the input, at the pipeline's\n"
              "rate, and write the results and rejects files. --dry-run does everything but\n"
              "send. -v also prints each row's outcome and the HTTP exchange (key redacted).",

@@ -36,7 +36,7 @@
 #define MAX_NODES 100000             /* a real pipeline has a few hundred */
 #define MAX_VALUE_BYTES (1024 * 1024) /* one scalar after ${VAR} expansion */
 #define MAX_KEY_BYTES 1023           /* an API key, from a file or the environment */
-#define MAX_PATHS 8                  /* path-valued keys in one pipeline */
+#define MAX_PATHS 10                 /* path-valued keys in one pipeline */
 #define SUGGEST_MAX_LEN 64           /* longer unknown keys get no did-you-mean */
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -867,7 +867,7 @@ static int set_path(struct loader *l, const struct ynode *v, void *base,
         return -1;
     if (!*dst)
         return 0;
-    if (l->n_paths == MAX_PATHS) /* cannot happen: 7 path keys, each given once */
+    if (l->n_paths == MAX_PATHS) /* cannot happen: 8 path keys, each given once */
         return nomem(l);
     l->paths[l->n_paths++] = (struct pending_path){ dst, v, ks->key };
     return 0;
@@ -1723,16 +1723,46 @@ static const struct key_spec export_keys[] = {
     KEY("fields", set_fields, export),
     KEY("csv_formula_guard", set_bool, export.csv_formula_guard),
     KEY("excel", set_bool, export.excel),
+    KEY("metrics", set_path, ops.metrics),
 };
 
 static const struct key_spec output_keys[] = {
     KEY("results", set_path, output.results),
     KEY("rejects", set_path, output.rejects),
+    KEY("metrics", set_path, ops.metrics),
 };
 
 static const struct key_spec state_keys[] = {
     KEY("path", set_path, state.path),
 };
+
+/* ---- ops (opskit): notify.ping_url; output.metrics/export.metrics are above. */
+static int set_ping_url(struct loader *l, const struct ynode *v, void *base,
+                        const struct key_spec *ks)
+{
+    char **dst = FIELD(base, ks, char *);
+    char why[sizeof l->err->msg];
+    char *text;
+
+    if (get_scalar(l, v, ks->key, "a URL", &text) < 0)
+        return -1;
+    if (!text)
+        return 0;
+    /* The same rules as base_url: https, or http only to this machine. */
+    if (check_base_url(text, why, sizeof why) < 0) {
+        free(text);
+        return fail_at(l, v, "invalid ping_url (expected https://HOST/PATH, e.g. "
+                             "https://hc-ping.com/UUID; http only to a loopback host)");
+    }
+    free(*dst);
+    *dst = text;
+    return 0;
+}
+static const struct key_spec notify_keys[] = {
+    KEY("ping_url", set_ping_url, ops.ping_url),
+};
+static const struct section notify_section = SECTION("notify", notify_keys, BOTH_KINDS);
+/* ---- end of ops ---- */
 
 #define INVITE_ONLY KIND_BIT(PIPELINE_INVITE)
 #define EXPORT_ONLY KIND_BIT(PIPELINE_EXPORT)
@@ -1757,6 +1787,7 @@ static const struct key_spec top_keys[] = {
     SECTION_KEY("export", export_section),
     SECTION_KEY("output", output_section),
     SECTION_KEY("state", state_section),
+    SECTION_KEY("notify", notify_section),
 };
 static const struct section top_section = SECTION(NULL, top_keys, BOTH_KINDS);
 
@@ -1981,8 +2012,8 @@ static int finish(struct loader *l, const struct ynode *root)
         return -1;
     if (p->kind == PIPELINE_INVITE &&
         (check_invite(l, root) < 0 ||
-         add_default_path(l, &p->output.results, "results", "out/{name}-{date}-results.csv") < 0 ||
-         add_default_path(l, &p->output.rejects, "rejects", "out/{name}-{date}-rejects.csv") < 0))
+         add_default_path(l, &p->output.results, "results", "out/{name}-{run_id}-results.csv") < 0 ||
+         add_default_path(l, &p->output.rejects, "rejects", "out/{name}-{run_id}-rejects.csv") < 0))
         return -1;
     if (add_default_path(l, &p->state.path, "path", "out/{name}.ledger.sqlite") < 0)
         return -1;
@@ -2052,6 +2083,8 @@ void pipeline_release(struct pipeline *p)
     free(p->output.results);
     free(p->output.rejects);
     free(p->state.path);
+    free(p->ops.metrics);
+    free(p->ops.ping_url);
     memset(p, 0, sizeof *p);
 }
 
