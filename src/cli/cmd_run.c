@@ -388,6 +388,7 @@ int cmd_run(int argc, char **argv)
     log_setup(o.verbosity, o.json_log);
     if (pipeline_load(o.pipeline, time(NULL), &p, &err) < 0)
         goto fail;
+    log_context(p.run_id, p.name);
     if (p.kind == PIPELINE_EXPORT) {
         rc = export_run_pipeline(&p, &o);
         goto out;
