@@ -32,6 +32,7 @@ static const struct command commands[] = {
     {"ledger", cmd_ledger, 0, "show what was sent to whom, from the pipeline's ledger"},
     {"export", cmd_export, 0, "page through GET /reviews to NDJSON or CSV"},
     {"businesses", cmd_businesses, 0, "list business ids and sources"},
+    {"doctor", cmd_doctor, 0, "check the key, ids, TLS, clock, ledger and state folder"},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 

@@ -38,6 +38,8 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_guess(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+extern const struct cli_spec cmd_doctor_spec;
 
 /* Print err for a person (or as JSON) and return its exit code. */
 int cli_report(const struct cp_error *err);
