@@ -8,6 +8,10 @@ PACKAGES=(
   libcurl4-openssl-dev libcsv-dev libcjson-dev libyaml-dev libsqlite3-dev
   libphonenumber-dev libcmocka-dev
 )
+# Test tools (issue 14): promtool (prometheus) parses the metrics file, tmux
+# drives the progress-line test, man-db/groff render the man pages, dpkg-dev
+# builds and inspects the .deb, systemd-analyze rates the units.
+PACKAGES+=(prometheus tmux man-db groff-base dpkg-dev systemd)
 # Extra tools for the tests and benchmarks: curl as an HTTP peer in tests,
 # Miller and Python's phonenumbers as benchmark baselines.
 if [ "${1:-}" = "--bench" ]; then
