@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "cli/run_report.h"
 #include "core/clock.h"
 #include "export/export.h"
 #include "api/fetch.h"
@@ -43,6 +44,7 @@ struct export_flags {
     int verbosity;
     int no_progress;
     int json_log;
+    const char *metrics_file; /* --metrics-file, or NULL: export.metrics */
 };
 
 struct job {
@@ -270,10 +272,13 @@ static void summary(const struct job *j, const struct export_stats *st)
     char older[96] = "";
     if (st->older)
         snprintf(older, sizeof older, ", %ld older than since skipped", st->older);
-    log_msg(LOG_INFO, "%s: %ld reviews written to %s in %ld pages (offset read as a %s%s), %.1fs",
-            j->p->name, st->written,
+    char mode[64] = ""; /* one page never shows how the server reads offset */
+    if (st->mode != OFFSET_UNKNOWN)
+        snprintf(mode, sizeof mode, ", offset read as a %s", export_mode_name(st->mode));
+    log_msg(LOG_INFO, "%s: %ld %s written to %s in %ld %s%s%s, %.1fs", j->p->name, st->written,
+            st->written == 1 ? "review" : "reviews",
             j->fl->output && strcmp(j->fl->output, "-") ? j->fl->output : "standard output",
-            st->pages, export_mode_name(st->mode), older, secs);
+            st->pages, st->pages == 1 ? "page" : "pages", mode, older, secs);
     if (j->ledger && st->newest[0] && (!j->q.has_since || st->newest_us > j->q.since_us))
         log_msg(LOG_INFO, "watermark: %s (the next 'since: last_run' export starts after it)",
                 st->newest);
@@ -297,10 +302,12 @@ static int execute(const struct pipeline *p, const struct export_flags *fl)
     struct job j;
     struct export_stats st;
     struct cp_error err = {0};
+    struct run_report report;
     int rc;
 
     memset(&j, 0, sizeof j);
     memset(&st, 0, sizeof st);
+    report_begin(&report, p, fl->metrics_file, 0, NULL, 0);
     j.p = p;
     j.fl = fl;
     j.lock.fd = -1;
@@ -321,12 +328,14 @@ static int execute(const struct pipeline *p, const struct export_flags *fl)
 fail:
     end_progress(&j);
     if (err.code == CP_EXIT_INTERRUPTED)
-        log_msg(LOG_WARN, "interrupted after %ld pages: %s", st.pages,
+        log_msg(LOG_WARN, "interrupted after %ld %s: %s", st.pages, st.pages == 1 ? "page" : "pages",
                 j.to_file ? "no file written, the watermark unchanged" : "the output is incomplete");
     else if (st.pages && (j.to_file || j.ledger))
-        cp_error_prefix(&err, "export stopped after %ld pages, nothing written", st.pages);
+        cp_error_prefix(&err, "export stopped after %ld %s, nothing written", st.pages,
+                        st.pages == 1 ? "page" : "pages");
     rc = err.code == CP_EXIT_INTERRUPTED ? CP_EXIT_INTERRUPTED : cli_report(&err);
 out:
+    report_export_end(&report, rc, &st, j.api);
     close_job(&j);
     return rc;
 }
@@ -343,7 +352,8 @@ static const char export_usage[] =
     "usage: cloutly-pipe export [PIPELINE.yaml] [--format ndjson|csv] [--output PATH]\n"
     "                           [--source S] [--business-id ID] [--show-on-widget true|false]\n"
     "                           [--sort asc|desc] [--since DATE|last_run]\n"
-    "                           [-q|-v] [--no-progress] [--log-format text|json]\n\n"
+    "                           [-q|-v] [--no-progress] [--log-format text|json]\n"
+    "                           [--metrics-file PATH]\n\n"
     "Page through every review of the account (GET /reviews) into NDJSON, each review\n"
     "exactly as the API sent it, or CSV for spreadsheets. Without a pipeline the key\n"
     "comes from CLOUTLY_API_KEY; options override the pipeline's export section.\n"
@@ -357,7 +367,7 @@ static const char export_usage[] =
 static int parse_cli(int argc, char **argv, struct export_cli *c, struct cp_error *err)
 {
     enum { O_FORMAT = 256, O_OUTPUT, O_SOURCE, O_BUSINESS, O_SHOW, O_SORT, O_SINCE,
-           O_NO_PROGRESS, O_LOG_FORMAT };
+           O_NO_PROGRESS, O_LOG_FORMAT, O_METRICS };
     static const struct option longopts[] = {
         {"format", required_argument, NULL, O_FORMAT},
         {"output", required_argument, NULL, O_OUTPUT},
@@ -370,6 +380,7 @@ static int parse_cli(int argc, char **argv, struct export_cli *c, struct cp_erro
         {"verbose", no_argument, NULL, 'v'},
         {"no-progress", no_argument, NULL, O_NO_PROGRESS},
         {"log-format", required_argument, NULL, O_LOG_FORMAT},
+        {"metrics-file", required_argument, NULL, O_METRICS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -390,6 +401,7 @@ static int parse_cli(int argc, char **argv, struct export_cli *c, struct cp_erro
         case 'q': c->fl.verbosity = -1; break;
         case 'v': c->fl.verbosity = 1; break;
         case O_NO_PROGRESS: c->fl.no_progress = 1; break;
+        case O_METRICS: c->fl.metrics_file = optarg; break;
         case O_LOG_FORMAT:
             if (strcmp(optarg, "json") == 0)
                 c->fl.json_log = 1;
@@ -520,7 +532,8 @@ int export_run_pipeline(const struct pipeline *p, const struct run_options *o)
     struct export_flags fl = {.output = p->export.output,
                               .verbosity = o->verbosity,
                               .no_progress = o->no_progress,
-                              .json_log = o->json_log};
+                              .json_log = o->json_log,
+                              .metrics_file = o->metrics_file};
     if (o->dry_run || o->input || o->limit) {
         cp_fail(&err, CP_EXIT_USAGE, "%s: '%s' does not apply to an export pipeline (it sends "
                 "nothing and reads no input file)", p->file ? p->file : "pipeline",

@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "api/ping.h"
 #include "core/clock.h"
+#include "export/export.h"
 
 #define MAX_CODES 24
 
@@ -113,4 +114,31 @@ void report_finish(struct run_report *r, const struct report_end *e)
     snprintf(body, sizeof body, "%s\nexit code %d, %.1fs, run %s\n",
              e->summary ? e->summary : "", e->exit_code, duration, r->p->run_id);
     ping(r, suffix, body);
+}
+
+void report_export_end(struct run_report *r, int exit_code, const struct export_stats *st,
+                       const struct api_client *api)
+{
+    if (!r->begun)
+        return;
+    struct metrics_count rows[] = {{"written", st->written},
+                                   {"duplicate", st->duplicates},
+                                   {"older_than_since", st->older}};
+    char line[300];
+    snprintf(line, sizeof line, "%s: %ld %s written in %ld %s", r->p->name, st->written,
+             st->written == 1 ? "review" : "reviews", st->pages, st->pages == 1 ? "page" : "pages");
+    struct log_field f[] = {LOG_INT("pages", st->pages),
+                            LOG_STR("output", r->p->export.output)};
+    struct report_end e = {
+        .exit_code = exit_code,
+        .summary = line,
+        .rows = rows,
+        .n_rows = sizeof rows / sizeof *rows,
+        .sms_left = -1,
+        .api = api,
+        .business = r->p->export.filters.business_id ? r->p->export.filters.business_id : "",
+        .fields = f,
+        .n_fields = sizeof f / sizeof *f,
+    };
+    report_finish(r, &e);
 }

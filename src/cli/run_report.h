@@ -48,4 +48,10 @@ struct report_end {
  * exit code stays e->exit_code. Nothing happens unless report_begin ran. */
 void report_finish(struct run_report *r, const struct report_end *e);
 
+/* The same for an export: rows are the reviews written, duplicates
+ * dropped and older than since; `pages` goes into run_end. */
+struct export_stats;
+void report_export_end(struct run_report *r, int exit_code, const struct export_stats *st,
+                       const struct api_client *api);
+
 #endif

@@ -29,6 +29,14 @@ static void when_text(time_t at, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm);
 }
 
+/* A row that will not be sent: validation's "sent by email only" would
+ * read as if it had been ("sent by email only; invited today"). */
+static void not_sending(struct row_result *r)
+{
+    row_drop_note(r, "sent by email only");
+    row_drop_note(r, "sent by phone only");
+}
+
 static void fill_from_prior(struct row_result *r, const struct ledger_prior *pr)
 {
     strbuf_reset(&r->contact_id);
@@ -50,6 +58,7 @@ static int resume(struct gate *g, struct row_result *r, struct cp_error *err)
         return found;
     when_text(pr.at, when, sizeof when);
     if (strcmp(pr.status, "sent") == 0) {
+        not_sending(r);
         fill_from_prior(r, &pr);
         row_note(r, "already sent by an earlier run of this file at %s", when);
         r->status = ROW_SKIPPED;
@@ -94,6 +103,7 @@ static int cooldown(struct gate *g, struct row_result *r, struct cp_error *err)
         snprintf(ago_text, sizeof ago_text, "today");
     else
         snprintf(ago_text, sizeof ago_text, "%ld day%s ago", ago, ago == 1 ? "" : "s");
+    not_sending(r);
     if (strcmp(pr.status, "sent") == 0)
         row_note(r, "invited %s (cooldown %d days)", ago_text, days);
     else

@@ -342,6 +342,54 @@ class Wording(E2E):
         self.assertRun(p, 0)
         self.assertIn("earlier run of this file: sent 2", p.stderr)
 
+    def test_skipped_row_does_not_say_sent(self):
+        # A phone that does not parse: validation notes "sent by email only".
+        write_csv(self.input, HEADER, [("C1", "Ann", "A", "ann@example.com", "12")])
+        self.write_pipeline()
+        self.assertRun(self.run_cli("run", self.pipeline), 0)
+        # Another file, the same person: the cooldown skips her.
+        write_csv(self.input, HEADER, [("C9", "Ann", "A", "ann@example.com", "12"),
+                                       ("C8", "Bob", "B", "bob@example.com", "12")])
+        self.assertRun(self.run_cli("run", self.pipeline), 0)
+        rows = read_csv(self.results)
+        self.assertEqual(rows[0]["status"], "skipped")
+        self.assertNotIn("sent by", rows[0]["reason"])
+        self.assertTrue(rows[0]["reason"].endswith("invited today (cooldown 90 days)"),
+                        rows[0]["reason"])
+        self.assertEqual(rows[1]["status"], "sent")
+        self.assertTrue(rows[1]["reason"].endswith("sent by email only"), rows[1]["reason"])
+
+
+class ExportOps(E2E):
+    def test_export_events_and_metrics(self):
+        metrics = os.path.join(self.dir, "export.prom")
+        out = os.path.join(self.dir, "reviews.ndjson")
+        spit(self.pipeline, "version: 1\nkind: export\nname: arch\napi:\n"
+             "  api_key: ${CLOUTLY_API_KEY}\n  rate_limit: 50/s\n"
+             f"export:\n  output: {out}\n  page_size: 7\n  metrics: {metrics}\n"
+             "state:\n  path: state.sqlite\n")
+        p = self.run_cli("run", self.pipeline, "--log-format", "json", "-v")
+        self.assertRun(p, 0)
+        events = assert_json_events(self, p.stderr)
+        end = events[-1]
+        self.assertEqual(end["event"], "run_end")
+        n = len(slurp(out).splitlines())
+        self.assertEqual(n, 30)
+        self.assertEqual(end["counts"]["written"], n)
+        self.assertEqual(end["pages"], 5)
+        self.assertIn("http", [e["event"] for e in events])
+        s = check_metrics(self, metrics)
+        self.assertEqual(value(s, "cloutly_pipe_rows", status="written", pipeline="arch"), n)
+        self.assertEqual(value(s, "cloutly_pipe_http_requests_total", code="200"), 5)
+        # The export command takes --metrics-file too, and says "1 page".
+        other = os.path.join(self.dir, "cli.prom")
+        p = self.run_cli("export", self.pipeline, "--metrics-file", other, "--output",
+                         os.path.join(self.dir, "again.ndjson"), "--since", "2000-01-01")
+        self.assertRun(p, 0)
+        self.assertEqual(value(check_metrics(self, other), "cloutly_pipe_rows", status="written"), n)
+        self.assertIn("30 reviews written", p.stderr)
+        self.assertNotIn("unknown", p.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
