@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_export.h"
 #include "cli/version.h"
+#include "core/log.h"
 #include "core/suggest.h"
 
 enum { CMD_SENDS = 1 }; /* the command may have sent invites: a late error is not exit 2 */
@@ -86,7 +87,7 @@ static int check_stdout(int rc, const struct command *cmd)
     }
     if (!failed)
         return rc;
-    fprintf(stderr, "cloutly-pipe: error: cannot write to standard output: %s\n", strerror(e));
+    log_msg(LOG_ERROR, "cannot write to standard output: %s", strerror(e));
     if (rc != 0)
         return rc;
     return cmd && (cmd->flags & CMD_SENDS) ? CP_EXIT_INCOMPLETE : CP_EXIT_USAGE;

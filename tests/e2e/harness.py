@@ -172,6 +172,11 @@ class E2E(unittest.TestCase):
         # The key must never leak, whatever the test is about.
         for stream in (p.stdout, p.stderr):
             self.assertNotIn(API_KEY, stream)
+        # JSON mode, whatever the test is about: every stderr line is an event.
+        words = [str(a).lower() for a in args]
+        if "--log-format=json" in words or any(
+                a == "--log-format" and b == "json" for a, b in zip(words, words[1:])):
+            assert_json_events(self, p.stderr)
         for path in (self.results, self.rejects):
             if os.path.exists(path):
                 with open(path, encoding="utf-8", errors="replace") as f:
