@@ -9,6 +9,7 @@
 #include <cJSON.h>
 #include <curl/curl.h>
 
+#include "api/retry_after.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 
@@ -123,24 +124,6 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *data)
     return n;
 }
 
-static double parse_retry_after(const char *v, size_t len)
-{
-    char buf[128];
-    if (len >= sizeof buf)
-        return -1;
-    memcpy(buf, v, len);
-    buf[len] = '\0';
-    char *end;
-    double secs = strtod(buf, &end);
-    if (end != buf && (*end == '\0' || isspace((unsigned char)*end)))
-        return secs < 0 ? 0 : secs;
-    time_t when = curl_getdate(buf, NULL);
-    if (when < 0)
-        return -1;
-    double d = difftime(when, time(NULL));
-    return d < 0 ? 0 : d;
-}
-
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *data)
 {
     struct xfer *x = data;
@@ -156,7 +139,7 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *data)
         }
         while (len && isspace((unsigned char)v[len - 1]))
             len--;
-        x->retry_after = parse_retry_after(v, len);
+        x->retry_after = retry_after_parse(v, len, time(NULL));
     }
     return n;
 }

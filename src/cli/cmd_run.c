@@ -8,6 +8,7 @@
  * every core, as the send loop takes them.
  */
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include "store/filehash.h"
 #include "store/ledger.h"
 #include "store/runlock.h"
+#include "store/snapshot.h"
 #include "store/spool.h"
 
 struct run {
@@ -46,9 +48,10 @@ struct run {
     struct progress pg;
     struct runlock lock;
     struct ledger *ledger; /* NULL for a dry run with no ledger yet */
+    struct snapshot snap;  /* a sending run's private copy of the input */
     char file_hash[17];
     int signals_seen;
-    const char *input;     /* --input, or the spooled copy of standard input */
+    double next_input_check; /* clock_now() when the input is next compared with the snapshot */
     char *spooled;         /* owned: the temporary copy of standard input, or NULL */
     struct ledger_file_summary earlier; /* what earlier runs of this file did */
     struct run_report report;
@@ -63,6 +66,19 @@ static void on_tick(void *ctx, struct sender *s, const struct sender_stats *st)
         run->signals_seen = got;
         sender_interrupt(s, got >= 2 ? 2 : 1);
     }
+    /* The export may be rewritten or replaced while we send: that stops
+     * the run (what was read is all accounted for, from the snapshot). */
+    double now = clock_now();
+    if (run->snap.path && now >= run->next_input_check) {
+        char why[600];
+        run->next_input_check = now + 0.5;
+        if (snapshot_changed(&run->snap, why, sizeof why)) {
+            char msg[800];
+            snprintf(msg, sizeof msg, "%s: stopped sending; the rows not sent are skipped, and "
+                     "the next run reads the new file", why);
+            sender_stop(s, CP_EXIT_INCOMPLETE, msg);
+        }
+    }
     struct progress_counts c = {.done = st->rows, .sent = st->sent, .failed = st->failed,
                                 .in_doubt = st->in_doubt};
     progress_update(&run->pg, &c);
@@ -71,11 +87,11 @@ static void on_tick(void *ctx, struct sender *s, const struct sender_stats *st)
 /* The first pass: every row read (not validated: that happens once, as
  * the rows are sent), nothing sent. A file that cannot be read to its end
  * stops the run here. */
-static int preflight(const struct pipeline *p, const char *input, long limit, long *rows,
-                     struct cp_error *err)
+static int preflight(const struct pipeline *p, const char *input, const char *read_path, long limit,
+                     long *rows, struct cp_error *err)
 {
     struct csv_row row;
-    struct engine *e = engine_open(p, input, limit, err);
+    struct engine *e = engine_open_as(p, input, read_path, limit, err);
     int rc;
     if (!e)
         return -1;
@@ -124,20 +140,40 @@ static void summary(struct run *run)
     log_msg(LOG_INFO, "results: %s", run->p->output.results);
 }
 
-/* A real run holds the pipeline's lock and writes the ledger; a dry run
- * only reads it, when there is one, to show what would be skipped. */
-static int open_ledger(struct run *run, struct cp_error *err)
+/* The folder the ledger lives in: the input's snapshot goes beside it. */
+static int state_dir(const struct pipeline *p, char *buf, size_t n, struct cp_error *err)
+{
+    const char *slash = strrchr(p->state.path, '/');
+    if (!slash)
+        snprintf(buf, n, ".");
+    else if ((size_t)(slash - p->state.path) >= n)
+        return cp_fail(err, CP_EXIT_USAGE, "state.path '%s' is too long", p->state.path);
+    else
+        snprintf(buf, n, "%.*s", slash == p->state.path ? 1 : (int)(slash - p->state.path),
+                 p->state.path);
+    return 0;
+}
+
+/* A real run holds the pipeline's lock, reads a private snapshot of the
+ * input (hashed as it is copied, so the rows sent are the rows the ledger
+ * names), and writes the ledger; a dry run reads the input itself and only
+ * reads the ledger, when there is one, to show what would be skipped. */
+static int open_input_and_ledger(struct run *run, const char *input, struct cp_error *err)
 {
     const struct pipeline *p = run->p;
-    const char *input = engine_input_path(run->eng);
-    if (file_hash(input, run->file_hash, err) < 0)
-        return -1;
-    if (!run->o->dry_run) {
+    char dir[4096];
+    if (run->o->dry_run) {
+        if (file_hash(input, run->file_hash, err) < 0)
+            return -1;
+    } else {
         if (runlock_acquire(&run->lock, p->state.path, p->name, err) < 0)
             return -1;
         if (run->lock.stale_pid)
             log_msg(LOG_WARN, "the previous run (pid %ld) did not finish: resuming; requests it "
                               "left in flight are reported in_doubt", run->lock.stale_pid);
+        if (state_dir(p, dir, sizeof dir, err) < 0 || snapshot_take(&run->snap, input, dir, err) < 0)
+            return -1;
+        memcpy(run->file_hash, run->snap.hash, sizeof run->file_hash);
     }
     if (ledger_open(p->state.path, run->o->dry_run, &run->ledger, err) < 0)
         return -1;
@@ -166,32 +202,28 @@ static int refuse_placeholders(const struct pipeline *p, struct cp_error *err)
     return 0;
 }
 
-/* `--input -`: the pipe is copied to a private file in the state folder
- * (or TMPDIR when that cannot be written), removed when the run ends. */
-static int spool_input(struct run *run, struct cp_error *err)
+/* `--input -`: the pipe is copied to a private file (0600) in the state
+ * folder, or TMPDIR when that cannot be written, and the run reads that
+ * file as if it had been named (snapshot, hash, resume); it is removed
+ * when the run ends. */
+static int spool_input(struct run *run, const char **input, struct cp_error *err)
 {
-    const char *input = run->o->input ? run->o->input : run->p->input.path;
-    run->input = run->o->input;
-    if (!input || strcmp(input, "-") != 0)
-        return 0;
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", run->p->state.path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = '\0';
-    else
-        snprintf(dir, sizeof dir, ".");
+    if (strcmp(*input, "-") != 0)
+        return 0;
+    if (state_dir(run->p, dir, sizeof dir, err) < 0)
+        return -1;
     struct cp_error first = {0};
     if (spool_stream(stdin, dir, &run->spooled, &first) < 0) {
         const char *tmp = getenv("TMPDIR");
-        if (strstr(first.msg, "is empty") ||
-            spool_stream(stdin, tmp && *tmp ? tmp : "/tmp", &run->spooled, err) < 0) {
-            if (strstr(first.msg, "is empty"))
-                *err = first;
+        if (strstr(first.msg, "is empty")) {
+            *err = first;
             return -1;
         }
+        if (spool_stream(stdin, tmp && *tmp ? tmp : "/tmp", &run->spooled, err) < 0)
+            return -1;
     }
-    run->input = run->spooled;
+    *input = run->spooled;
     return 0;
 }
 
@@ -199,13 +231,19 @@ static int run_open(struct run *run, struct cp_error *err)
 {
     const struct pipeline *p = run->p;
     long total = 0;
-    if ((!run->o->dry_run && refuse_placeholders(p, err) < 0) || spool_input(run, err) < 0 ||
-        preflight(p, run->input, run->o->limit, &total, err) < 0)
+    const char *input = run->o->input ? run->o->input : p->input.path;
+    if (!run->o->dry_run && refuse_placeholders(p, err) < 0)
         return -1;
-    run->eng = engine_open(p, run->input, run->o->limit, err);
+    if (!input)
+        return cp_fail(err, CP_EXIT_USAGE, "'%s': no input: set input.path or pass --input PATH",
+                       p->file);
+    if (spool_input(run, &input, err) < 0 || open_input_and_ledger(run, input, err) < 0)
+        return -1;
+    const char *read_path = run->snap.path; /* NULL for a dry run: the file itself */
+    if (preflight(p, input, read_path, run->o->limit, &total, err) < 0)
+        return -1;
+    run->eng = engine_open_as(p, input, read_path, run->o->limit, err);
     if (!run->eng)
-        return -1;
-    if (open_ledger(run, err) < 0)
         return -1;
     if (!run->o->dry_run) {
         const char *key;
@@ -257,6 +295,7 @@ static int run_open(struct run *run, struct cp_error *err)
                             LOG_STR("results", p->output.results),
                             LOG_STR("rejects", p->output.rejects)};
     report_begin(&run->report, p, run->o->metrics_file, run->o->dry_run, f, sizeof f / sizeof *f);
+
     log_msg(LOG_DEBUG, "%ld rows to process from %s (encoding %s, delimiter '%s')", total,
             engine_input_path(run->eng), engine_encoding(run->eng),
             engine_delimiter(run->eng) == '\t' ? "tab" : (char[]){engine_delimiter(run->eng), 0});
@@ -316,6 +355,7 @@ static void run_close(struct run *run, int code)
 {
     struct cp_error ignored;
     run_report_end(run, code);
+
     if (run->ledger && !run->o->dry_run)
         ledger_run_end(run->ledger, run->p->run_id, code, &ignored);
     ledger_close(run->ledger);
@@ -325,6 +365,7 @@ static void run_close(struct run *run, int code)
     vpool_close(run->rows);
     api_client_free(run->api);
     engine_close(run->eng);
+    snapshot_release(&run->snap);
     spool_remove(run->spooled);
 }
 
@@ -370,6 +411,27 @@ const struct cli_spec cmd_run_spec = {
     .exit_codes = cli_exit_codes,
 };
 
+/* The run failed after invites went out: exit 2 would say "nothing was
+ * sent", which is false. Say what happened, make sure no earlier results
+ * file at the same path passes for this run's, and exit 1 (5 when
+ * interrupted). The ledger has every outcome recorded; the next run of the
+ * same file lists the rows sent as such, so its results are complete. */
+static int after_sending(struct run *run, int rc)
+{
+    const char *res = run->p->output.results;
+    struct stat st;
+    results_abort(run->out);
+    run->out = NULL;
+    if (res && stat(res, &st) == 0 && S_ISREG(st.st_mode) && unlink(res) == 0)
+        log_msg(LOG_WARN, "removed the earlier results file '%s' so it is not taken for this "
+                          "run's", res);
+    log_msg(LOG_ERROR, "%ld invite request%s went out before this; the ledger recorded their "
+                       "outcomes: run again to finish, and that run's results list every row "
+                       "(or 'cloutly-pipe ledger %s' now)",
+            sender_posts(run->sender), sender_posts(run->sender) == 1 ? "" : "s", run->p->file);
+    return rc == CP_EXIT_INTERRUPTED ? rc : CP_EXIT_INCOMPLETE;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct run_options o;
@@ -413,6 +475,8 @@ int cmd_run(int argc, char **argv)
 fail:
     progress_done(&run.pg);
     rc = cli_report(&err);
+    if (run.sender && sender_posts(run.sender) > 0)
+        rc = after_sending(&run, rc);
 out:
     if (run.p)
         run_close(&run, rc);

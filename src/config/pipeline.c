@@ -289,6 +289,7 @@ static int start(struct loader *l, const char *path)
     p->api.max_in_flight = 4;
     p->api.timeout_ms = 30000;
     p->api.retries = 5;
+    p->api.max_retry_wait_ms = 300000;
     p->input.encoding = strdup("auto");
     p->validate.landlines = LANDLINES_SKIP;
     p->validate.dedupe = true;
@@ -1648,6 +1649,7 @@ static const struct key_spec api_keys[] = {
     KEY("timeout", set_timeout, api.timeout_ms),
     INT_KEY("retries", api.retries, 0, 20),
     KEY("retry_in_doubt", set_bool, api.retry_in_doubt),
+    KEY("max_retry_wait", set_timeout, api.max_retry_wait_ms),
     KEY("ca_file", set_path, api.ca_file),
 };
 

@@ -88,6 +88,7 @@ struct pipeline {
         long timeout_ms;      /* timeout: "30s", "500ms", "2m"; default 30000 */
         int retries;          /* default 5, 0..20 */
         bool retry_in_doubt;  /* default false */
+        long max_retry_wait_ms; /* max_retry_wait: the longest Retry-After waited; default 5m */
         char *ca_file;        /* NULL or a resolved path */
     } api;
 

@@ -121,7 +121,10 @@ static int open_db(const char *path, int flags, sqlite3 **out, struct cp_error *
         sqlite3_close(db);
         return -1;
     }
-    sqlite3_busy_timeout(db, 5000);
+    /* Another process of the account may hold the write lock for a while
+     * (a long listing, a backup); waiting is right, failing would turn an
+     * answered invite into a false in_doubt. */
+    sqlite3_busy_timeout(db, 60000);
     *out = db;
     return 0;
 }

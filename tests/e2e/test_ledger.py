@@ -84,7 +84,8 @@ class Ledger(E2E):
     def test_reset_after_acceptance_stays_in_doubt_on_the_next_run(self):
         self.start_sim("--fault", "2=reset_after")
         write_csv(self.input, HEADER, contacts(3))
-        self.write_pipeline()
+        # One in flight, so POST number 2 is row 2 whatever the timing.
+        self.write_pipeline(extra_api="  max_in_flight: 1\n")
         self.assertRun(self.run_cli("run", self.pipeline), 1)
         p = self.run_cli("run", self.pipeline)
         self.assertRun(p, 1)
@@ -202,12 +203,16 @@ class Ledger(E2E):
         doubt = [r for r in res if r["status"] == "in_doubt"]
         self.assertEqual(len(doubt), 3)
         self.assertTrue(all("interrupted while the request was in flight" in r["reason"] for r in doubt))
-        self.assertEqual({r["status"] for r in res} - {"in_doubt"}, {"skipped"})
+        # The first request went alone (the probe that proves key and
+        # campaign), so one row may be sent before the three in flight.
+        sent = [r for r in res if r["status"] == "sent"]
+        self.assertLessEqual(len(sent), 1)
+        self.assertEqual({r["status"] for r in res} - {"in_doubt", "sent"}, {"skipped"})
         # The next run does not send them again.
         self.start_sim()
         p = self.run_cli("run", self.pipeline)
         self.assertRun(p, 1)
-        self.assertEqual(len(self.sim.requests()), 7)
+        self.assertEqual(len(self.sim.requests()), 7 - len(sent))
 
     def test_sms_guard_falls_back_to_email_then_skips_phone_only(self):
         self.start_sim("--sms-limit", "4")

@@ -305,6 +305,9 @@ def parse_args(argv=None):
                    help="add Retry-After to every 429 (rate limit, storm, 429 fault)")
     g.add_argument("--retry-after-http-date", action="store_true",
                    help="send Retry-After as an HTTP date (now + SECONDS) instead of seconds")
+    g.add_argument("--retry-after-raw", metavar="VALUE",
+                   help="send this literal Retry-After on every 429 (hostile values: "
+                        "'inf', '0x10', a date in year 9999)")
     g.add_argument("--log", metavar="PATH",
                    help="NDJSON request log, one line per finished request (appended)")
 
@@ -383,6 +386,7 @@ class State:
 
         self.retry_after = args.retry_after
         self.retry_after_date = args.retry_after_http_date
+        self.retry_after_raw = args.retry_after_raw
         self.latency = args.latency_ms / 1000.0
         self.slow = args.slow_ms / 1000.0
 
@@ -493,6 +497,8 @@ class State:
             return self.sms_left
 
     def retry_after_header(self):
+        if self.retry_after_raw is not None:
+            return [("Retry-After", self.retry_after_raw)]
         if self.retry_after is None:
             return []
         if self.retry_after_date:
