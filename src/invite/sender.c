@@ -131,8 +131,9 @@ void sender_interrupt(struct sender *s, int level)
     s->interrupts = level;
     if (level == 1) {
         stop(s, CP_EXIT_INTERRUPTED, "interrupted");
-        log_msg(LOG_WARN, "interrupted: finishing the %d request(s) in flight (Ctrl-C again to "
-                          "abandon them)", in_flight(s));
+        int n = in_flight(s);
+        log_msg(LOG_WARN, "interrupted: finishing the %d %s in flight (Ctrl-C again to abandon "
+                          "%s)", n, n == 1 ? "request" : "requests", n == 1 ? "it" : "them");
     } else {
         stop(s, CP_EXIT_INTERRUPTED, "interrupted");
         log_msg(LOG_WARN, "abandoning the requests in flight: they are recorded as in_doubt");
