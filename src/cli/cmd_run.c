@@ -475,6 +475,10 @@ int cmd_run(int argc, char **argv)
 fail:
     progress_done(&run.pg);
     rc = cli_report(&err);
+    /* A run that stopped before it began (placeholder ids, an unreadable
+     * input, a held lock) still ends in run_end, the metrics and the ping. */
+    if (run.p && !run.report.begun)
+        report_begin(&run.report, run.p, o.metrics_file, o.dry_run, NULL, 0);
     if (run.sender && sender_posts(run.sender) > 0)
         rc = after_sending(&run, rc);
 out:

@@ -265,6 +265,17 @@ class Ping(E2E):
         self.assertIn("ping", p.stderr)
         self.assertEqual(len(self.sim.accepted()), 3)
 
+    def test_run_that_cannot_start_pings_its_code(self):
+        self.pipeline_with_ping(f"http://127.0.0.1:{self.listener.port}/p")
+        os.unlink(self.input)
+        p = self.run_cli("run", self.pipeline, "--log-format", "json")
+        self.assertRun(p, 4)
+        self.assertEqual([h[0] for h in self.listener.hits], ["/p/start", "/p/4"])
+        events = assert_json_events(self, p.stderr)
+        self.assertEqual([e["event"] for e in events if e["event"] != "message"],
+                         ["run_start", "run_end"])
+        self.assertEqual(events[-1]["exit_code"], 4)
+
     def test_dry_run_does_not_ping(self):
         self.pipeline_with_ping(f"http://127.0.0.1:{self.listener.port}/p")
         self.assertRun(self.run_cli("run", self.pipeline, "--dry-run"), 0)
