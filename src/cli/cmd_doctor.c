@@ -23,8 +23,8 @@
 #include <unistd.h>
 
 #include <cJSON.h>
-#include <curl/curl.h>
 
+#include "api/oneshot.h"
 #include "cli/cli.h"
 #include "config/pipeline.h"
 #include "core/log.h"
@@ -58,96 +58,23 @@ static void finding(struct doctor *d, enum finding_level lvl, const char *name, 
     printf("%-5s %-13s %s\n", words[lvl], name, text);
 }
 
-/* ---- one HTTP exchange, with the Date header kept for the clock check --- */
-
-struct answer {
-    long status;
-    CURLcode code;
-    char error[CURL_ERROR_SIZE];
-    char date[128];
-    char *body;
-    size_t len;
-};
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *data)
-{
-    struct answer *a = data;
-    size_t n = size * nmemb;
-    if (a->len + n > (1u << 22))
-        return 0;
-    char *b = realloc(a->body, a->len + n + 1);
-    if (!b)
-        return 0;
-    memcpy(b + a->len, ptr, n);
-    a->body = b;
-    a->len += n;
-    b[a->len] = '\0';
-    return n;
-}
-
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *data)
-{
-    struct answer *a = data;
-    size_t n = size * nmemb;
-    if (n > 5 && strncasecmp(ptr, "date:", 5) == 0) {
-        size_t len = n - 5;
-        const char *v = ptr + 5;
-        while (len && (*v == ' ' || *v == '\t'))
-            v++, len--;
-        while (len && (v[len - 1] == '\r' || v[len - 1] == '\n'))
-            len--;
-        snprintf(a->date, sizeof a->date, "%.*s", (int)len, v);
-    }
-    return n;
-}
+/* ---- one request ------------------------------------------------------- */
 
 static void exchange(const struct pipeline *p, const char *key, const char *path,
-                     const char *post, struct answer *a)
+                     const char *post, struct oneshot_answer *a)
 {
-    char url[2048], key_header[1024];
-    memset(a, 0, sizeof *a);
-    snprintf(url, sizeof url, "%s%s", p->api.base_url, path);
-    snprintf(key_header, sizeof key_header, "x-api-key: %s", key ? key : "");
-    CURL *e = curl_easy_init();
-    if (!e) {
-        a->code = CURLE_OUT_OF_MEMORY;
-        return;
-    }
-    struct curl_slist *h = curl_slist_append(NULL, key_header);
-    h = curl_slist_append(h, "Accept: application/json");
-    if (post)
-        h = curl_slist_append(h, "Content-Type: application/json");
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, a->error);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, a);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, a);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, p->api.timeout_ms);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "cloutly-pipe/" CLOUTLY_VERSION " (doctor)");
-    if (p->api.ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, p->api.ca_file);
-    if (post) {
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, post);
-        curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-        curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-    }
-    a->code = curl_easy_perform(e);
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &a->status);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(e);
-    memset(key_header, 0, sizeof key_header);
+    struct oneshot_request r = {.base_url = p->api.base_url,
+                                .api_key = key,
+                                .ca_file = p->api.ca_file,
+                                .timeout_ms = p->api.timeout_ms};
+    oneshot_send(&r, path, post, a);
 }
 
 /* ---- the checks --------------------------------------------------------- */
 
-static void check_clock(struct doctor *d, const struct answer *a)
+static void check_clock(struct doctor *d, const struct oneshot_answer *a)
 {
-    time_t server = a->date[0] ? curl_getdate(a->date, NULL) : -1;
+    time_t server = a->server_time;
     if (server < 0) {
         finding(d, D_NOTE, "clock", "the server sent no Date header to compare with");
         return;
@@ -194,19 +121,17 @@ static void check_businesses(struct doctor *d, const cJSON *list)
 static int check_api(struct doctor *d, const char *key)
 {
     const struct pipeline *p = d->p;
-    struct answer a;
+    struct oneshot_answer a;
     int rc = -1;
     exchange(p, key, "/businesses", NULL, &a);
     int https = strncmp(p->api.base_url, "https://", 8) == 0;
-    if (a.code == CURLE_PEER_FAILED_VERIFICATION || a.code == CURLE_SSL_CACERT_BADFILE ||
-        a.code == CURLE_SSL_CONNECT_ERROR) {
+    if (a.tls_problem) {
         finding(d, D_FAIL, "tls", "%s: %s (a private CA goes in api.ca_file)", p->api.base_url,
-                a.error[0] ? a.error : curl_easy_strerror(a.code));
+                a.error);
         goto out;
     }
-    if (a.code != CURLE_OK) {
-        finding(d, D_FAIL, "base_url", "%s cannot be reached: %s", p->api.base_url,
-                a.error[0] ? a.error : curl_easy_strerror(a.code));
+    if (a.failed) {
+        finding(d, D_FAIL, "base_url", "%s cannot be reached: %s", p->api.base_url, a.error);
         goto out;
     }
     finding(d, D_OK, "base_url", "%s answers", p->api.base_url);
@@ -237,7 +162,7 @@ static int check_api(struct doctor *d, const char *key)
     cJSON_Delete(list);
     rc = 0;
 out:
-    free(a.body);
+    oneshot_release(&a);
     return rc;
 }
 
@@ -246,7 +171,7 @@ static void probe_invite(struct doctor *d, const char *key)
 {
     const struct pipeline *p = d->p;
     char marker[96], body[2048];
-    struct answer a;
+    struct oneshot_answer a;
     if (!p->invite.business_id || !p->invite.campaign_id) {
         finding(d, D_NOTE, "campaign_id", "not probed: the pipeline names no single business "
                 "and campaign");
@@ -269,7 +194,7 @@ static void probe_invite(struct doctor *d, const char *key)
     fprintf(stderr, "doctor: sending ONE real invite, by email only, to %s (--probe-invite)\n",
             d->probe_email);
     exchange(p, key, "/send-review-invite", body, &a);
-    if (a.code != CURLE_OK) {
+    if (a.failed) {
         finding(d, D_FAIL, "campaign_id", "the probe invite got no answer: %s", a.error);
         goto out;
     }
@@ -310,7 +235,7 @@ static void probe_invite(struct doctor *d, const char *key)
                 cJSON_IsString(sid) ? "different" : "null", marker);
     cJSON_Delete(j);
 out:
-    free(a.body);
+    oneshot_release(&a);
 }
 
 static void check_state(struct doctor *d)

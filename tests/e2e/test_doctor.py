@@ -6,7 +6,8 @@ import re
 import unittest
 
 import harness
-from harness import E2E, write_csv, contacts
+from harness import E2E, Sim, write_csv, contacts
+from test_invite_tls import make_ca
 
 PROBE = "operator@example.com"
 
@@ -113,6 +114,33 @@ class Doctor(E2E):
         p = self.run_cli("doctor", "--help")
         self.assertRun(p, 0)
         self.assertIn("--probe-invite", p.stdout)
+
+
+
+class DoctorTls(E2E):
+    sim_args = None  # started in setUp once the certificates exist
+
+    def setUp(self):
+        super().setUp()
+        self.ca, cert, key = make_ca(self.dir)
+        self.tls = (cert, key)
+        self.sim = Sim(self.dir, tls=self.tls)
+        write_csv(self.input, ["Id", "First Name", "Last Name", "Email", "Phone"], contacts(1))
+
+    def test_tls_verified_with_ca_file(self):
+        self.write_pipeline(extra_api=f"  ca_file: {self.ca}\n")
+        p = self.run_cli("doctor", self.pipeline)
+        self.assertRun(p, 0)
+        self.assertEqual(findings(p.stdout)["tls"], "ok", p.stdout)
+
+    def test_untrusted_certificate_is_a_tls_finding(self):
+        self.write_pipeline()
+        p = self.run_cli("doctor", self.pipeline)
+        self.assertRun(p, 1)
+        f = findings(p.stdout)
+        self.assertEqual(f["tls"], "FAIL", p.stdout)
+        self.assertIn("api.ca_file", p.stdout)
+        self.assertNotIn("key", f)  # never reached: nothing said about the key
 
 
 if __name__ == "__main__":
