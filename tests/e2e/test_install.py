@@ -110,6 +110,15 @@ class Install(unittest.TestCase):
                 flag = ["-n"] if shell == "zsh" else ["--no-execute"]
                 p = run(shell, *flag, os.path.join(self.root, path))
                 self.assertEqual(p.returncode, 0, p.stderr)
+        fish = os.path.join(self.root, "usr/share/fish/vendor_completions.d/cloutly-pipe.fish")
+        if shutil.which("fish"):
+            p = run("fish", "-c", f"source {fish}; complete -C 'cloutly-pipe run --dr'; "
+                    "complete -C 'cloutly-pipe run --log-format '; complete -C 'cloutly-pipe do'")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            got = p.stdout.splitlines()
+            self.assertEqual(got[0], "--dry-run")
+            self.assertEqual(sorted(got[1:3]), ["json", "text"])
+            self.assertTrue(got[3].startswith("doctor\t"), got)
 
     @unittest.skipUnless(shutil.which("dpkg-deb") and shutil.which("cpack"), "dpkg-deb/cpack")
     def test_deb_installs_into_a_fresh_root_and_runs(self):
