@@ -154,26 +154,32 @@ static int state_dir(const struct pipeline *p, char *buf, size_t n, struct cp_er
     return 0;
 }
 
-/* A real run holds the pipeline's lock, reads a private snapshot of the
- * input (hashed as it is copied, so the rows sent are the rows the ledger
- * names), and writes the ledger; a dry run reads the input itself and only
- * reads the ledger, when there is one, to show what would be skipped. */
-static int open_input_and_ledger(struct run *run, const char *input, struct cp_error *err)
+/* A real run reads a private snapshot of the input (hashed as it is
+ * copied, so the rows sent are the rows the ledger names); a dry run reads
+ * the input itself. */
+static int open_input(struct run *run, const char *input, struct cp_error *err)
+{
+    char dir[4096];
+    if (run->o->dry_run)
+        return file_hash(input, run->file_hash, err);
+    if (state_dir(run->p, dir, sizeof dir, err) < 0 || snapshot_take(&run->snap, input, dir, err) < 0)
+        return -1;
+    memcpy(run->file_hash, run->snap.hash, sizeof run->file_hash);
+    return 0;
+}
+
+/* A real run holds the pipeline's lock and writes the ledger; a dry run
+ * only reads it, when there is one, to show what would be skipped. Both
+ * come after the input was read through, so a broken file creates neither. */
+static int open_ledger(struct run *run, const char *input, struct cp_error *err)
 {
     const struct pipeline *p = run->p;
-    char dir[4096];
-    if (run->o->dry_run) {
-        if (file_hash(input, run->file_hash, err) < 0)
-            return -1;
-    } else {
+    if (!run->o->dry_run) {
         if (runlock_acquire(&run->lock, p->state.path, p->name, err) < 0)
             return -1;
         if (run->lock.stale_pid)
             log_msg(LOG_WARN, "the previous run (pid %ld) did not finish: resuming; requests it "
                               "left in flight are reported in_doubt", run->lock.stale_pid);
-        if (state_dir(p, dir, sizeof dir, err) < 0 || snapshot_take(&run->snap, input, dir, err) < 0)
-            return -1;
-        memcpy(run->file_hash, run->snap.hash, sizeof run->file_hash);
     }
     if (ledger_open(p->state.path, run->o->dry_run, &run->ledger, err) < 0)
         return -1;
@@ -237,10 +243,11 @@ static int run_open(struct run *run, struct cp_error *err)
     if (!input)
         return cp_fail(err, CP_EXIT_USAGE, "'%s': no input: set input.path or pass --input PATH",
                        p->file);
-    if (spool_input(run, &input, err) < 0 || open_input_and_ledger(run, input, err) < 0)
+    if (spool_input(run, &input, err) < 0 || open_input(run, input, err) < 0)
         return -1;
     const char *read_path = run->snap.path; /* NULL for a dry run: the file itself */
-    if (preflight(p, input, read_path, run->o->limit, &total, err) < 0)
+    if (preflight(p, input, read_path, run->o->limit, &total, err) < 0 ||
+        open_ledger(run, input, err) < 0)
         return -1;
     run->eng = engine_open_as(p, input, read_path, run->o->limit, err);
     if (!run->eng)

@@ -8,44 +8,48 @@
 
 #include "core/clock.h"
 
-/* Process-wide by nature: there is one stderr. */
-static enum log_level max_level = LOG_INFO;
-static int as_json;
-static char ctx_run_id[64], ctx_pipeline[256];
-static int has_context;
-static void (*line_clear)(void *), (*line_redraw)(void *);
-static void *line_ctx;
+/* Process-wide by nature (there is one stderr), and in one place until it
+ * becomes a logger handle the commands own. */
+struct log_state {
+    enum log_level max_level;
+    int as_json;
+    int has_context;                        /* run_id and pipeline are set */
+    char run_id[64], pipeline[256];
+    void (*line_clear)(void *), (*line_redraw)(void *);
+    void *line_ctx;
+};
+static struct log_state lg = {.max_level = LOG_INFO};
 
 static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
 void log_setup(int verbosity, int json)
 {
-    max_level = verbosity < 0 ? LOG_WARN : verbosity > 0 ? LOG_DEBUG : LOG_INFO;
-    as_json = json;
+    lg.max_level = verbosity < 0 ? LOG_WARN : verbosity > 0 ? LOG_DEBUG : LOG_INFO;
+    lg.as_json = json;
 }
 
 int log_enabled(enum log_level level)
 {
-    return level <= max_level;
+    return level <= lg.max_level;
 }
 
 int log_is_json(void)
 {
-    return as_json;
+    return lg.as_json;
 }
 
 void log_context(const char *run_id, const char *pipeline)
 {
-    has_context = run_id != NULL;
-    snprintf(ctx_run_id, sizeof ctx_run_id, "%s", run_id ? run_id : "");
-    snprintf(ctx_pipeline, sizeof ctx_pipeline, "%s", pipeline ? pipeline : "");
+    lg.has_context = run_id != NULL;
+    snprintf(lg.run_id, sizeof lg.run_id, "%s", run_id ? run_id : "");
+    snprintf(lg.pipeline, sizeof lg.pipeline, "%s", pipeline ? pipeline : "");
 }
 
 void log_set_line(void (*clear)(void *ctx), void (*redraw)(void *ctx), void *ctx)
 {
-    line_clear = clear;
-    line_redraw = redraw;
-    line_ctx = ctx;
+    lg.line_clear = clear;
+    lg.line_redraw = redraw;
+    lg.line_ctx = ctx;
 }
 
 static void json_string(FILE *out, const char *s)
@@ -91,13 +95,13 @@ static void write_json(enum log_level level, const char *event, const char *text
     fprintf(stderr, "{\"time\":\"%s\",\"level\":\"%s\",\"event\":", ts, level_names[level]);
     json_string(stderr, event);
     fputs(",\"run_id\":", stderr);
-    if (has_context)
-        json_string(stderr, ctx_run_id);
+    if (lg.has_context)
+        json_string(stderr, lg.run_id);
     else
         fputs("null", stderr);
     fputs(",\"pipeline\":", stderr);
-    if (has_context)
-        json_string(stderr, ctx_pipeline);
+    if (lg.has_context)
+        json_string(stderr, lg.pipeline);
     else
         fputs("null", stderr);
     fputs(",\"msg\":", stderr);
@@ -136,29 +140,29 @@ static void write_json(enum log_level level, const char *event, const char *text
 static void emit(enum log_level level, const char *event, const char *text,
                  const struct log_field *fields, size_t n_fields)
 {
-    if (line_clear)
-        line_clear(line_ctx);
-    if (as_json)
+    if (lg.line_clear)
+        lg.line_clear(lg.line_ctx);
+    if (lg.as_json)
         write_json(level, event, text, fields, n_fields);
     else if (level <= LOG_WARN)
         fprintf(stderr, "cloutly-pipe: %s: %s\n", level_names[level], text);
     else
         fprintf(stderr, "%s\n", text);
-    if (line_redraw)
-        line_redraw(line_ctx);
+    if (lg.line_redraw)
+        lg.line_redraw(lg.line_ctx);
 }
 
 void log_event(enum log_level level, const char *event, const char *text,
                const struct log_field *fields, size_t n_fields)
 {
-    if (log_enabled(level) && (as_json || text))
+    if (log_enabled(level) && (lg.as_json || text))
         emit(level, event, text, fields, n_fields);
 }
 
 void log_record(enum log_level level, const char *event, const char *text,
                 const struct log_field *fields, size_t n_fields)
 {
-    if (as_json || (log_enabled(level) && text))
+    if (lg.as_json || (log_enabled(level) && text))
         emit(level, event, text, fields, n_fields);
 }
 
