@@ -64,7 +64,6 @@ static int resume(struct gate *g, struct row_result *r, struct cp_error *err)
         return found;
     when_text(pr.at, when, sizeof when);
     if (strcmp(pr.status, "sent") == 0) {
-        not_sending(r);
         fill_from_prior(r, &pr);
         row_note(r, "already sent by an earlier run of this file at %s", when);
         r->status = ROW_SKIPPED;
@@ -152,7 +151,6 @@ static int cooldown(struct gate *g, struct row_result *r, struct cp_error *err)
         snprintf(ago_text, sizeof ago_text, "today");
     else
         snprintf(ago_text, sizeof ago_text, "%ld day%s ago", ago, ago == 1 ? "" : "s");
-    not_sending(r);
     if (strcmp(pr.status, "sent") == 0)
         row_note(r, "invited %s (cooldown %d days)", ago_text, days);
     else
@@ -185,6 +183,8 @@ int gate_row(struct gate *g, struct row_result *r, struct cp_error *err)
         rc = resent_by_pipeline(g, r, err);
     if (rc == 0)
         rc = cooldown(g, r, err);
+    if (rc > 0)
+        not_sending(r);
     return rc < 0 ? -1 : 0;
 }
 
@@ -196,6 +196,7 @@ int gate_send(struct gate *g, struct row_result *r)
     if (r->status != ROW_PENDING)
         return 0;
     if (g->p->invite.max_per_run > 0 && g->sends >= g->p->invite.max_per_run) {
+        not_sending(r);
         row_note(r, "not sent: invite.max_per_run (%d) reached; a later run sends it",
                  g->p->invite.max_per_run);
         r->status = ROW_SKIPPED;

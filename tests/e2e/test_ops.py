@@ -358,14 +358,16 @@ class Wording(E2E):
         write_csv(self.input, HEADER, [("C1", "Ann", "A", "ann@example.com", "12")])
         self.write_pipeline()
         self.assertRun(self.run_cli("run", self.pipeline), 0)
-        # Another file, the same person: the cooldown skips her.
+        # Another pipeline of the account, another file, the same person: the
+        # cooldown skips her.
+        self.write_pipeline(name="other")
         write_csv(self.input, HEADER, [("C9", "Ann", "A", "ann@example.com", "12"),
                                        ("C8", "Bob", "B", "bob@example.com", "12")])
         self.assertRun(self.run_cli("run", self.pipeline), 0)
         rows = read_csv(self.results)
         self.assertEqual(rows[0]["status"], "skipped")
-        self.assertNotIn("sent by", rows[0]["reason"])
-        self.assertTrue(rows[0]["reason"].endswith("invited today (cooldown 90 days)"),
+        self.assertNotIn("sent by email only", rows[0]["reason"])
+        self.assertTrue(rows[0]["reason"].endswith("; invited today (cooldown 90 days)"),
                         rows[0]["reason"])
         self.assertEqual(rows[1]["status"], "sent")
         self.assertTrue(rows[1]["reason"].endswith("sent by email only"), rows[1]["reason"])
