@@ -40,6 +40,13 @@ static int too_long(const struct fetcher *f, const char *path, const struct api_
                    path, res->retry_after, res->http_status, f->max_wait);
 }
 
+void fetcher_init_transport(struct fetcher *f, const struct fetch_transport *t,
+                            double rate_per_sec, int retries, volatile sig_atomic_t *stop)
+{
+    fetcher_init(f, NULL, rate_per_sec, retries, stop);
+    f->transport = t;
+}
+
 static int interrupted(const struct fetcher *f, struct cp_error *err)
 {
     if (f->stop && *f->stop)
@@ -66,6 +73,11 @@ static int one_request(struct fetcher *f, const char *path, struct api_result *r
 {
     if (sleep_until(f, clock_now() + ratelimit_wait(&f->rl, clock_now()), err) < 0)
         return -1;
+    if (f->transport) {
+        ratelimit_take(&f->rl, clock_now());
+        f->requests++;
+        return f->transport->get(f->transport->ctx, path, f->stop, res, err);
+    }
     if (api_get(f->api, 0, path, err) < 0)
         return -1;
     ratelimit_take(&f->rl, clock_now());

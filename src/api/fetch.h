@@ -24,8 +24,21 @@
 #include "core/error.h"
 #include "api/ratelimit.h"
 
+/* What carries one GET to the server and back: the API client by default;
+ * unit tests put a fake here to play a server without a process or network.
+ * `get` sends GET `path` (base URL excluded) and waits for its end: 0 with
+ * *res filled (any HTTP answer, or a transport failure in res->curl_code),
+ * -1 with err when the request could not be set up or `stop` was raised.
+ * res->body must stay valid until the next call. */
+struct fetch_transport {
+    int (*get)(void *ctx, const char *path, volatile sig_atomic_t *stop, struct api_result *res,
+               struct cp_error *err);
+    void *ctx;
+};
+
 struct fetcher {
-    struct api_client *api;                /* borrowed */
+    struct api_client *api;                /* borrowed; NULL when transport carries the GETs */
+    const struct fetch_transport *transport; /* borrowed; NULL: api */
     struct ratelimit rl;
     int retries;                           /* api.retries: failures in a row per request */
     volatile sig_atomic_t *stop;           /* set by a signal: give up with CP_EXIT_INTERRUPTED */
@@ -40,6 +53,10 @@ void fetcher_init(struct fetcher *f, struct api_client *api, double rate_per_sec
 
 /* api.max_retry_wait for this fetcher (fetcher_init sets the default). */
 void fetcher_set_max_wait(struct fetcher *f, long max_wait_ms);
+
+/* The same, with GETs carried by `t` (borrowed) instead of an API client. */
+void fetcher_init_transport(struct fetcher *f, const struct fetch_transport *t,
+                            double rate_per_sec, int retries, volatile sig_atomic_t *stop);
 
 /* Judges a 200 answer: 0 when usable, else -1 with why (it is fetched again). */
 typedef int (*fetch_check_fn)(void *ctx, const struct api_result *res, char *why, size_t whylen);

@@ -168,11 +168,20 @@ int cmd_check(int argc, char **argv)
     printf("pipeline: %s (name %s)\n", o.pipeline, p.name);
     printf("input:    %s (encoding %s, delimiter %s)\n", engine_input_path(e),
            engine_encoding(e), delimiter_name(engine_delimiter(e)));
+    if (engine_encoding_unsure(e))
+        printf("warning:  the encoding (%s) was guessed from little text: if names look wrong, "
+               "set input.encoding to the file's (utf-8, windows-1252, windows-1251, "
+               "windows-1256... or any `iconv -l` name)\n", engine_encoding(e));
     char system[256];
     if (mapping_system(engine_mapping(e), system, sizeof system))
         printf("system:   %s\n", system);
     printf("mapping:\n");
     mapping_describe(engine_mapping(e), print_line, stdout);
+    const struct mapping *m = engine_mapping(e);
+    if (m->n_optout || m->n_unknown_consent) {
+        printf("opt-outs:\n");
+        mapping_describe_optouts(m, p.validate.honour_opt_outs, print_line, stdout);
+    }
     /* CLOUTLY_THREADS caps the validation threads on a shared machine. */
     const char *threads = getenv("CLOUTLY_THREADS");
     static struct check_ctx cc;

@@ -157,6 +157,7 @@ static int show_rows(const struct pipeline *p, struct cp_error *err)
     strbuf_init(&not_sent, 1u << 20);
     fputs("#   mapping\n", stderr);
     mapping_describe(engine_mapping(e), print_line, NULL);
+    mapping_describe_optouts(engine_mapping(e), p->validate.honour_opt_outs, print_line, NULL);
     while ((rc = engine_next(e, &r, err)) > 0) {
         rows++;
         count[r.status]++;
@@ -187,6 +188,9 @@ static void show_header(const char *path, const struct guess *g)
     char delim[4] = {'\'', g->delimiter, '\'', 0};
     fprintf(stderr, "#   read as     %s, delimiter %s\n", g->encoding,
             g->delimiter == '\t' ? "tab" : delim);
+    if (g->encoding_unsure)
+        fprintf(stderr, "#   warning     the encoding was guessed from little text: if names "
+                        "look wrong, set input.encoding (windows-1251, windows-1256...)\n");
     fprintf(stderr, "#   system      %s\n", sys);
     fprintf(stderr, "#   columns     %zu:", g->n);
     for (size_t i = 0; i < g->n && i < 40; i++)

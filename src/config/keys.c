@@ -48,9 +48,6 @@ static const char *const sort_names[] = { [EXPORT_SORT_DESC] = "desc",
 static const struct enum_words sort_words = WORDS(sort_names, "asc or desc", false);
 
 /* Stored as the canonical lower-case name. */
-static const char *const encoding_names[] = { "auto", "utf-8", "utf-16", "windows-1252" };
-static const struct enum_words encoding_words =
-    WORDS(encoding_names, "auto, utf-8, utf-16 or windows-1252", true);
 
 /* ---- the tables ----------------------------------------------------------- */
 
@@ -90,7 +87,7 @@ const struct section cfg_where_section = SECTION("where", where_keys, BOTH_KINDS
 
 static const struct key_spec input_keys[] = {
     PATH_KEY("path", input.path, 0),
-    ENUM_KEY("encoding", input.encoding, encoding_words),
+    KEY("encoding", cfg_set_encoding, input.encoding),
     KEY("delimiter", cfg_set_delimiter, input.delimiter),
     SECTION_KEY("columns", columns_section),
     KEY("where", cfg_set_where, input),
@@ -102,6 +99,7 @@ static const struct key_spec validate_keys[] = {
     BOOL_KEY("dedupe", validate.dedupe),
     INT_KEY("cooldown_days", validate.cooldown_days, 0, 3650),
     BOOL_KEY("fix_email_typos", validate.fix_email_typos),
+    BOOL_KEY("honour_opt_outs", validate.honour_opt_outs),
 };
 
 static const struct key_spec invite_keys[] = {
@@ -137,6 +135,11 @@ static const struct key_spec export_keys[] = {
     KEY("fields", cfg_set_fields, export),
     BOOL_KEY("csv_formula_guard", export.csv_formula_guard),
     BOOL_KEY("excel", export.excel),
+    /* issue 15: the review mirror */
+    PATH_KEY("mirror", export.mirror, 0),
+    PATH_KEY("changes", export.changes, 0),
+    KEY("lookback", cfg_set_lookback, export),
+    KEY("full_every", cfg_set_full_every, export.full_every_secs),
     PATH_KEY("metrics", ops.metrics, 0),
 };
 

@@ -113,11 +113,14 @@ static int start(struct loader *l, const char *path, time_t now)
     p->input.encoding = strdup("auto");
     p->validate.landlines = LANDLINES_SKIP;
     p->validate.dedupe = true;
+    p->validate.honour_opt_outs = true;
     p->validate.cooldown_days = 90;
     p->invite.min_sms_left = -1;
     p->export.page_size = 100;
     p->export.filters.show_on_widget = -1;
     p->export.csv_formula_guard = true;
+    p->export.lookback_secs = 14 * 86400;
+    p->export.full_every_secs = 7 * 86400;
     if (!p->file || !p->dir || !p->api.base_url || !p->input.encoding || !p->api.key_buf)
         return cfg_nomem(l);
     return make_run_id(l);
@@ -429,6 +432,8 @@ void pipeline_release(struct pipeline *p)
     }
     free(p->invite.business_map);
     free(p->export.output);
+    free(p->export.mirror);
+    free(p->export.changes);
     free(p->export.since);
     free(p->export.filters.source);
     free(p->export.filters.business_id);

@@ -123,6 +123,8 @@ struct pipeline {
         bool dedupe;                    /* default true */
         int cooldown_days;              /* default 90; 0 = off */
         bool fix_email_typos;           /* gmial.com -> gmail.com; default false (reported only) */
+        bool honour_opt_outs;           /* default true: the export's own unsubscribed,
+                                           bounced and opted-out marks are obeyed */
     } validate;
 
     struct {
@@ -157,6 +159,12 @@ struct pipeline {
         size_t n_fields;
         bool csv_formula_guard; /* default true: CSV cells a spreadsheet would run get a ' */
         bool excel;             /* default false: CSV starts with a UTF-8 BOM for Excel */
+        /* The review mirror (issue 15): see export/mirror.h. */
+        char *mirror;           /* export.mirror: SQLite path, resolved; NULL = no mirror */
+        char *changes;          /* export.changes: this run's change feed (NDJSON); NULL = none */
+        long lookback_secs;     /* export.lookback: "14d" (default 14 days); 0 when in pages */
+        int lookback_pages;     /* export.lookback: "5 pages"; 0 when a duration */
+        long full_every_secs;   /* export.full_every: "7d" (default); 0 = only with --full */
     } export;
 
     /* kind: invite only; NULL for an export pipeline. */

@@ -9,6 +9,8 @@
 #include "config/load.h"
 
 #include <ctype.h>
+#include <iconv.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,107 @@ int cfg_set_str(struct loader *l, const struct ynode *v, void *base, const struc
         return cfg_fail(l, v, "'%s' is empty (%s)", cfg_subject(l, ks),
                         l->origin ? "leave the option out to keep the pipeline's value"
                                   : "remove the key to leave it unset");
+    }
+    free(*FIELD(base, ks, char *));
+    *FIELD(base, ks, char *) = text;
+    return 0;
+}
+
+/* ---- issue 15: export.lookback and export.full_every ---- */
+
+/* "14d", "36h", "90m": seconds, from 1 minute to 10 years. */
+static bool parse_span(const char *text, long *secs)
+{
+    size_t len = strspn(text, "0123456789");
+    const char *u = text + len;
+    long unit = !strcmp(u, "d") ? 86400 : !strcmp(u, "h") ? 3600 : !strcmp(u, "m") ? 60 : 0;
+    if (!unit || len == 0 || len > 6)
+        return false;
+    *secs = strtol(text, NULL, 10) * unit;
+    return *secs >= 60 && *secs <= 3650L * 86400;
+}
+
+/* export.lookback: a span like 14d, or a page count like "5 pages". */
+int cfg_set_lookback(struct loader *l, const struct ynode *v, void *base,
+                     const struct key_spec *ks)
+{
+    struct pipeline *p = base;
+    char *text;
+    long secs, pages;
+    int rc = -1;
+    if (cfg_get_scalar(l, v, cfg_subject(l, ks), "a span like 14d or a page count like 5 pages",
+                       &text) < 0)
+        return -1;
+    if (!text)
+        return 0;
+    size_t len = strspn(text, "0123456789");
+    const char *u = text + len;
+    if (len && len <= 6 && (!strcmp(u, " pages") || !strcmp(u, " page") || !strcmp(u, "p")) &&
+        (pages = strtol(text, NULL, 10)) >= 1) {
+        p->export.lookback_pages = (int)pages;
+        p->export.lookback_secs = 0;
+        rc = 0;
+    } else if (parse_span(text, &secs)) {
+        p->export.lookback_secs = secs;
+        p->export.lookback_pages = 0;
+        rc = 0;
+    } else {
+        rc = cfg_fail(l, v, "invalid %s '%s' (expected a span like 14d, 36h or 90m, or a page "
+                      "count like 5 pages)", cfg_subject(l, ks), text);
+    }
+    free(text);
+    return rc;
+}
+
+/* export.full_every: a span like 7d, or never (full sweeps only with --full). */
+int cfg_set_full_every(struct loader *l, const struct ynode *v, void *base,
+                       const struct key_spec *ks)
+{
+    char *text;
+    long secs;
+    int rc = 0;
+    if (cfg_get_scalar(l, v, cfg_subject(l, ks), "a span like 7d, or never", &text) < 0)
+        return -1;
+    if (!text)
+        return 0;
+    if (!strcmp(text, "never"))
+        *FIELD(base, ks, long) = 0;
+    else if (parse_span(text, &secs))
+        *FIELD(base, ks, long) = secs;
+    else
+        rc = cfg_fail(l, v, "invalid %s '%s' (expected a span like 7d, 36h or 90m, or never)",
+                      cfg_subject(l, ks), text);
+    free(text);
+    return rc;
+}
+
+/* input.encoding: auto, utf-8, utf-16, utf-32, windows-1252, or any name
+ * iconv knows (windows-1256, iso-8859-2, shift_jis...), checked here so a
+ * typo is a pipeline error with its line, not a failure at read time. */
+int cfg_set_encoding(struct loader *l, const struct ynode *v, void *base,
+                     const struct key_spec *ks)
+{
+    char *text = NULL;
+    if (cfg_get_scalar(l, v, cfg_subject(l, ks), "a string", &text) < 0)
+        return -1;
+    if (!text)
+        return 0;
+    for (char *c = text; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    int known = strcmp(text, "auto") == 0 || strcmp(text, "utf-16") == 0 ||
+                strcmp(text, "utf-32") == 0;
+    if (!known && strlen(text) < 40) {
+        iconv_t cd = iconv_open("UTF-8", text);
+        known = cd != (iconv_t)-1;
+        if (known)
+            iconv_close(cd);
+    }
+    if (!known) {
+        int rc = cfg_fail(l, v, "invalid %s '%s' (expected auto, utf-8, utf-16, utf-32, "
+                          "windows-1252 or another encoding name `iconv -l` lists)",
+                          cfg_subject(l, ks), text);
+        free(text);
+        return rc;
     }
     free(*FIELD(base, ks, char *));
     *FIELD(base, ks, char *) = text;

@@ -25,6 +25,7 @@ struct export_walk {
     enum phase phase;
     long next;       /* the offset to ask for */
     int stale_pages; /* pages in a row with nothing new */
+    int sink_done;   /* the sink asked to end after this page */
     struct export_stats st;
 };
 
@@ -83,6 +84,8 @@ static void note_total(struct export_walk *w, long long total)
     if (total == st->total_last)
         return;
     st->total_changes++;
+    if (total < st->total_last)
+        st->total_drops++;
     log_msg(LOG_DEBUG, "total changed from %lld to %lld at page %ld", st->total_last, total,
             st->pages);
     st->total_last = total;
@@ -144,8 +147,10 @@ static int take_reviews(struct export_walk *w, const struct review_page *pg, exp
         }
         if (dated)
             note_newest(w, r, us);
-        if (sink(ctx, r, err) < 0)
+        int said = sink(ctx, r, err);
+        if (said < 0)
             return -1;
+        w->sink_done |= said > 0;
         w->st.written++;
     }
     w->st.not_objects += (long)pg->not_objects;
@@ -249,9 +254,12 @@ int export_walk_page(struct export_walk *w, const struct review_page *pg, export
     case DONE:
         break;
     }
-    if (n < L || (w->st.total_last >= 0 && w->st.positions >= w->st.total_last) ||
-        (older_seen && w->q.sort == EXPORT_SORT_DESC))
+    if (n < L || (w->st.total_last >= 0 && w->st.positions >= w->st.total_last)) {
         w->phase = DONE;
+        w->st.reached_end = !w->sink_done && !(older_seen && w->q.sort == EXPORT_SORT_DESC);
+    } else if ((older_seen && w->q.sort == EXPORT_SORT_DESC) || w->sink_done) {
+        w->phase = DONE;
+    }
     return 0;
 }
 
@@ -318,7 +326,7 @@ static void summarise(const struct export_walk *w)
         log_msg(LOG_WARN, "%ld %s no readable createdAt: written, whatever 'since' says",
                 st->undated, st->undated == 1 ? "review had" : "reviews had");
     long distinct = (long)idset_count(w->seen) + st->no_id;
-    if (!(w->q.has_since && w->q.sort == EXPORT_SORT_DESC) && st->total_first > distinct)
+    if (st->reached_end && st->total_first > distinct)
         log_msg(LOG_WARN, "the server's total was %lld when the export began but the walk found "
                           "%ld distinct reviews: reviews deleted meanwhile? run it again to be "
                           "sure", st->total_first, distinct);

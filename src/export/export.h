@@ -66,12 +66,18 @@ struct export_stats {
     long long total_first;  /* the first page's total, -1 when none */
     long long total_last;   /* the latest page's total */
     int total_changes;      /* pages whose total differed from the one before */
+    int total_drops;        /* ... of which were lower: reviews deleted mid-walk, so the
+                               walk may have a gap and proves nothing about absences */
+    int reached_end;        /* the walk ended at the list's end (a short page or `total`
+                               positions read), not at since, a sink's stop or an error */
     enum offset_mode mode;
     int64_t newest_us;      /* the newest createdAt written (INT64_MIN: none) */
     char newest[64];        /* ... as the API wrote it */
 };
 
-/* Where each review goes: 0, or -1 with err to stop the export. */
+/* Where each review goes: 0 to go on, 1 to end the walk after this page
+ * (the mirror's lookback has reached far enough), or -1 with err to stop
+ * the export. */
 typedef int (*export_sink_fn)(void *ctx, const struct review_ref *r, struct cp_error *err);
 /* Told after each page (for a progress line). */
 typedef void (*export_progress_fn)(void *ctx, const struct export_stats *st);

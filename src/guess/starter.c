@@ -45,6 +45,9 @@ int starter_init(struct starter *s, const struct guess *g, const char *path, str
         memcpy(s->cols[f], g->pm.cols[f], g->pm.n[f] * sizeof *s->cols[f]);
         s->n[f] = g->pm.n[f];
     }
+    /* A column of US states is no country column: "AR" is not Argentina. */
+    if (g->country_column_states)
+        s->n[MAP_COUNTRY] = 0;
     /* A full name is only used without a first-name column. */
     if (s->n[MAP_FIRST_NAME])
         s->n[MAP_FULL_NAME] = 0;
@@ -84,6 +87,14 @@ int starter_add_business(struct starter *s, const char *id, const char *name)
 }
 
 /* ---- in memory ----------------------------------------------------------- */
+
+/* A column as input.columns names it: "Phone Number#2" for a repeated name. */
+static const char *label(const struct starter *s, int col, char *buf, size_t cap)
+{
+    presets_column_label((const char *const *)s->g->header, s->g->n, (size_t)col, buf, cap);
+    return buf;
+}
+
 
 static char **strv(const char *const *names, size_t n)
 {
@@ -127,10 +138,11 @@ int starter_pipeline(const struct starter *s, time_t now, struct pipeline *p, st
     int ok = p->input.path != NULL;
     for (int f = 0; f < MAP_FIELD_COUNT && ok; f++) {
         const char *names[PRESET_MAX_COLS];
+        char labels[PRESET_MAX_COLS][300];
         if (!s->n[f])
             continue;
         for (size_t k = 0; k < s->n[f]; k++)
-            names[k] = s->g->header[s->cols[f][k]];
+            names[k] = label(s, s->cols[f][k], labels[k], sizeof labels[k]);
         ok = (p->input.columns[f].names = strv(names, s->n[f])) != NULL;
         p->input.columns[f].n = ok ? s->n[f] : 0;
     }
@@ -178,15 +190,16 @@ static void put_comment_text(FILE *out, const char *s)
 
 static void put_list(FILE *out, const struct starter *s, enum map_field f)
 {
+    char buf[300];
     if (s->n[f] == 1) {
-        put_quoted(out, s->g->header[s->cols[f][0]]);
+        put_quoted(out, label(s, s->cols[f][0], buf, sizeof buf));
         return;
     }
     fputc('[', out);
     for (size_t k = 0; k < s->n[f]; k++) {
         if (k)
             fputs(", ", out);
-        put_quoted(out, s->g->header[s->cols[f][k]]);
+        put_quoted(out, label(s, s->cols[f][k], buf, sizeof buf));
     }
     fputc(']', out);
 }
@@ -202,6 +215,11 @@ static void write_head(const struct starter *s, FILE *out)
     char delim[4] = {'\'', g->delimiter, '\'', 0};
     fprintf(out, "# read as %s, delimiter %s; %ld data row%s looked at.\n", g->encoding,
             g->delimiter == '\t' ? "tab" : delim, g->rows, g->rows == 1 ? "" : "s");
+    if (g->problem[0]) {
+        fputs("# WARNING: reading stopped: ", out);
+        put_comment_text(out, g->problem);
+        fputs("\n#   check and run refuse the file until that is fixed.\n", out);
+    }
     fputs("#\n"
           "# Next: replace the ids marked REPLACE below, then\n"
           "#   cloutly-pipe check THIS.yaml            every row checked, no network\n"
@@ -252,13 +270,50 @@ static void write_input(const struct starter *s, FILE *out)
 {
     fputs("input:\n  path: ", out);
     put_quoted(out, s->input_path);
-    fprintf(out, "\n  encoding: auto                   # read as %s today\n", s->g->encoding);
+    fprintf(out, "\n  encoding: auto                   # read as %s today%s\n", s->g->encoding,
+            s->g->encoding_unsure ? " (a guess from little text: if names look wrong, name "
+                                    "the file's encoding here)" : "");
     if (s->g->delimiter == '\t')
         fputs("  delimiter: tab\n", out);
     else
         fprintf(out, "  delimiter: \"%c\"\n", s->g->delimiter);
     write_columns(s, out);
     fputc('\n', out);
+}
+
+/* The export's own refusal marks, which check and run obey: written out so
+ * the person sees what will not be sent and why, and can turn it off. */
+static void write_optouts(const struct starter *s, FILE *out)
+{
+    const struct preset_match *pm = &s->g->pm;
+    if (!pm->n_optout && !pm->n_unknown_consent)
+        return;
+    for (size_t i = 0; i < pm->n_optout; i++) {
+        const struct preset_optout *o = &pm->optout[i];
+        unsigned both = (1u << PRESET_SMS) | (1u << PRESET_EMAIL);
+        const char *drop = o->channels == both ? "not invited"
+                         : o->channels == (1u << PRESET_EMAIL) ? "email not used"
+                                                               : "phone not used";
+        fputs("  # opt-out: ", out);
+        put_comment_text(out, s->g->header[o->col]);
+        if (o->kind == OPTOUT_LIST)
+            fprintf(out, ": the file is %s: %s\n", o->what,
+                    o->channels == both ? "no one in it is invited"
+                                        : "none of its emails is used");
+        else if (o->kind == OPTOUT_FLAG)
+            fprintf(out, ": a row marked yes/true/1 is %s\n", drop);
+        else
+            fprintf(out, ": a row that says unsubscribed, bounced, cleaned, opted out... is %s\n",
+                    drop);
+    }
+    for (size_t i = 0; i < pm->n_unknown_consent; i++) {
+        fputs("  # WARNING: ", out);
+        put_comment_text(out, s->g->header[pm->unknown_consent[i]]);
+        fputs(" looks like consent but is not understood: it is ignored\n"
+              "  #   unless you add a channels: rule for it\n", out);
+    }
+    if (pm->n_optout)
+        fputs("  honour_opt_outs: true            # false sends to them anyway\n", out);
 }
 
 static void write_validate(const struct starter *s, FILE *out)
@@ -273,6 +328,7 @@ static void write_validate(const struct starter *s, FILE *out)
         put_comment_text(out, s->g->country_why);
         fputs(";\n  #   without it only numbers written +country are valid\n", out);
     }
+    write_optouts(s, out);
     fputs("  landlines: skip                  # an SMS to a landline reaches nobody\n"
           "  dedupe: true                     # the same person twice in a file: invited once\n"
           "  cooldown_days: 90                # and not again within 90 days\n\n",

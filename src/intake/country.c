@@ -65,3 +65,16 @@ int country_code(const char *value, size_t len, char out[3])
         }
     return 0;
 }
+
+int country_is_us_state(const char *v, size_t len)
+{
+    static const char states[] =
+        "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT "
+        "NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY";
+    if (len != 2)
+        return 0;
+    for (const char *p = states; p[0]; p += p[2] ? 3 : 2)
+        if (toupper((unsigned char)v[0]) == p[0] && toupper((unsigned char)v[1]) == p[1])
+            return 1;
+    return 0;
+}

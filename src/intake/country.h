@@ -9,4 +9,8 @@
  * country this knows. */
 int country_code(const char *value, size_t len, char out[3]);
 
+/* 1 when `value` is the two-letter postal code of a US state or DC (some,
+ * AR, CA, DE, IN..., are countries' codes too). */
+int country_is_us_state(const char *value, size_t len);
+
 #endif

@@ -44,7 +44,7 @@ struct csv_in {
     char delim;
 
     unsigned char block[BLOCK]; /* UTF-8 text, read or converted */
-    enum text_encoding enc;
+    struct sniffed enc;         /* what the input is in */
     iconv_t cd;                 /* to UTF-8, or (iconv_t)-1 for UTF-8 input */
     unsigned char raw[BLOCK];   /* raw bytes waiting for conversion (and the head) */
     size_t raw_len;
@@ -65,8 +65,8 @@ struct csv_in {
     size_t *lens;
     const char **ptrs;
     size_t n, cap;
-    int too_many;       /* the row passed CSV_IN_MAX_FIELDS */
-    int oom;            /* a field could not be stored */
+    int too_many;       /* the row passed CSV_IN_MAX_FIELDS, or its fields what `values` holds */
+    int keep_blank;     /* hand out blank rows too */
     int row_ready;      /* a complete row waits in values/offs */
     long ready_line;    /* its first line */
 };
@@ -77,15 +77,17 @@ static int nothing_is_space(unsigned char c)
     return 0;
 }
 
-static void on_field(void *s, size_t len, void *data)
+/* Room for `want` fields; the arrays never grow past CSV_IN_MAX_FIELDS + 1. */
+static int reserve(struct csv_in *in, size_t want)
 {
-    struct csv_in *in = data;
-    if (in->n == in->cap) {
-        if (in->cap >= CSV_IN_MAX_FIELDS) {
-            in->too_many = 1;
-            return;
-        }
+    if (want <= in->cap)
+        return 0;
+    {
         size_t cap = in->cap ? in->cap * 2 : 32;
+        if (cap < want)
+            cap = want;
+        if (cap > CSV_IN_MAX_FIELDS + 1)
+            cap = CSV_IN_MAX_FIELDS + 1;
         size_t *offs = realloc(in->offs, cap * sizeof *offs);
         if (offs)
             in->offs = offs;
@@ -95,17 +97,46 @@ static void on_field(void *s, size_t len, void *data)
         const char **ptrs = realloc(in->ptrs, cap * sizeof *ptrs);
         if (ptrs)
             in->ptrs = ptrs;
-        if (!offs || !lens || !ptrs) {
-            in->oom = 1;
-            return;
-        }
+        if (!offs || !lens || !ptrs)
+            return -1;
         in->cap = cap;
     }
-    in->offs[in->n] = in->values.len;
+    return 0;
+}
+
+/* A field past the row's limits is not stored: the row is marked too big
+ * (csv_in.h says how it then looks), so memory stays bounded. */
+static void on_field(void *s, size_t len, void *data)
+{
+    struct csv_in *in = data;
+    if (in->too_many || in->n >= CSV_IN_MAX_FIELDS || reserve(in, in->n + 1) < 0) {
+        in->too_many = 1;
+        return;
+    }
+    size_t at = in->values.len;
+    if (strbuf_add0(&in->values, s, s ? len : 0) < 0) {
+        in->too_many = 1;
+        return;
+    }
+    in->offs[in->n] = at;
     in->lens[in->n] = len;
-    if (strbuf_add0(&in->values, s, s ? len : 0) < 0)
-        in->oom = 1;
     in->n++;
+}
+
+/* A row too big to hold comes out with one field more than the limit, the
+ * missing ones empty (pointing at the last stored NUL): whoever reads it
+ * sees the size and rejects it. -1 when even that cannot be stored. */
+static int mark_too_many(struct csv_in *in)
+{
+    if (reserve(in, CSV_IN_MAX_FIELDS + 1) < 0 || in->cap < CSV_IN_MAX_FIELDS + 1)
+        return -1;
+    if (!in->values.len && strbuf_add0(&in->values, "", 0) < 0)
+        return -1;
+    for (; in->n < CSV_IN_MAX_FIELDS + 1; in->n++) {
+        in->offs[in->n] = in->values.len - 1;
+        in->lens[in->n] = 0;
+    }
+    return 0;
 }
 
 static void on_row(int term, void *data)
@@ -134,7 +165,8 @@ static void convert(struct csv_in *in)
 {
     char *src = (char *)in->raw, *dst = (char *)in->block;
     size_t left = in->raw_len, room = BLOCK;
-    size_t unit = in->enc == ENC_CP1252 ? 1 : 2;
+    size_t unit = in->enc.enc == ENC_UTF16LE || in->enc.enc == ENC_UTF16BE ? 2
+                : in->enc.enc == ENC_UTF32LE || in->enc.enc == ENC_UTF32BE ? 4 : 1;
     while (left && room >= 4) {
         if (iconv(in->cd, &src, &left, &dst, &room) != (size_t)-1)
             break;
@@ -185,22 +217,36 @@ static int fill(struct csv_in *in, struct cp_error *err)
     return 0;
 }
 
+/* The iconv name to convert from. */
+static const char *iconv_from(const struct sniffed *e)
+{
+    switch (e->enc) {
+    case ENC_CP1252: return "WINDOWS-1252";
+    case ENC_UTF16LE: return "UTF-16LE";
+    case ENC_UTF16BE: return "UTF-16BE";
+    case ENC_UTF32LE: return "UTF-32LE";
+    case ENC_UTF32BE: return "UTF-32BE";
+    case ENC_NAMED: return e->name;
+    default: return "UTF-8";
+    }
+}
+
 /* Read the first block, decide the encoding, and set up the conversion. */
 static int start(struct csv_in *in, const char *encoding, struct cp_error *err)
 {
-    size_t head, bom_len = 0;
+    size_t head;
     if (read_raw(in, in->raw, BLOCK, &head, err) < 0)
         return -1;
     if (!encoding || strcasecmp(encoding, "auto") == 0) {
         const char *path = in->fp == stdin ? NULL : in->file;
-        if (sniff_encoding(path, in->path, in->raw, head, in->raw_eof, &in->enc, &bom_len, err) < 0)
+        if (sniff_encoding(path, in->path, in->raw, head, in->raw_eof, &in->enc, err) < 0)
             return -1;
-    } else if (encoding_from_name(encoding, in->raw, head, &in->enc, &bom_len) < 0) {
-        return cp_fail(err, CP_EXIT_USAGE, "unknown encoding '%s' (auto, utf-8, utf-16 or "
-                                           "windows-1252)", encoding);
+    } else {
+        encoding_from_name(encoding, in->raw, head, &in->enc);
     }
+    size_t bom_len = in->enc.bom_len;
     in->cd = (iconv_t)-1;
-    if (in->enc == ENC_UTF8 || in->enc == ENC_UTF8_BOM) {
+    if (in->enc.enc == ENC_UTF8 || in->enc.enc == ENC_UTF8_BOM) {
         memcpy(in->block, in->raw + bom_len, head - bom_len);
         in->end = head - bom_len;
         in->eof = in->raw_eof;
@@ -210,12 +256,15 @@ static int start(struct csv_in *in, const char *encoding, struct cp_error *err)
                            "export", in->path, (long long)(nul - in->block + (long)bom_len));
         return 0;
     }
-    const char *from = in->enc == ENC_CP1252 ? "WINDOWS-1252"
-                     : in->enc == ENC_UTF16LE ? "UTF-16LE" : "UTF-16BE";
+    const char *from = iconv_from(&in->enc);
     in->cd = iconv_open("UTF-8", from);
-    if (in->cd == (iconv_t)-1)
+    if (in->cd == (iconv_t)-1) {
+        if (in->enc.enc == ENC_NAMED && errno == EINVAL)
+            return cp_fail(err, CP_EXIT_USAGE, "unknown encoding '%s' (auto, utf-8, utf-16, "
+                           "utf-32, windows-1252, or any name `iconv -l` lists)", from);
         return cp_fail(err, CP_EXIT_INPUT, "cannot convert '%s' from %s: %s", in->path, from,
                        strerror(errno));
+    }
     memmove(in->raw, in->raw + bom_len, head - bom_len);
     in->raw_len = head - bom_len;
     in->end = 0;
@@ -294,7 +343,7 @@ static size_t line_length(const unsigned char *p, size_t avail)
 /* The field just stored held doubled quotes: collapse each "" to ". */
 static void undouble_last(struct csv_in *in)
 {
-    if (in->oom || in->too_many || !in->n)
+    if (in->too_many || !in->n)
         return;
     char *v = in->values.buf + in->offs[in->n - 1];
     size_t len = in->lens[in->n - 1], j = 0;
@@ -316,7 +365,7 @@ static int fast_line(struct csv_in *in, const unsigned char *p, size_t n)
     if (end > p && end[-1] == '\r')
         end--;
     if (end == p)
-        return 1; /* an empty line: no row, as libcsv has it */
+        return 1; /* an empty line: feed_segment has dealt with it */
     size_t saved_n = in->n, saved_len = in->values.len;
     unsigned char d = (unsigned char)in->delim;
     for (;;) {
@@ -336,12 +385,17 @@ static int fast_line(struct csv_in *in, const unsigned char *p, size_t n)
                 }
                 break;
             }
-            if (close + 1 < end && close[1] != d)
+            /* Spaces between the closing quote and the delimiter, as in
+             * `"Smith, John" ,y`, are layout: Python's csv and most readers
+             * drop them, and so does this. Other text there is libcsv's. */
+            next = close + 1;
+            while (next < end && (*next == ' ' || *next == '\t') && *next != d)
+                next++;
+            if (next < end && *next != d)
                 goto fallback; /* text after the closing quote */
             on_field((void *)(q + 1), (size_t)(close - q - 1), in);
             if (doubled)
                 undouble_last(in);
-            next = close + 1;
         } else {
             /* Plain fields are short: a byte loop beats two memchr calls. */
             next = q;
@@ -368,17 +422,31 @@ static int feed_segment(struct csv_in *in, struct cp_error *err)
 {
     const unsigned char *p = in->block + in->pos;
     size_t avail = in->end - in->pos;
+    int just_cr = 0; /* p[0] is the LF of a CRLF split across blocks */
     if (in->cr_pending) {
         /* The CR that ended the last block: a line end unless an LF follows. */
         in->cr_pending = 0;
         if (p[0] != '\n')
             in->line++;
+        else
+            just_cr = 1;
     }
     size_t n = line_length(p, avail);
     int between_rows = in->parser.pstate == LIBCSV_ROW_NOT_BEGUN;
     if (between_rows)
         in->pending_start = in->line;
-    if (between_rows && fast_line(in, p, n))
+    /* An empty line is no row to libcsv; it is a blank row to a results
+     * file that accounts for every line. (An LF after a CR that ended the
+     * previous block is that line end's second half, not a line.) */
+    int empty = p[0] == '\n' || (p[0] == '\r' && (n == 1 || p[1] == '\n'));
+    if (between_rows && empty && !just_cr) {
+        if (in->keep_blank) {
+            on_field((void *)p, 0, in);
+            on_row('\n', in);
+        }
+    } else if (between_rows && empty) {
+        ;
+    } else if (between_rows && fast_line(in, p, n))
         ; /* split without libcsv */
     else if (csv_parse(&in->parser, p, n, on_field, on_row, in) != n)
         return cp_fail(err, CP_EXIT_INPUT, "'%s': line %ld: %s", in->path, in->line,
@@ -392,22 +460,32 @@ static int feed_segment(struct csv_in *in, struct cp_error *err)
         in->line++;
     else if (last == '\r')
         in->cr_pending = 1;
-    if (in->parser.entry_pos > CSV_IN_MAX_FIELD)
-        return cp_fail(err, CP_EXIT_INPUT,
-                       "'%s': line %ld: a field is longer than %d bytes (an unbalanced quote?)",
-                       in->path, in->pending_start, CSV_IN_MAX_FIELD);
+    /* A field past the limit keeps its first CSV_IN_MAX_FIELD + 1 bytes:
+     * libcsv writes the rest over its tail, so its buffer stays bounded and
+     * the row is rejected by its size (csv_in.h). */
+    if (in->parser.entry_pos > CSV_IN_MAX_FIELD + 1)
+        in->parser.entry_pos = CSV_IN_MAX_FIELD + 1;
     return 0;
 }
 
 /* A row with nothing but spaces and tabs in every field (a blank line, or
- * the ",,,," Excel leaves under a table) holds no contact: it is skipped. */
-static int is_blank_row(const struct csv_in *in)
+ * the ",,,," Excel leaves under a table) holds no contact. */
+static int is_blank_row(const char *v, size_t len)
 {
-    const char *v = in->values.buf;
-    for (size_t i = 0; i < in->values.len; i++)
+    for (size_t i = 0; i < len; i++)
         if (v[i] != ' ' && v[i] != '\t' && v[i] != '\0')
             return 0;
     return 1;
+}
+
+int csv_row_blank(const struct csv_row *row)
+{
+    return is_blank_row(row->packed, row->packed_len);
+}
+
+void csv_in_keep_blank(struct csv_in *in, int keep)
+{
+    in->keep_blank = keep;
 }
 
 int csv_in_next(struct csv_in *in, struct csv_row *row, struct cp_error *err)
@@ -439,13 +517,10 @@ int csv_in_next(struct csv_in *in, struct csv_row *row, struct cp_error *err)
             if (!in->row_ready)
                 return 0;
         }
-        if (in->oom)
-            return cp_fail(err, CP_EXIT_INPUT, "'%s': line %ld: row too large to hold",
-                           in->path, in->ready_line);
-        if (in->too_many)
-            return cp_fail(err, CP_EXIT_INPUT, "'%s': line %ld: more than %d fields in a row",
-                           in->path, in->ready_line, CSV_IN_MAX_FIELDS);
-        if (!is_blank_row(in))
+        if (in->too_many && mark_too_many(in) < 0)
+            return cp_fail(err, CP_EXIT_INPUT, "'%s': line %ld: out of memory for a row of "
+                           "more than %d fields", in->path, in->ready_line, CSV_IN_MAX_FIELDS);
+        if (in->keep_blank || !is_blank_row(in->values.buf, in->values.len))
             break;
     }
     for (size_t i = 0; i < in->n; i++)
@@ -461,7 +536,12 @@ int csv_in_next(struct csv_in *in, struct csv_row *row, struct cp_error *err)
 
 const char *csv_in_encoding(const struct csv_in *in)
 {
-    return encoding_name(in->enc);
+    return encoding_name(&in->enc);
+}
+
+int csv_in_encoding_unsure(const struct csv_in *in)
+{
+    return in->enc.unsure;
 }
 
 char csv_in_delimiter(const struct csv_in *in)

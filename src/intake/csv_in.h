@@ -30,7 +30,9 @@ struct csv_in;
 
 /*
  * Open `path` ("-" for stdin). `encoding` is "auto" (or NULL), "utf-8",
- * "utf-16" or "windows-1252"; whatever it is, rows come out in UTF-8.
+ * "utf-16", "utf-32", "windows-1252" or any name iconv knows; whatever it
+ * is, rows come out in UTF-8 (bytes the encoding does not define become
+ * U+FFFD). An encoding iconv does not know is CP_EXIT_USAGE.
  * `delimiter` 0 means sniff it from the first lines among , ; TAB |.
  * Returns NULL with `err` (CP_EXIT_INPUT) when the file cannot be opened or
  * is not text.
@@ -43,13 +45,38 @@ struct csv_in *csv_in_open(const char *path, const char *encoding, char delimite
 struct csv_in *csv_in_open_as(const char *path, const char *name, const char *encoding,
                               char delimiter, struct cp_error *err);
 
-/* The encoding read: "utf-8", "utf-8 (BOM)", "utf-16le", "utf-16be" or
- * "windows-1252". */
+/* The encoding read: "utf-8", "utf-8 (BOM)", "utf-16le", "utf-16be",
+ * "utf-32le", "utf-32be", "windows-1252", or the name of another one
+ * ("windows-1256", as uchardet detected it or the pipeline named it). */
 const char *csv_in_encoding(const struct csv_in *in);
 
-/* 1 and a row, 0 at the end, -1 with `err` (CP_EXIT_INPUT, naming the file
- * and line) on a read error, an unterminated quote or a field past the limit. */
+/* 1 when the encoding was detected from too little text to be sure: a
+ * person should be told, with the setting that fixes it (input.encoding). */
+int csv_in_encoding_unsure(const struct csv_in *in);
+
+/*
+ * 1 and a row, 0 at the end, -1 with `err` (CP_EXIT_INPUT, naming the file
+ * and line) on a read error or an unterminated quote.
+ *
+ * A row too big to hold is still a row, so that it can be rejected and the
+ * rest of the file kept, and its size shows in it: a field over
+ * CSV_IN_MAX_FIELD bytes comes back cut to CSV_IN_MAX_FIELD + 1 bytes, and
+ * a row of more than CSV_IN_MAX_FIELDS fields (or more than the reader
+ * holds in all) comes back with CSV_IN_MAX_FIELDS + 1, the last ones empty.
+ * Memory stays bounded whatever the file holds.
+ *
+ * Blank rows (an empty line, nothing but spaces and tabs, a lone "") are
+ * skipped unless csv_in_keep_blank() asked for them: then an empty line is
+ * a row of one empty field, so that every line can be accounted for.
+ */
 int csv_in_next(struct csv_in *in, struct csv_row *row, struct cp_error *err);
+
+/* Hand out blank rows from now on (after the header, for a results file
+ * that has every row). */
+void csv_in_keep_blank(struct csv_in *in, int keep);
+
+/* 1 when every field of `row` is empty or spaces and tabs. */
+int csv_row_blank(const struct csv_row *row);
 
 char csv_in_delimiter(const struct csv_in *in);
 const char *csv_in_path(const struct csv_in *in);

@@ -83,6 +83,8 @@ struct engine *engine_open_as(const struct pipeline *p, const char *input_path, 
     if (mapping_init(&e->map, p, &header, input_path, err) < 0 ||
         find_consent(e, input_path, err) < 0)
         goto fail;
+    /* Every data line ends in the results, blank ones as skipped. */
+    csv_in_keep_blank(e->in, 1);
     if (p->validate.dedupe && !(e->seen = dedupe_new())) {
         cp_fail(err, CP_EXIT_INPUT, "out of memory");
         goto fail;
@@ -192,6 +194,11 @@ const char *engine_input_path(const struct engine *e)
 const char *engine_encoding(const struct engine *e)
 {
     return csv_in_encoding(e->in);
+}
+
+int engine_encoding_unsure(const struct engine *e)
+{
+    return csv_in_encoding_unsure(e->in);
 }
 
 char engine_delimiter(const struct engine *e)

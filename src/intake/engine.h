@@ -55,6 +55,8 @@ const struct mapping *engine_mapping(const struct engine *e);
 const char *engine_input_path(const struct engine *e);
 char engine_delimiter(const struct engine *e);
 const char *engine_encoding(const struct engine *e);
+/* 1 when the encoding was detected from too little text to be sure. */
+int engine_encoding_unsure(const struct engine *e);
 /* The header's names and count, for the rejects file. */
 char *const *engine_header(const struct engine *e, size_t *n);
 long long engine_offset(const struct engine *e);

@@ -25,6 +25,9 @@ const char *trim_span(const char *s, size_t len, size_t *out_len)
     return s;
 }
 
+/* The column a pipeline names: by its name (exact, then ignoring case);
+ * "Name#2" for the second column of a name the header repeats; "#5" for
+ * the fifth column, whatever its name. -1 when there is none. */
 static int find_column(const struct mapping *m, const char *name)
 {
     for (size_t i = 0; i < m->header_n; i++)
@@ -32,6 +35,18 @@ static int find_column(const struct mapping *m, const char *name)
             return (int)i;
     for (size_t i = 0; i < m->header_n; i++)
         if (strcasecmp(m->header[i], name) == 0)
+            return (int)i;
+    const char *hash = strrchr(name, '#');
+    if (!hash || !hash[1] || strspn(hash + 1, "0123456789") != strlen(hash + 1))
+        return -1;
+    long k = strtol(hash + 1, NULL, 10);
+    size_t base = (size_t)(hash - name);
+    if (k < 1)
+        return -1;
+    if (!base)
+        return k <= (long)m->header_n ? (int)(k - 1) : -1;
+    for (size_t i = 0; i < m->header_n; i++)
+        if (strlen(m->header[i]) == base && strncasecmp(m->header[i], name, base) == 0 && !--k)
             return (int)i;
     return -1;
 }
@@ -99,6 +114,20 @@ static int map_guessed(struct mapping *m, const struct pipeline *p, const char *
     m->system = pm.system;
     m->system_marks[0] = pm.marks_found;
     m->system_marks[1] = pm.marks_total;
+    memcpy(m->optout, pm.optout, sizeof m->optout);
+    m->n_optout = pm.n_optout;
+    /* A consent-like column the pipeline has a rule for is understood. */
+    for (size_t i = 0; i < pm.n_unknown_consent; i++) {
+        const char *name = m->header[pm.unknown_consent[i]];
+        const struct where_rule *rules[] = {p->channels.sms, p->channels.email};
+        int ruled = 0;
+        for (size_t k = 0; k < 2; k++)
+            ruled |= rules[k] && strcasecmp(rules[k]->column, name) == 0;
+        for (size_t k = 0; k < p->input.n_where; k++)
+            ruled |= strcasecmp(p->input.where[k].column, name) == 0;
+        if (!ruled)
+            m->unknown_consent[m->n_unknown_consent++] = pm.unknown_consent[i];
+    }
     for (int f = 0; f < MAP_FIELD_COUNT; f++) {
         if (p->input.columns[f].names || f == MAP_BUSINESS_ID || !pm.n[f])
             continue;
@@ -109,7 +138,9 @@ static int map_guessed(struct mapping *m, const struct pipeline *p, const char *
         m->n[f] = pm.n[f];
         m->guessed[f] = 1;
     }
-    if (m->n[MAP_FIRST_NAME] && m->guessed[MAP_FULL_NAME])
+    /* With a first-name column, a full-name one is the per-row fallback
+     * for an empty first name (Zoho's "Display Name"), when it is one column. */
+    if (m->n[MAP_FIRST_NAME] && m->guessed[MAP_FULL_NAME] && pm.n_clash[MAP_FULL_NAME])
         m->n[MAP_FULL_NAME] = 0;
     for (int f = 0; f < MAP_FIELD_COUNT; f++)
         if (m->guessed[f] && m->n[f] && pm.n_clash[f])
@@ -281,11 +312,48 @@ void mapping_describe(const struct mapping *m, void (*line)(void *ctx, const cha
         struct strbuf sb;
         strbuf_init(&sb, 4096);
         strbuf_addf(&sb, "%-16s <- ", map_field_key[f]);
-        for (size_t k = 0; k < m->n[f]; k++)
-            strbuf_addf(&sb, "%s'%s'", k ? " | " : "", m->header[m->cols[f][k]]);
+        for (size_t k = 0; k < m->n[f]; k++) {
+            char label[300];
+            presets_column_label((const char *const *)m->header, m->header_n,
+                                 (size_t)m->cols[f][k], label, sizeof label);
+            strbuf_addf(&sb, "%s'%s'", k ? " | " : "", label);
+        }
         if (m->guessed[f])
             strbuf_addstr(&sb, "  (from the header)");
         line(ctx, strbuf_str(&sb));
         strbuf_release(&sb);
+    }
+}
+
+static const char *channels_word(unsigned ch)
+{
+    return ch == ((1u << PRESET_SMS) | (1u << PRESET_EMAIL)) ? "the contact is not invited"
+         : ch == (1u << PRESET_EMAIL)                        ? "the email is not used"
+                                                             : "the phone is not used";
+}
+
+void mapping_describe_optouts(const struct mapping *m, int honoured,
+                              void (*line)(void *ctx, const char *s), void *ctx)
+{
+    char buf[512];
+    for (size_t i = 0; i < m->n_optout; i++) {
+        const struct preset_optout *o = &m->optout[i];
+        const char *col = m->header[o->col];
+        if (o->kind == OPTOUT_LIST)
+            snprintf(buf, sizeof buf, "opt-out  '%s': the file is %s: %s on any row%s", col,
+                     o->what, channels_word(o->channels), honoured ? "" : " (not obeyed: "
+                     "validate.honour_opt_outs is false)");
+        else
+            snprintf(buf, sizeof buf, "opt-out  '%s': a row whose cell says %s: %s%s", col,
+                     o->kind == OPTOUT_FLAG ? "yes/true/1" : "unsubscribed, bounced, cleaned, "
+                     "opted out...", channels_word(o->channels), honoured ? "" : " (not obeyed: "
+                     "validate.honour_opt_outs is false)");
+        line(ctx, buf);
+    }
+    for (size_t i = 0; i < m->n_unknown_consent; i++) {
+        snprintf(buf, sizeof buf, "warning  '%s' looks like a consent column but is not one "
+                 "this tool knows: it is ignored; add a channels: rule for it if it says who "
+                 "may be contacted", m->header[m->unknown_consent[i]]);
+        line(ctx, buf);
     }
 }

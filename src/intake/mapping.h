@@ -40,6 +40,10 @@ struct mapping {
     char **header;    /* owned copies of the header names */
     const struct preset *system; /* the export the header looks like, or NULL */
     int system_marks[2];         /* its telltale columns: found, known */
+    struct preset_optout optout[PRESET_MAX_OPTOUTS]; /* the export's own refusal marks */
+    size_t n_optout;
+    int unknown_consent[PRESET_MAX_UNKNOWN]; /* consent-like columns not understood */
+    size_t n_unknown_consent;
 };
 
 /* Resolve the pipeline's columns against `header`. -1 with err (CP_EXIT_INPUT
@@ -63,6 +67,13 @@ int mapping_where_ok(const struct mapping *m, const struct csv_row *row, char *w
  * (...)", or how columns were found when no system was recognised; NULL
  * when every column came from the pipeline and no system was recognised. */
 const char *mapping_system(const struct mapping *m, char *buf, size_t cap);
+
+/* The opt-out columns obeyed and the consent-like ones not understood, for
+ * a person, one per line ("opt-out  'Email Status': bounced, unsubscribed...
+ * drop the email"); nothing when there are none. `honoured` is
+ * validate.honour_opt_outs. */
+void mapping_describe_optouts(const struct mapping *m, int honoured,
+                              void (*line)(void *ctx, const char *s), void *ctx);
 
 /* Describe the mapping for a person ("firstName <- 'First Name'"), one per line. */
 void mapping_describe(const struct mapping *m, void (*line)(void *ctx, const char *s), void *ctx);

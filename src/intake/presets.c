@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define NAMES(...) ((const char *const[]){__VA_ARGS__, NULL})
 
@@ -38,18 +39,24 @@ static const struct field_rules fields[MAP_FIELD_COUNT] = {
     [MAP_FIRST_NAME] = {0, {ONE("firstname", "givenname", "forename", "vorname", "prénom",
                                 "prenom", "voornaam", "nombre", "nome"),
                             ONE("fname", "first", "customerfirstname", "contactfirstname",
-                                "billingfirstname")}},
+                                "billingfirstname", "firstnamebilling"),
+                            ANY("shippingfirstname", "firstnameshipping")}},
     [MAP_LAST_NAME] = {0, {ONE("lastname", "surname", "familyname", "nachname", "achternaam",
                                "apellido", "apellidos", "cognome", "sobrenome", "nom"),
                            ONE("lname", "last", "customerlastname", "contactlastname",
-                               "billinglastname")}},
+                               "billinglastname", "lastnamebilling"),
+                           ANY("shippinglastname", "lastnameshipping")}},
     /* Only used when there is no first-name column (mapping.c). */
     [MAP_FULL_NAME] = {0, {ONE("name", "fullname", "customername", "contactname", "displayname",
                                "clientname", "nomcomplet")}},
     [MAP_EMAIL] = {0, {ONE("email", "emailaddress", "emailadresse", "emailadres", "courriel",
-                           "correo", "correoelectronico"),
+                           "correo", "correoelectronico", "emailid"),
                        ONE("customeremail", "contactemail", "primaryemail", "personalemail",
-                           "email1", "customeremailaddress", "billingemail")}},
+                           "email1", "customeremailaddress", "billingemail", "email1value",
+                           "emailbilling"),
+                       /* Google's and Outlook's further addresses: per-row fallbacks. */
+                       ANY("email2value", "email3value", "email2address", "email3address",
+                           "secondaryemail")}},
     /* Mobile first: an invite is an SMS when it can be. HubSpot's "Mobile
      * Phone Number" is often empty while "Phone Number" is not, so the others
      * follow as per-row fallbacks; address and work phones come last. */
@@ -59,11 +66,13 @@ static const struct field_rules fields[MAP_FIELD_COUNT] = {
                        ONE("phone", "phonenumber", "telephone", "telephonenumber", "tel",
                            "telefon", "telefonnummer", "telefono", "teléfono", "téléphone",
                            "telefoon", "phoneno", "contactphone", "customerphone", "primaryphone",
-                           "phone1"),
+                           "phone1", "phone1value", "phonebilling"),
                        ANY("defaultaddressphone", "homephone", "workphone", "otherphone",
                            "businessphone", "officephone", "phone2", "billingphone",
                            "billingaddressphone", "shippingphone", "shippingaddressphone",
-                           "addressphone", "ddinumber", "landline")}},
+                           "addressphone", "ddinumber", "landline", "phone2value", "phone3value",
+                           "homephone2", "businessphone2", "companymainphone",
+                           "phoneshipping")}},
     /* The system's own id first; "Reference ID" and account numbers are set
      * by hand and often empty, and ids from two columns are not one kind. */
     [MAP_SOURCE_CONTACT_ID] = {1, {ONE("customerid", "squarecustomerid", "recordid", "contactid",
@@ -75,17 +84,22 @@ static const struct field_rules fields[MAP_FIELD_COUNT] = {
     /* Codes before names; the address's country before the shipping one. */
     [MAP_COUNTRY] = {0, {ONE("countrycode", "defaultaddresscountrycode", "physicalcountryid",
                              "mailingcountrycode", "billingcountrycode", "addresscountrycode",
-                             "isocountrycode", "countryiso"),
+                             "isocountrycode", "countryiso", "countrycodebilling"),
                          ONE("country", "mailingcountry", "countryregion", "pocountry",
                              "defaultaddresscountry", "billingcountry", "addresscountry", "land",
-                             "pays", "país", "pais"),
+                             "pays", "país", "pais", "address1country", "homecountryregion",
+                             "countrybilling"),
                          ANY("postalcountryid", "sacountry", "othercountry", "othercountrycode",
-                             "shippingcountry", "shippingcountrycode")}},
+                             "shippingcountry", "shippingcountrycode", "address2country",
+                             "businesscountryregion", "othercountryregion",
+                             "countrycodeshipping", "cardaddresscountry")}},
 };
 
 /* A known export: its telltale columns, and spellings that mean a field only
- * in that system's files (Mailchimp's "CC" is a country code; elsewhere it
- * could be anything). */
+ * in that system's files (Stripe's "Card Name" is the customer's name when
+ * "Name" is not), tried before the generic ones, in header order. Only
+ * columns of an address say a country: Mailchimp's CC and REGION are where
+ * the sign-up's IP address was. */
 struct system {
     struct preset p;
     const char *const *extra[MAP_FIELD_COUNT];
@@ -128,9 +142,61 @@ static const struct system systems[] = {
       NAMES("memberrating", "optintime", "optinip", "confirmtime", "confirmip", "latitude",
             "longitude", "gmtoff", "dstoff", "timezone", "cc", "region", "lastchanged", "leid",
             "euid"),
-      3}, {[MAP_COUNTRY] = NAMES("cc")}},
+      3}, {NULL}},
     {{"mailchimp-merge-tags", "Mailchimp audience (merge tags)", NAMES("fname", "lname"), 2},
      {NULL}},
+    {{"mailchimp-unsubscribed", "Mailchimp unsubscribed members",
+      NAMES("unsubtime", "unsubcampaigntitle", "unsubcampaignid", "unsubreason",
+            "unsubreasonother", "memberrating", "optintime", "leid", "euid"),
+      3}, {NULL}},
+    {{"mailchimp-cleaned", "Mailchimp cleaned (bounced) members",
+      NAMES("cleantime", "cleancampaigntitle", "cleancampaignid", "memberrating", "optintime",
+            "leid", "euid"),
+      3}, {NULL}},
+    {{"google-contacts", "Google Contacts",
+      NAMES("givenname", "additionalname", "familyname", "yominame", "nameprefix", "namesuffix",
+            "groupmembership", "email1type", "email1value", "phone1type", "phone1value",
+            "address1formatted", "billinginformation", "directoryserver", "mileage",
+            "sensitivity"),
+      4}, {NULL}},
+    {{"google-contacts-2023", "Google Contacts (2023 layout)",
+      NAMES("middlename", "phoneticfirstname", "phoneticmiddlename", "phoneticlastname",
+            "nameprefix", "namesuffix", "fileas", "organizationname", "organizationtitle",
+            "labels", "email1label", "email1value", "phone1label", "phone1value",
+            "address1formatted"),
+      4}, {NULL}},
+    {{"outlook", "Outlook contacts",
+      NAMES("givenyomi", "surnameyomi", "email2address", "email3address", "homephone2",
+            "businessphone2", "carphone", "radiophone", "telex", "ttytddphone",
+            "companymainphone", "callback", "assistantsphone", "businesscountryregion",
+            "homecountryregion", "managersname"),
+      4}, {NULL}},
+    {{"zoho-books", "Zoho Books / Invoice contacts",
+      NAMES("emailid", "displayname", "skypeidentity", "currencycode", "billingattention",
+            "billingstreet2", "shippingattention", "contacttype", "customersubtype",
+            "paymentterms", "placeofcontact", "gsttreatment", "salutation", "mobilephone"),
+      4}, {NULL}},
+    {{"zoho-crm", "Zoho CRM contacts",
+      NAMES("contactowner", "leadsource", "emailoptout", "skypeid", "createdby", "modifiedby",
+            "createdtime", "modifiedtime", "secondaryemail", "asstphone", "reportsto",
+            "mailingstreet", "vendorname", "accountname"),
+      5}, {NULL}},
+    {{"stripe", "Stripe customers",
+      NAMES("createdutc", "cardid", "cardname", "cardbrand", "cardlast4", "cardexpmonth",
+            "cardexpyear", "accountbalance", "delinquent", "businessvatid", "cardaddressline1",
+            "cardaddresscountry", "cardaddresszip"),
+      4}, {[MAP_FULL_NAME] = NAMES("name", "cardname")}},
+    {{"woocommerce-customers", "WooCommerce customers",
+      NAMES("username", "lastactive", "dateregistered", "orders", "totalspend", "aov",
+            "billingfirstname", "billinglastname", "billingemail", "billingphone",
+            "billingaddress1", "billingpostcode", "shippingfirstname", "ordercount",
+            "totalspent"),
+      4}, {NULL}},
+    {{"woocommerce-orders", "WooCommerce orders",
+      NAMES("orderid", "ordernumber", "orderstatus", "orderdate", "firstnamebilling",
+            "lastnamebilling", "emailbilling", "phonebilling", "countrycodebilling",
+            "paymentmethodtitle", "ordertotalamount", "shippingmethodtitle", "itemname"),
+      4}, {NULL}},
     {{"salesforce-report", "Salesforce contacts report",
       NAMES("contactid", "accountname", "mobile", "mailingstreet", "mailingcity",
             "mailingstateprovince", "mailingzippostalcode", "mailingcountry", "emailoptout",
@@ -195,6 +261,100 @@ static const struct consent_rule consent_rules[] = {
     {"marketingconsent", SMS | EMAIL, YES, 0},
 };
 
+/* ---- opt-outs: the export's own marks of who must not be contacted ---- */
+
+#define BOTH (SMS | EMAIL)
+
+/* Columns only the refusal exports have: the whole file is refused. */
+static const struct {
+    const char *key;
+    unsigned channels;
+    const char *what, *word;
+} optout_lists[] = {
+    {"unsubtime", BOTH, "a Mailchimp unsubscribed export", "unsubscribed"},
+    {"unsubcampaigntitle", BOTH, "a Mailchimp unsubscribed export", "unsubscribed"},
+    {"unsubcampaignid", BOTH, "a Mailchimp unsubscribed export", "unsubscribed"},
+    {"unsubreason", BOTH, "a Mailchimp unsubscribed export", "unsubscribed"},
+    {"cleantime", EMAIL, "a Mailchimp cleaned (bounced) export", "cleaned (bounced)"},
+    {"cleancampaigntitle", EMAIL, "a Mailchimp cleaned (bounced) export", "cleaned (bounced)"},
+    {"cleancampaignid", EMAIL, "a Mailchimp cleaned (bounced) export", "cleaned (bounced)"},
+};
+
+/* Status columns and the channels their refusals can reach. */
+static const struct {
+    const char *key;
+    unsigned channels;
+} optout_status[] = {
+    {"status", BOTH}, {"memberstatus", BOTH}, {"contactstatus", BOTH},
+    {"subscriptionstatus", BOTH}, {"subscriberstatus", BOTH}, {"marketingstatus", BOTH},
+    {"optinstatus", BOTH}, {"consentstatus", BOTH}, {"customerstatus", BOTH},
+    {"emailstatus", EMAIL}, {"emailsubscriptionstatus", EMAIL}, {"emailmarketingstatus", EMAIL},
+    {"emailbouncestatus", EMAIL}, {"emaildeliverability", EMAIL}, {"emailmarketingconsent", EMAIL},
+    {"smsstatus", SMS}, {"smssubscriptionstatus", SMS}, {"smsmarketingstatus", SMS},
+    {"smsmarketingconsent", SMS},
+};
+
+/* Values of a status column that refuse (squashed). A bounce is about the
+ * address: under a column for both channels it drops the email only. */
+static const struct {
+    const char *value;
+    int bounce;
+    const char *word;
+} refusals[] = {
+    {"unsubscribed", 0, "unsubscribed"}, {"unsubscribe", 0, "unsubscribed"},
+    {"unsub", 0, "unsubscribed"},        {"optedout", 0, "opted out"},
+    {"optout", 0, "opted out"},          {"donotcontact", 0, "do not contact"},
+    {"dnc", 0, "do not contact"},        {"blocked", 0, "blocked"},
+    {"blacklisted", 0, "blocked"},       {"blocklisted", 0, "blocked"},
+    {"suppressed", 0, "suppressed"},     {"spam", 0, "reported spam"},
+    {"spamreport", 0, "reported spam"},  {"spamcomplaint", 0, "reported spam"},
+    {"complained", 0, "reported spam"},  {"notsubscribed", 0, "not subscribed"},
+    {"nonsubscribed", 0, "not subscribed"}, {"revoked", 0, "opted out"},
+    {"withdrawn", 0, "opted out"},       {"declined", 0, "declined"},
+    {"bounced", 1, "bounced"},           {"bounce", 1, "bounced"},
+    {"hardbounce", 1, "bounced"},        {"hardbounced", 1, "bounced"},
+    {"softbounced", 1, "bounced"},       {"cleaned", 1, "cleaned (bounced)"},
+    {"invalid", 1, "invalid"},           {"undeliverable", 1, "undeliverable"},
+};
+
+/* Flag columns: a true cell refuses those channels. */
+static const struct {
+    const char *key;
+    unsigned channels;
+    const char *word;
+} optout_flags[] = {
+    {"emailoptout", EMAIL, "opted out"},          {"hasoptedoutofemail", EMAIL, "opted out"},
+    {"unsubscribedfromallemail", EMAIL, "unsubscribed"}, {"donotemail", EMAIL, "do not email"},
+    {"emailunsubscribed", EMAIL, "unsubscribed"}, {"unsubscribedemail", EMAIL, "unsubscribed"},
+    {"bounced", EMAIL, "bounced"},                {"emailbounced", EMAIL, "bounced"},
+    {"isbounced", EMAIL, "bounced"},              {"hardbounced", EMAIL, "bounced"},
+    {"emailbounce", EMAIL, "bounced"},            {"emailinvalid", EMAIL, "invalid"},
+    {"invalidemail", EMAIL, "invalid"},
+    {"smsoptout", SMS, "opted out"},              {"donotsms", SMS, "do not text"},
+    {"donottext", SMS, "do not text"},            {"smsunsubscribed", SMS, "unsubscribed"},
+    {"textoptout", SMS, "opted out"},             {"donotcall", SMS, "do not call"},
+    {"hasoptedoutofsms", SMS, "opted out"},
+    {"donotcontact", BOTH, "do not contact"},     {"unsubscribed", BOTH, "unsubscribed"},
+    {"optedout", BOTH, "opted out"},              {"optout", BOTH, "opted out"},
+    {"donotsolicit", BOTH, "do not contact"},     {"donotmarket", BOTH, "do not contact"},
+    {"unsubscribedfromall", BOTH, "unsubscribed"}, {"globalunsubscribe", BOTH, "unsubscribed"},
+    {"blacklisted", BOTH, "blocked"},             {"isunsubscribed", BOTH, "unsubscribed"},
+};
+
+#define LEN(a) (sizeof (a) / sizeof *(a))
+
+static const char *const truthy[] = {"yes", "true", "1", "x", "y", "t", "checked", "on", NULL};
+
+/* Words in a header that mean it is about permission to contact. */
+static const char *const consent_words[] = {"optin", "optout", "optedout", "consent", "subscri",
+                                            "unsub", "marketing", "promo", "donot",
+                                            "newsletter", "bounce", "permission", "gdpr",
+                                            "accepts", "emailable", "contactable", NULL};
+/* Such headers that are not about permission (Mailchimp's sign-up times). */
+static const char *const not_consent[] = {"optintime", "optinip", "confirmtime", "confirmip",
+                                          "marketingcontactstatus", "leadsource",
+                                          "unsubreasonother", NULL};
+
 void presets_squash(const char *s, char *out, size_t cap)
 {
     size_t j = 0;
@@ -245,7 +405,9 @@ static const struct system *recognise(char keys[][PRESET_KEY_MAX], size_t n, int
     int best_found = 0, best_total = 1;
     for (size_t s = 0; s < N_SYSTEMS; s++) {
         int total, found = count_marks(&systems[s].p, keys, n, &total);
-        if (found < systems[s].p.need)
+        /* Named only on strong evidence: its minimum, and a quarter of its
+         * telltale columns (two of sixteen shared names make no Square file). */
+        if (found < systems[s].p.need || found * 4 < total)
             continue;
         if (!best || (long)found * best_total > (long)best_found * total) {
             best = &systems[s];
@@ -276,7 +438,7 @@ static void match_field(enum map_field f, const struct system *sys, char keys[][
     struct tier all[TIERS + 1];
     size_t nt = 0;
     if (sys && sys->extra[f])
-        all[nt++] = (struct tier){0, sys->extra[f]};
+        all[nt++] = (struct tier){1, sys->extra[f]};
     for (size_t t = 0; t < TIERS && r->tiers[t].names; t++)
         all[nt++] = r->tiers[t];
     for (size_t t = 0; t < nt; t++) {
@@ -284,7 +446,12 @@ static void match_field(enum map_field f, const struct system *sys, char keys[][
         size_t k = tier_columns(all[t].names, keys, n, cols);
         if (!k)
             continue;
-        if (k > 1 && !all[t].any && !out->n_clash[f]) {
+        /* The same name twice (HubSpot's two "Phone Number") is one column
+         * written twice: its copies are per-row fallbacks, not rivals. */
+        int same = 1;
+        for (size_t j = 1; j < k; j++)
+            same &= strcmp(keys[cols[j]], keys[cols[0]]) == 0;
+        if (k > 1 && !all[t].any && !same && !out->n_clash[f]) {
             memcpy(out->clash[f], cols, k * sizeof *cols);
             out->n_clash[f] = k;
         }
@@ -320,6 +487,107 @@ static void match_consent(char keys[][PRESET_KEY_MAX], size_t n, struct preset_m
         }
 }
 
+static int listed(const char *const *names, const char *key);
+
+/* Which table, if any, knows column `key` as an opt-out; fills *o. */
+static int optout_of(const char *key, struct preset_optout *o)
+{
+    for (size_t i = 0; i < LEN(optout_lists); i++)
+        if (strcmp(key, optout_lists[i].key) == 0) {
+            *o = (struct preset_optout){-1, OPTOUT_LIST, optout_lists[i].channels,
+                                        optout_lists[i].what};
+            return 1;
+        }
+    for (size_t i = 0; i < LEN(optout_status); i++)
+        if (strcmp(key, optout_status[i].key) == 0) {
+            *o = (struct preset_optout){-1, OPTOUT_STATUS, optout_status[i].channels, NULL};
+            return 1;
+        }
+    for (size_t i = 0; i < LEN(optout_flags); i++)
+        if (strcmp(key, optout_flags[i].key) == 0) {
+            *o = (struct preset_optout){-1, OPTOUT_FLAG, optout_flags[i].channels,
+                                        optout_flags[i].word};
+            return 1;
+        }
+    return 0;
+}
+
+static int known_consent(const char *key)
+{
+    for (size_t r = 0; r < LEN(consent_rules); r++)
+        if (strcmp(key, consent_rules[r].key) == 0)
+            return 1;
+    return 0;
+}
+
+static int consent_like(const char *key)
+{
+    if (listed(not_consent, key))
+        return 0;
+    for (const char *const *w = consent_words; *w; w++)
+        if (strstr(key, *w))
+            return 1;
+    return 0;
+}
+
+/* Opt-out columns, and consent-like ones nothing here understands. One
+ * list marker is enough: its siblings add nothing. */
+static void match_optouts(char keys[][PRESET_KEY_MAX], size_t n, struct preset_match *out)
+{
+    int have_list = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct preset_optout o;
+        if (keys[i][0] && optout_of(keys[i], &o)) {
+            if (o.kind == OPTOUT_LIST && have_list)
+                continue;
+            have_list |= o.kind == OPTOUT_LIST;
+            o.col = (int)i;
+            if (out->n_optout < PRESET_MAX_OPTOUTS)
+                out->optout[out->n_optout++] = o;
+        } else if (keys[i][0] && !known_consent(keys[i]) && consent_like(keys[i]) &&
+                   out->n_unknown_consent < PRESET_MAX_UNKNOWN) {
+            out->unknown_consent[out->n_unknown_consent++] = (int)i;
+        }
+    }
+}
+
+unsigned preset_optout_refuses(const struct preset_optout *o, const char *cell, size_t len,
+                               const char **why)
+{
+    char v[PRESET_KEY_MAX], raw[PRESET_KEY_MAX];
+    *why = NULL;
+    if (o->kind == OPTOUT_LIST) {
+        for (size_t i = 0; i < LEN(optout_lists); i++)
+            if (strcmp(optout_lists[i].what, o->what) == 0) {
+                *why = optout_lists[i].word;
+                break;
+            }
+        return o->channels;
+    }
+    if (len >= sizeof raw)
+        return 0;
+    memcpy(raw, cell, len);
+    raw[len] = '\0';
+    presets_squash(raw, v, sizeof v);
+    if (!v[0])
+        return 0;
+    if (o->kind == OPTOUT_FLAG) {
+        if (!listed(truthy, v))
+            return 0;
+        *why = o->what;
+        return o->channels;
+    }
+    for (size_t i = 0; i < LEN(refusals); i++)
+        if (strcmp(v, refusals[i].value) == 0) {
+            *why = refusals[i].word;
+            /* A bounce under a column for both channels is the address's. */
+            if (refusals[i].bounce && o->channels == BOTH)
+                return EMAIL;
+            return o->channels;
+        }
+    return 0;
+}
+
 int presets_match(const char *const *header, size_t n, struct preset_match *out)
 {
     /* Each column squashed once: every table is compared with these. */
@@ -334,6 +602,7 @@ int presets_match(const char *const *header, size_t n, struct preset_match *out)
     for (int f = 0; f < MAP_FIELD_COUNT; f++)
         match_field((enum map_field)f, sys, keys, n, out);
     match_consent(keys, n, out);
+    match_optouts(keys, n, out);
     free(keys);
     return 0;
 }
@@ -341,10 +610,22 @@ int presets_match(const char *const *header, size_t n, struct preset_match *out)
 void presets_describe(const struct preset *system, int found, int total, char *buf, size_t cap)
 {
     if (system)
-        snprintf(buf, cap, "looks like a %s export (%d of %d telltale columns)", system->title,
-                 found, total);
+        snprintf(buf, cap, "looks like %s %s export (%d of %d telltale columns)",
+                 strchr("AEIOU", system->title[0]) ? "an" : "a", system->title, found, total);
     else
         snprintf(buf, cap, "not a known export: columns matched by their names");
+}
+
+void presets_column_label(const char *const *header, size_t n, size_t col, char *buf,
+                          size_t cap)
+{
+    size_t k = 1;
+    for (size_t i = 0; i < col && i < n; i++)
+        k += strcasecmp(header[i], header[col]) == 0;
+    if (k == 1)
+        snprintf(buf, cap, "%s", header[col]);
+    else
+        snprintf(buf, cap, "%s#%zu", header[col], k);
 }
 
 const struct preset *presets_at(size_t i)

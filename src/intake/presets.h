@@ -48,6 +48,31 @@ struct preset_consent {
                                   an empty cell then means no consent too */
 };
 
+/*
+ * A column by which the export itself marks people not to contact: a
+ * Mailchimp unsubscribed or cleaned export (every row refused, known by its
+ * UNSUB_TIME / CLEAN_TIME columns), a status column ("Email Status:
+ * bounced", "Status: unsubscribed"), or a flag ("Email Opt Out: true",
+ * "Do Not Contact: yes"). They are obeyed whatever the pipeline's channels:
+ * say (validate.honour_opt_outs: false turns that off).
+ */
+enum preset_optout_kind {
+    OPTOUT_LIST,   /* the file is a list of refusals: every row refused */
+    OPTOUT_STATUS, /* the cell names a state: "unsubscribed", "bounced", "cleaned"... */
+    OPTOUT_FLAG    /* the cell is a yes/no flag of refusal: "true", "yes", "1", "x" */
+};
+
+#define PRESET_MAX_OPTOUTS 8
+#define PRESET_MAX_UNKNOWN 8
+
+struct preset_optout {
+    int col;                      /* header index */
+    enum preset_optout_kind kind;
+    unsigned channels;            /* 1 << PRESET_SMS | 1 << PRESET_EMAIL: what a refusal drops */
+    const char *what;             /* a list: the export, "a Mailchimp unsubscribed export";
+                                     a flag: its refusal, "opted out"; a status: NULL */
+};
+
 /* What a header says, field by field. Column numbers are header indexes. */
 struct preset_match {
     const struct preset *system;        /* the export recognised, or NULL */
@@ -58,7 +83,18 @@ struct preset_match {
     int clash[MAP_FIELD_COUNT][PRESET_MAX_COLS]; /* columns equally good for the field */
     size_t n_clash[MAP_FIELD_COUNT];             /* 0, or 2 and more: ambiguous */
     struct preset_consent consent[PRESET_CHANNELS];
+    struct preset_optout optout[PRESET_MAX_OPTOUTS]; /* in header order */
+    size_t n_optout;
+    int unknown_consent[PRESET_MAX_UNKNOWN]; /* columns that look like consent but are
+                                                 neither a consent nor an opt-out column */
+    size_t n_unknown_consent;
 };
+
+/* The channels (bits as in preset_optout.channels) that the row's cell
+ * `cell` refuses under `o`; 0 when it refuses none. *why is then a short
+ * word for the refusal ("unsubscribed", "bounced", "opted out"). */
+unsigned preset_optout_refuses(const struct preset_optout *o, const char *cell, size_t len,
+                               const char **why);
 
 /*
  * Read a header (`n` trimmed names) against the presets. An unknown header
@@ -71,6 +107,12 @@ int presets_match(const char *const *header, size_t n, struct preset_match *out)
 /* "looks like a Shopify customers export (11 of 13 telltale columns)", or,
  * with `system` NULL, "not a known export: columns matched by their names". */
 void presets_describe(const struct preset *system, int found, int total, char *buf, size_t cap);
+
+/* How a person names column `col` of `header`: its name, or for the k-th
+ * column of a name the header repeats (HubSpot writes two "Phone Number"),
+ * "Phone Number#k" with k from 2. input.columns takes these back. */
+void presets_column_label(const char *const *header, size_t n, size_t col, char *buf,
+                          size_t cap);
 
 /* The known systems, for `guess --help` and tests: NULL past the end. */
 const struct preset *presets_at(size_t i);

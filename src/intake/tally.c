@@ -10,23 +10,31 @@ void tally_init(struct tally *t)
     t->sms_left = -1;
 }
 
-/* 'invalid email "bob@@x" (sent...)' -> 'invalid email (sent...)': quoted
- * values and numbers go, so rows with the same problem share a key. */
+/* 'invalid email "bob@@x" (sent...)' -> 'invalid email "..." (sent...)':
+ * quoted values become "..." and numbers N, so rows with the same problem
+ * share a key that still reads as a sentence with its values' places. */
 static void reason_key(const char *s, char *key, size_t cap)
 {
     size_t j = 0;
     int quoted = 0;
-    for (; *s && j + 1 < cap; s++) {
+    for (; *s && j + 4 < cap; s++) {
         if (*s == '"') {
+            if (!quoted) {
+                memcpy(key + j, "\"...\"", 5);
+                j += 5;
+            }
             quoted = !quoted;
             continue;
         }
-        if (quoted || isdigit((unsigned char)*s) || *s == '+')
+        if (quoted)
             continue;
+        if (isdigit((unsigned char)*s)) {
+            if (!j || key[j - 1] != 'N')
+                key[j++] = 'N';
+            continue;
+        }
         if (*s == ' ' && j && key[j - 1] == ' ')
             continue;
-        if (*s == ';' && j && key[j - 1] == ' ')
-            j--;
         key[j++] = *s;
     }
     while (j && key[j - 1] == ' ')
@@ -47,7 +55,7 @@ void tally_add(struct tally *t, const struct row_result *r)
     if (r->status == ROW_SENT || r->status == ROW_DRY_RUN ||
         (r->status == ROW_PENDING && !r->reason.len))
         return;
-    char key[96];
+    char key[sizeof t->kinds[0].key];
     reason_key(strbuf_str(&r->reason), key, sizeof key);
     struct tally_kind *k = NULL;
     for (int i = 0; i < t->n_kinds && !k; i++)
@@ -72,7 +80,7 @@ void tally_add(struct tally *t, const struct row_result *r)
 void tally_line(const struct tally *t, char *buf, size_t len)
 {
     /* A dry run's rows are dry_run, a real run's are sent: name the one there is. */
-    int dry = t->by_status[ROW_DRY_RUN] && !t->by_status[ROW_SENT];
+    int dry = t->dry_run || (t->by_status[ROW_DRY_RUN] && !t->by_status[ROW_SENT]);
     snprintf(buf, len, "%s %ld, skipped %ld, rejected %ld, failed %ld, in doubt %ld",
              dry ? "dry run" : "sent", t->by_status[dry ? ROW_DRY_RUN : ROW_SENT],
              t->by_status[ROW_SKIPPED], t->by_status[ROW_REJECTED], t->by_status[ROW_FAILED],

@@ -14,7 +14,7 @@
 
 struct tally_kind {
     enum row_status status;
-    char key[96];      /* the reason with values and numbers taken out */
+    char key[200];     /* the reason with values as "..." and numbers as N */
     long count;
     long rows[TALLY_EXAMPLES];
     char examples[TALLY_EXAMPLES][200];
@@ -27,6 +27,7 @@ struct tally {
     struct tally_kind kinds[TALLY_KINDS];
     int n_kinds;
     long other;        /* rows whose kind did not fit in `kinds` */
+    int dry_run;       /* set by a dry run: its line says "dry run N", never "sent 0" */
 };
 
 void tally_init(struct tally *t);

@@ -66,6 +66,7 @@ struct sender *sender_new(const struct sender_config *cfg, struct cp_error *err)
     for (int i = 0; i < WINDOW; i++)
         row_result_init(&s->slots[i].r);
     tally_init(&s->tally);
+    s->tally.dry_run = cfg->dry_run;
     ratelimit_init(&s->rl, cfg->p->api.rate_per_sec, now_of(s));
     gate_init(&s->gate, cfg->p, cfg->ledger, cfg->file_hash, !cfg->dry_run);
     return s;

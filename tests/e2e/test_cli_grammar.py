@@ -80,14 +80,14 @@ class Output(E2E):
 
     def test_ledger_csv_guards_formulas_and_ends_lines_in_crlf(self):
         rows = [("C1", "=HYPERLINK(\"http://x\")", "Smith", "a@example.com", "0412000001"),
-                ("C2", "@SUM(A1)", "-Jones", "b@example.com", "0412000002")]
+                ("C2", "+SUM(A1)", "-Jones", "b@example.com", "0412000002")]
         write_csv(self.input, HEADER, rows)
         self.write_pipeline()
         self.assertRun(self.run_cli("run", "--no-progress", self.pipeline), 0)
         # The results file holds the same names: guarded there too.
         from harness import read_csv
         res = read_csv(self.results)
-        self.assertEqual([r["first_name"] for r in res], ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)"])
+        self.assertEqual([r["first_name"] for r in res], ["'=HYPERLINK(\"http://x\")", "'+SUM(A1)"])
         self.assertEqual(res[1]["last_name"], "'-Jones")
         self.assertEqual(res[0]["phone_number"], "+61412000001")
         p = self.run_cli("ledger", "--format", "CSV", self.pipeline)
@@ -100,7 +100,7 @@ class Output(E2E):
         self.assertEqual(len(lines), 4, raw)
         self.assertNotIn(b"\n", b"".join(l for l in lines), "no bare LF line ends")
         self.assertIn(b"\"'=HYPERLINK(\"\"http://x\"\")\"", raw)
-        self.assertIn(b"'@SUM(A1)", raw)
+        self.assertIn(b"'+SUM(A1)", raw)
         # The phone is E.164 and keeps its '+'.
         self.assertIn(b",+61412000001,", raw)
 

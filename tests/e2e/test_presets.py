@@ -65,13 +65,14 @@ CASES = {
         "firstName        <- 'First Name'",
         "lastName         <- 'Last Name'",
         "email            <- 'Email Address'",
-        "phoneNumber      <- 'Phone Number'",
-        "country          <- 'CC'"], (8, 6, 1, 1)),
+        "phoneNumber      <- 'Phone Number'"], (8, 6, 1, 1)),
     "mailchimp-merge-tags": ("IE", "looks like a Mailchimp audience (merge tags) export (2 of 2 telltale columns)", [
         "firstName        <- 'FNAME'",
         "lastName         <- 'LNAME'",
         "email            <- 'EMAIL'",
         "phoneNumber      <- 'PHONE'"], (7, 3, 3, 1)),
+    # CC is where the sign-up's IP address was, not the contact's address:
+    # it is no country column (issue 10).
     "salesforce-report": ("US", "looks like a Salesforce contacts report export (10 of 11 telltale columns)", [
         "firstName        <- 'First Name'",
         "lastName         <- 'Last Name'",
@@ -89,10 +90,13 @@ CASES = {
     "xero-contacts": ("NZ", "looks like a Xero contacts export (17 of 17 telltale columns)", [
         "firstName        <- 'FirstName'",
         "lastName         <- 'LastName'",
+        "fullName         <- 'ContactName'",   # the fallback for an empty first name
         "email            <- 'EmailAddress'",
         "phoneNumber      <- 'MobileNumber' | 'PhoneNumber' | 'DDINumber'",
         "sourceContactId  <- 'AccountNumber'",
-        "country          <- 'POCountry' | 'SACountry'"], (8, 4, 3, 1)),
+        "country          <- 'POCountry' | 'SACountry'"], (8, 5, 1, 2)),
+    # (a row with no first name takes it from ContactName; a landline-only
+    # contact is skipped, not rejected: issue 10)
     "spreadsheet-contacts": ("AU", "not a known export: columns matched by their names", [
         "firstName        <- 'given_name'",
         "lastName         <- 'family_name'",
@@ -124,7 +128,7 @@ def section(stdout, start, stop):
     lines = stdout.splitlines()
     i = lines.index(start) + 1
     out = []
-    while not lines[i].startswith(stop):
+    while not lines[i].startswith(stop) and not lines[i].startswith("opt-outs:"):
         out.append(lines[i])
         i += 1
     return out

@@ -20,12 +20,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "sniff_delimiter gave %d\n", d);
         abort();
     }
-    enum text_encoding enc;
-    size_t bom = 0;
+    struct sniffed sn;
     struct cp_error err = {0};
-    if (sniff_encoding(NULL, "fuzz.csv", data, size, 1, &enc, &bom, &err) == 0) {
-        if (bom > size || !encoding_name(enc)) {
-            fprintf(stderr, "sniff_encoding: bom %zu of %zu\n", bom, size);
+    memset(&sn, 0, sizeof sn);
+    if (sniff_encoding(NULL, "fuzz.csv", data, size, 1, &sn, &err) == 0) {
+        const char *name = encoding_name(&sn);
+        if (sn.bom_len > size || !name || !name[0] || !memchr(sn.name, '\0', sizeof sn.name)) {
+            fprintf(stderr, "sniff_encoding: bom %zu of %zu\n", sn.bom_len, size);
             abort();
         }
     } else if (!err.msg[0]) {

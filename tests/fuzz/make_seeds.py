@@ -119,6 +119,29 @@ def csv_seeds():
     pad = 65536 - len(head) - 2
     s["crlf_at_block_edge.csv"] = head + "y" * pad + "\"\r\nAnn,A,ann@example.com,\rBen,B,b@x.com,\n"
     s["cr_at_block_edge.csv"] = head + "y" * (pad + 1) + "\"\rAnn,A,ann@example.com,\n"
+    # Issue 10: real exports. Legacy encodings uchardet names, UTF-32, spaces
+    # after a closing quote, blank rows, duplicate headers, multi-values,
+    # opt-out columns, huge rows (issue 9 item 8) and surrogates (item 6).
+    s["cp1251.csv"] = ("First Name,Last Name,Email,Mobile\r\n"
+        "Анна,Иванова,anna@example.ru,+7 912 345-67-89\r\n"
+        "Сергей,Петров,sergey@example.ru,8 (912) 345-67-90\r\n").encode("cp1251")
+    s["cp1256.csv"] = ("First Name,Last Name,Email\r\nمحمد,العلي,m.ali@example.sa\r\n"
+        "فاطمة,الزهراني,fatima@example.sa\r\n").encode("cp1256")
+    s["utf32le_bom.csv"] = "First Name,Email\r\nAnn,ann@example.com\r\n".encode("utf-32")
+    s["utf32be_nobom.csv"] = "First Name,Email\r\nAnn,ann@example.com\r\n".encode("utf-32-be")
+    s["quote_then_spaces.csv"] = 'Name,Email\r\n"Smith, John" ,j@x.io\r\n"Doe"\t,d@x.io\r\n"A\nB"  ,x@y.io\r\n'
+    s["blank_kinds.csv"] = 'First Name,Email\r\nAnn,a@x.io\r\n\r\n   \r\n""\r\n,\r\n\rBen,b@x.io\n'
+    s["dup_headers.csv"] = ("Record ID,First Name,Email,Phone Number,Phone Number\r\n"
+        "1,Ann,,0412 000 001,\r\n2,Ben,,,0412 000 002\r\n")
+    s["google_multi.csv"] = ("Name,Given Name,Family Name,E-mail 1 - Type,E-mail 1 - Value,Phone 1 - Type,"
+        "Phone 1 - Value\r\nHarriet Moss,Harriet,Moss,* Home,bad ::: h@x.io ::: ,Mobile,"
+        "+61 412 555 019 ::: 0417 033 922 adele\r\n")
+    s["optouts.csv"] = ("Email Address,First Name,Phone Number,Status,Email Status,Do Not Contact,UNSUB_TIME,"
+        "CLEAN_TIME\r\na@x.io,Ann,0412 000 001,Unsubscribed,bounced,yes,2026-01-01,\r\n")
+    s["surrogates.csv"] = b"First Name,Email\r\nA\xed\xa0\x80,a@x.io\r\nB\xf4\x90\x80\x80,b@x.io\r\n"
+    s["many_fields_5000.csv"] = "a,b\r\n" + ",".join(["x"] * 5000) + "\r\n1,2\r\n"
+    s["names.csv"] = ('Name,Email\r\n"Abernethy, Mat",m@x.io\r\n(Anna Calhoun),a@x.io\r\n'
+        'Dr. Jane Roe,j@x.io\r\nratismycat@gmail.com,r@x.io\r\n')
     return s
 
 

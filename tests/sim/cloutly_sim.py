@@ -498,6 +498,7 @@ class State:
                 for _ in range(min(self.insert_every[1], self.insert_left)):
                     inserted.append(self.reviews.insert_newest())
                     self.insert_left -= 1
+            inserted += controls_on_get(self, self.reviews_n)  # /_sim/control "at_get"
             # Under the lock: a page is one consistent snapshot of the list.
             picked = self.reviews.select(source, show, business_id, descending)
         start = {"page": offset * limit, "record": offset, "ignore": 0}[self.offset_mode]
@@ -882,6 +883,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except OSError:
                 self.close_connection = True
             return
+        if self.path in ("/_sim/control", "/_sim/state"):
+            controls_route(self)
+            return
         if self.command == "GET" and self.path == "/_sim/reviews":
             with self.state.lock:
                 body = self.state.reviews.all_ndjson()
@@ -1036,6 +1040,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                                         sort == "desc", offset, limit)
         if inserted:
             self.record["inserted"] = inserted
+        controls_hold_point(self.state)  # /_sim/control "hold_at_get"
         if fault:
             self._get_fault(fault, body)
         self.respond(200, body)
@@ -1142,6 +1147,166 @@ class Server(http.server.ThreadingHTTPServer):
         if isinstance(exc, (ConnectionError, ssl.SSLError, socket.timeout)):
             return
         super().handle_error(request, client_address)
+
+
+# --------------------------------------------------------------------------
+# 7. Controls: changing reviews between and during runs (the mirror's tests)
+# --------------------------------------------------------------------------
+#
+# POST /_sim/control with a JSON body (no key, never logged or counted) changes
+# the served reviews the way the real account changes them; GET /_sim/state
+# answers counters a test can wait on instead of sleeping. Ops:
+#   {"op":"reply","id":ID[,"comment":TEXT,"date":"YYYY-MM-DD"]}  response + status Responded
+#   {"op":"edit","id":ID[,"rating":R][,"text":TEXT]}  (R keeps the review's string/number type)
+#   {"op":"archive","id":ID}                          isArchived true
+#   {"op":"delete","id":ID}                           gone from GET /reviews
+#   {"op":"insert","n":N}                             N new newest reviews; answers their ids
+#   {"op":"respell","id":ID} or {"op":"respell","all":true}
+#       the same content served with the keys in reverse order, numbers spelled
+#       otherwise (5 -> 5.0, 0.850 -> 0.85, 1E+3 -> 1000.0, -0.0 -> 0) and the
+#       other choice of \u escapes: no change a client may report
+#   {"op":"at_get","n":K,"then":OP}   apply OP on the arrival of the K-th GET /reviews
+#                                      (counted from the start; "then" may be a list)
+#   {"op":"hold_at_get","n":K}        the K-th GET /reviews waits, page computed,
+#                                      until {"op":"release"}; /_sim/state says "held"
+#   {"op":"release"}
+# Every op answers {"ok":true,...}; an unknown op or id answers 400.
+
+class ControlError(Exception):
+    pass
+
+
+def _ctl_index(store, rid):
+    for i, r in enumerate(store.reviews):
+        if r["id"] == rid:
+            return i
+    raise ControlError("no review %r" % rid)
+
+
+def _encode_respelled(r):
+    """The review's content with its bytes changed every harmless way."""
+    n = r["_n"]
+    keys = [k for k in r if not k.startswith("_")][::-1]
+    view = {k: r[k] for k in keys}
+    enc = json.dumps(view, ensure_ascii=(n % 11 != 4), separators=(",", ":"))
+    if isinstance(r["rating"], int):
+        enc = enc.replace('"rating":%d' % r["rating"], '"rating":%d.0' % r["rating"], 1)
+    enc = enc.encode("utf-8")
+    if n % 7 == 3:
+        enc = b'{"x_tags":[],"x_metrics":{"note":"unknown to the client","list":[1.0,2.5e0,' \
+              b'{"deep":null}],"neg":0,"exp":1000.0,"big":12345678901234567890,"score":0.85},' \
+              + enc[1:]
+    return enc
+
+
+def _ctl_reencode(store, i):
+    r = store.reviews[i]
+    store.encoded[i] = _encode_respelled(r) if r.get("_respelled") else store._encode(r)
+    store.version += 1
+
+
+def controls_apply(state, op):
+    """One op (lock held by the caller); returns what to answer."""
+    store = state.reviews
+    kind = op.get("op") if isinstance(op, dict) else None
+    if kind == "insert":
+        return {"ids": [store.insert_newest() for _ in range(int(op.get("n", 1)))]}
+    if kind == "at_get":
+        then = op.get("then")
+        state.ctl_pending.setdefault(int(op["n"]), []).extend(
+            then if isinstance(then, list) else [then])
+        return {}
+    if kind == "hold_at_get":
+        state.ctl_hold_n = int(op["n"])
+        state.ctl_release.clear()
+        return {}
+    if kind == "release":
+        state.ctl_hold_n = None
+        state.ctl_release.set()
+        return {}
+    if kind == "respell" and op.get("all"):
+        for i, r in enumerate(store.reviews):
+            r["_respelled"] = True
+            _ctl_reencode(store, i)
+        return {}
+    if kind not in ("reply", "edit", "archive", "delete", "respell"):
+        raise ControlError("unknown op %r" % kind)
+    i = _ctl_index(store, op.get("id"))
+    r = store.reviews[i]
+    if kind == "delete":
+        del store.reviews[i]
+        del store.encoded[i]
+        store.version += 1
+        return {}
+    if kind == "reply":
+        date = op.get("date") or r["createdAt"][:10]
+        r["response"] = {"name": "The team", "date": date,
+                         "comment": op.get("comment", "Thanks for the review!")}
+        r["status"] = "Responded"
+    elif kind == "edit":
+        if "rating" in op:
+            r["rating"] = int(op["rating"]) if isinstance(r["rating"], int) else str(op["rating"])
+        if "text" in op:
+            r["text"] = op["text"]
+    elif kind == "archive":
+        r["isArchived"] = True
+    elif kind == "respell":
+        r["_respelled"] = True
+    _ctl_reencode(store, i)
+    return {}
+
+
+def controls_on_get(state, n):
+    """Ops scheduled for the n-th GET /reviews (lock held); ids of reviews inserted."""
+    inserted = []
+    for op in getattr(state, "ctl_pending", {}).pop(n, []):
+        out = controls_apply(state, op)
+        inserted += out.get("ids", [])
+    return inserted
+
+
+def controls_hold_point(state):
+    if getattr(state, "ctl_hold_n", None) is None:
+        return
+    with state.lock:
+        hold = state.ctl_hold_n == state.reviews_n
+        if hold:
+            state.ctl_held += 1
+    if hold:
+        state.ctl_release.wait()
+
+
+def _controls_init(state):
+    with state.lock:
+        if not hasattr(state, "ctl_pending"):
+            state.ctl_pending = {}
+            state.ctl_hold_n = None
+            state.ctl_held = 0
+            state.ctl_release = threading.Event()
+
+
+def controls_route(handler):
+    state = handler.state
+    _controls_init(state)
+    status, out = 200, {"ok": True}
+    if handler.command == "GET" and handler.path == "/_sim/state":
+        with state.lock:
+            out.update(reviews_gets=state.reviews_n, reviews=len(state.reviews.reviews),
+                       held=state.ctl_held)
+    elif handler.command == "POST" and handler.path == "/_sim/control":
+        n = int(handler.headers.get("Content-Length") or 0)
+        try:
+            op = json.loads(handler.rfile.read(n).decode("utf-8"))
+            with state.lock:
+                out.update(controls_apply(state, op))
+        except (ControlError, ValueError, KeyError, TypeError) as e:
+            status, out = 400, {"ok": False, "message": str(e)}
+    else:
+        status, out = 404, {"ok": False, "message": "GET /_sim/state or POST /_sim/control"}
+    try:
+        handler._write(status, dumps_compact(out))
+    except OSError:
+        handler.close_connection = True
 
 
 # --------------------------------------------------------------------------

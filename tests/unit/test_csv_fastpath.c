@@ -1,8 +1,10 @@
 /*
  * csv_in splits common lines itself (fast_line) and hands the rest to
- * libcsv. This proves the two agree: 8,000 random documents over an
+ * libcsv. This proves the two agree: 16,000 random documents over an
  * alphabet rich in quotes, delimiters, CRs and LFs are read through csv_in
  * and through libcsv alone, and must give the same rows and fields.
+ * Documents with spaces between a quote and a delimiter or line end are left
+ * out: there csv_in is more lenient than libcsv on purpose (test_csv_in.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,13 +81,23 @@ static void test_fast_path_agrees_with_libcsv(void **state)
     close(fd);
     srand(20261126);
     int compared = 0;
-    for (int doc = 0; doc < 8000; doc++) {
+    for (int doc = 0; doc < 16000; doc++) {
         char buf[256];
         /* Start with a header that decides the delimiter, then noise. */
         size_t len = (size_t)snprintf(buf, sizeof buf, "h1,h2,h3\n");
         size_t n = (size_t)(rand() % 120);
         for (size_t i = 0; i < n; i++)
             buf[len++] = alphabet[rand() % (int)(sizeof alphabet - 1)];
+        int lenient = 0;
+        for (size_t i = 0; i + 1 < len && !lenient; i++)
+            if (buf[i] == '"' && buf[i + 1] == ' ') {
+                size_t j = i + 1;
+                while (j < len && buf[j] == ' ')
+                    j++;
+                lenient = j == len || buf[j] == ',' || buf[j] == '\n' || buf[j] == '\r';
+            }
+        if (lenient)
+            continue;
         FILE *f = fopen(path, "wb");
         fwrite(buf, 1, len, f);
         fclose(f);

@@ -74,7 +74,10 @@ static void test_country_from_phones(void **state)
                "C,'0418 246 810\n"
                "D,0419 135 79\n");
     assert_string_equal(g.country, "AU");
-    assert_string_equal(g.country_why, "3 of 4 phone numbers read are valid AU numbers");
+    assert_string_equal(g.country_why,
+                        "of 4 phone numbers read, 3 are valid AU numbers written nationally "
+                        "(3 mobiles) and 0 are AU numbers written with their country code; "
+                        "next best FI (4 valid)");
     guess_release(&g);
 
     read_guess(&g, "ie.csv",

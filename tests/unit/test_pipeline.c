@@ -342,7 +342,7 @@ static void test_did_you_mean(void **state)
     /* too far from every key: the valid keys are listed instead */
     expect_error("typo3.yaml", HEAD INVITE "validate:\n  proxy: x\n",
                  "typo3.yaml:7:3: unknown key 'proxy' in 'validate' (valid keys: "
-                 "default_country, landlines, dedupe, cooldown_days, fix_email_typos)");
+                 "default_country, landlines, dedupe, cooldown_days, fix_email_typos, honour_opt_outs)");
 }
 
 static void test_unknown_section(void **state)
@@ -803,8 +803,9 @@ static const struct error_case error_cases[] = {
       "7:14: invalid landlines 'drop' (expected skip or send)" },
     { HEAD INVITE "validate:\n  default_country: AUS\n",
       "7:20: invalid default_country 'AUS' (expected a two-letter country code like AU)" },
-    { HEAD INVITE "input:\n  encoding: latin1\n",
-      "7:13: invalid encoding 'latin1' (expected auto, utf-8, utf-16 or windows-1252)" },
+    { HEAD INVITE "input:\n  encoding: latin99\n",
+      "7:13: invalid encoding 'latin99' (expected auto, utf-8, utf-16, utf-32, windows-1252 or "
+      "another encoding name `iconv -l` lists)" },
     { HEAD INVITE "input:\n  delimiter: ':'\n",
       "7:14: invalid delimiter ':' (expected auto, \",\", \";\", \"\\t\", \"|\" or tab)" },
     { HEAD INVITE "input:\n  where:\n    - column: a\n      not: [b]\n",

@@ -370,7 +370,7 @@ static void test_phone_and_channels(void **state)
                "Ann,A,,0412 345 678\n"                     /* 2: AU mobile, national */
                "Ben,B,,+61 412 345 679\n"                  /* 3: international */
                "Cat,C,cat@example.com,(02) 9374 4000\n"    /* 4: landline dropped, email kept */
-               "Dan,D,,(02) 9374 4001\n"                   /* 5: landline only: rejected */
+               "Dan,D,,(02) 9374 4001\n"                   /* 5: landline only: skipped, as with no consent */
                "Eve,E,bob@@x.com,0412 345 680\n"           /* 6: bad email, good phone */
                "Fay,F,bad email@x.com,0412 345\n"          /* 7: both bad */
                "Gus,G,,\n"                                 /* 8: no channel */
@@ -381,7 +381,7 @@ static void test_phone_and_channels(void **state)
           {2, ROW_PENDING, "", "Ann", "A", "", "+61412345678", BIZ},
           {3, ROW_PENDING, "", "Ben", "B", "", "+61412345679", BIZ},
           {4, ROW_PENDING, "landline", "Cat", "C", "cat@example.com", "", BIZ},
-          {5, ROW_REJECTED, "phone +61293744001 is a landline", NULL, NULL, "", "", NULL},
+          {5, ROW_SKIPPED, "phone +61293744001 is a landline", NULL, NULL, "", "", NULL},
           {6, ROW_PENDING, "invalid email \"bob@@x.com\"; sent by phone only", "Eve", "E", "",
            "+61412345680", BIZ},
           {7, ROW_REJECTED, "invalid email \"bad email@x.com\"; invalid phone number \"0412 345\"",
@@ -564,19 +564,20 @@ static void test_input_row_raw_and_limit(void **state)
     struct run run;
     run_engine(&p, csv, 0, &run);
     CHECK(&run,
+          {2, ROW_SKIPPED, "blank row", NULL, NULL, NULL, NULL, NULL},
           {3, ROW_PENDING, "", "Ann", "A\nB", NULL, NULL, NULL},
           {5, ROW_PENDING, "", "Ben", NULL, NULL, NULL, NULL},
           {6, ROW_PENDING, "", "Cat", NULL, NULL, NULL, NULL});
-    const struct row_result *r = &run.r[0];
+    const struct row_result *r = &run.r[1];
     assert_int_equal(r->n_raw, 4);
     static const char raw[] = " Ann \0A\nB\0ann@example.com\0"; /* + the empty 4th and its NUL */
     assert_int_equal(r->raw.len, sizeof raw);
     assert_memory_equal(r->raw.buf, raw, sizeof raw);
     run_free(&run);
 
-    run_engine(&p, csv, 2, &run);
-    assert_int_equal(run.n, 2);
-    assert_int_equal(run.r[1].input_row, 5);
+    run_engine(&p, csv, 3, &run);
+    assert_int_equal(run.n, 3);
+    assert_int_equal(run.r[2].input_row, 5);
     run_free(&run);
 }
 
