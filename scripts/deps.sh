@@ -9,6 +9,11 @@ PACKAGES=(
   libphonenumber-dev libcmocka-dev libre2-dev libprotobuf-dev libuchardet-dev
   libicu-dev tzdata
 )
+# Test tools (issue 14): promtool (prometheus) parses the metrics file, tmux
+# drives the progress-line test, man-db/groff render the man pages, dpkg-dev
+# builds and inspects the .deb, systemd-analyze rates the units, zsh and
+# fish check their completions.
+PACKAGES+=(prometheus tmux man-db groff-base dpkg-dev systemd zsh fish)
 # Extra tools for the tests and benchmarks: curl as an HTTP peer in tests,
 # Miller and Python's phonenumbers as benchmark baselines.
 if [ "${1:-}" = "--bench" ]; then

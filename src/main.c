@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_export.h"
 #include "cli/version.h"
+#include "core/log.h"
 #include "core/suggest.h"
 
 enum { CMD_SENDS = 1 }; /* the command may have sent invites: a late error is not exit 2 */
@@ -32,6 +33,7 @@ static const struct command commands[] = {
     {"ledger", cmd_ledger, 0, "show what was sent to whom, from the pipeline's ledger"},
     {"export", cmd_export, 0, "page through GET /reviews to NDJSON or CSV"},
     {"businesses", cmd_businesses, 0, "list business ids and sources"},
+    {"doctor", cmd_doctor, 0, "check the key, ids, TLS, clock, ledger and state folder"},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
 
@@ -85,7 +87,7 @@ static int check_stdout(int rc, const struct command *cmd)
     }
     if (!failed)
         return rc;
-    fprintf(stderr, "cloutly-pipe: error: cannot write to standard output: %s\n", strerror(e));
+    log_msg(LOG_ERROR, "cannot write to standard output: %s", strerror(e));
     if (rc != 0)
         return rc;
     return cmd && (cmd->flags & CMD_SENDS) ? CP_EXIT_INCOMPLETE : CP_EXIT_USAGE;

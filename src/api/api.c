@@ -10,7 +10,10 @@
 #include <curl/curl.h>
 
 #include "api/retry_after.h"
+#include "core/log.h"
 #include "core/strbuf.h"
+
+#define MAX_HTTP_CODES 24 /* distinct status codes counted per client */
 
 struct xfer {
     CURL *easy;
@@ -18,6 +21,8 @@ struct xfer {
     struct strbuf body;
     char *post;      /* owned copy of the POST body */
     uint64_t tag;
+    const char *method; /* "GET" | "POST", for the http event */
+    char path[160];     /* what follows base_url, for the http event (no key in it) */
     double retry_after;
     int code;        /* CURLcode once finished */
     char errbuf[CURL_ERROR_SIZE];
@@ -32,6 +37,8 @@ struct api_client {
     struct xfer *done;   /* finished, not yet taken (FIFO by finish order) */
     struct xfer *taken;  /* the last one handed out: freed on the next take */
     int in_flight;
+    long http_code[MAX_HTTP_CODES], http_count[MAX_HTTP_CODES]; /* answers by status */
+    size_t n_http;
 };
 
 static int global_refs;
@@ -242,7 +249,11 @@ static struct xfer *xfer_new(struct api_client *c, uint64_t tag, const char *pat
     curl_easy_setopt(e, CURLOPT_USERAGENT, "cloutly-pipe/" CLOUTLY_VERSION);
     if (c->ca_file)
         curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-    if (c->o.trace) {
+    snprintf(x->path, sizeof x->path, "%s", path);
+    x->method = "GET";
+    /* In JSON mode the trace is one `http` event per request (see note_done),
+     * never raw lines: nothing but JSON may reach that stream. */
+    if (c->o.trace && !log_is_json()) {
         curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
         curl_easy_setopt(e, CURLOPT_DEBUGDATA, c);
         curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
@@ -279,6 +290,7 @@ int api_post(struct api_client *c, uint64_t tag, const char *path, const char *j
         xfer_free(x);
         return cp_fail(err, CP_EXIT_USAGE, "out of memory");
     }
+    x->method = "POST";
     curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, x->post);
     curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(x->post));
     /* Never a reused connection for a POST, and never keep it: libcurl
@@ -325,6 +337,50 @@ static void append_done(struct api_client *c, struct xfer *x)
     *pp = x;
 }
 
+/* Count the answer by status, and at -v in JSON mode write its http event
+ * (method, path, status, time; headers and bodies are left out, so neither
+ * the key nor a customer's details reach a log shipper). */
+static void note_done(struct api_client *c, struct xfer *x)
+{
+    long status = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    size_t i = 0;
+    while (i < c->n_http && c->http_code[i] != status)
+        i++;
+    if (i == c->n_http && i < MAX_HTTP_CODES) {
+        c->http_code[i] = status;
+        c->http_count[i] = 0;
+        c->n_http++;
+    }
+    if (i < c->n_http)
+        c->http_count[i]++;
+    if (!c->o.trace || !log_is_json())
+        return;
+    double secs = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME, &secs);
+    const char *why = x->code == CURLE_OK ? NULL
+                    : x->errbuf[0] ? x->errbuf : curl_easy_strerror((CURLcode)x->code);
+    struct log_field f[] = {
+        LOG_STR("method", x->method),
+        LOG_STR("path", x->path),
+        LOG_INT("status", status),
+        LOG_NUM("duration_ms", secs * 1000.0),
+        LOG_INT("response_bytes", (long long)x->body.len),
+        LOG_STR("error", why),
+    };
+    log_event(LOG_DEBUG, "http", NULL, f, sizeof f / sizeof *f);
+}
+
+size_t api_http_counts(const struct api_client *c, long *codes, long *counts, size_t max)
+{
+    size_t n = 0;
+    for (; c && n < c->n_http && n < max; n++) {
+        codes[n] = c->http_code[n];
+        counts[n] = c->http_count[n];
+    }
+    return n;
+}
+
 int api_poll(struct api_client *c, int timeout_ms, struct cp_error *err)
 {
     int running = 0;
@@ -340,6 +396,7 @@ int api_poll(struct api_client *c, int timeout_ms, struct cp_error *err)
         struct xfer *x;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
         x->code = (int)m->data.result;
+        note_done(c, x);
         curl_multi_remove_handle(c->multi, x->easy);
         unlink_active(c, x);
         append_done(c, x);

@@ -68,6 +68,11 @@ int api_take(struct api_client *c, struct api_result *out);
  * curl_code CURLE_ABORTED_BY_CALLBACK and request_sent set as it stood. */
 void api_abort_all(struct api_client *c);
 
+/* The answers so far by HTTP status (0: no answer), for the metrics file:
+ * up to `max` pairs into codes[]/counts[], their number returned. Safe on
+ * NULL (0). */
+size_t api_http_counts(const struct api_client *c, long *codes, long *counts, size_t max);
+
 /* The `message` (or `error`) string of a JSON error body, else the body
  * itself cut short, into buf. */
 void api_error_message(const char *body, size_t len, char *buf, size_t buflen);

@@ -31,6 +31,9 @@ static int on_option(void *ctx, int id, const char *value, struct cp_error *err)
     case RUN_OPT_DRY_RUN:
         o->dry_run = 1;
         break;
+    case RUN_OPT_METRICS:
+        o->metrics_file = value;
+        break;
     case RUN_OPT_LIMIT:
         o->limit = strtol(value, &end, 10);
         if (*end || end == value || o->limit <= 0)

@@ -17,10 +17,11 @@ struct run_options {
     int no_progress;      /* --no-progress */
     int json_log;         /* --log-format json */
     int help;             /* --help was asked */
+    const char *metrics_file; /* --metrics-file PATH (run only), or NULL */
 };
 
 /* The option ids run and check share, for their cli_opt tables. */
-enum { RUN_OPT_INPUT = 1, RUN_OPT_DRY_RUN, RUN_OPT_LIMIT };
+enum { RUN_OPT_INPUT = 1, RUN_OPT_DRY_RUN, RUN_OPT_LIMIT, RUN_OPT_METRICS = 40 };
 
 /* Parse run/check options against the command's table. -1 with err
  * (CP_EXIT_USAGE) on a bad option. */
@@ -37,6 +38,8 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
 int cmd_guess(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+extern const struct cli_spec cmd_doctor_spec;
 
 /* Print err for a person (or as JSON) and return its exit code. */
 int cli_report(const struct cp_error *err);

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/signals.h"
 #include "export/export_job.h"
+#include "cli/run_report.h"
 #include "core/uuid.h"
 
 /* How this export is to be shown and where it goes, beyond the pipeline. */
@@ -29,6 +30,7 @@ struct export_flags {
     int json_log;
     int full;            /* --full */
     int from_mirror;     /* --from-mirror */
+    const char *metrics_file; /* --metrics-file, or NULL: export.metrics */
 };
 
 /* The job (export/export_job.h) with this command's terminal around it. */
@@ -53,11 +55,16 @@ static int execute(const struct pipeline *p, const struct export_flags *fl)
     if (!fl->output || strcmp(fl->output, "-") == 0)
         setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
     signals_install();
-    int rc = export_job_run(p, &o, NULL, &err);
+    struct run_report report;
+    struct export_job_report rep;
+    memset(&rep, 0, sizeof rep);
+    report_begin(&report, p, fl->metrics_file, 0, NULL, 0);
+    int rc = export_job_run(p, &o, &rep, &err);
     export_progress_end(&pl);
-    if (rc == 0)
-        return CP_EXIT_OK;
-    return err.code == CP_EXIT_INTERRUPTED ? CP_EXIT_INTERRUPTED : cli_report(&err);
+    rc = rc == 0 ? CP_EXIT_OK
+       : err.code == CP_EXIT_INTERRUPTED ? CP_EXIT_INTERRUPTED : cli_report(&err);
+    report_export_end(&report, rc, &rep.st, NULL);
+    return rc;
 }
 
 /* ---- the command line -------------------------------------------------- */
@@ -74,7 +81,8 @@ static const char export_usage[] =
     "                           [--source S] [--business-id ID] [--show-on-widget true|false]\n"
     "                           [--sort asc|desc] [--since DATE|last_run]\n"
     "                           [--mirror PATH.sqlite [--full] | --from-mirror]\n"
-    "                           [-q|-v] [--no-progress] [--log-format text|json]\n\n"
+    "                           [-q|-v] [--no-progress] [--log-format text|json]\n"
+    "                           [--metrics-file PATH]\n\n"
     "Page through every review of the account (GET /reviews) into NDJSON, each review\n"
     "exactly as the API sent it, or CSV for spreadsheets. Without a pipeline the key\n"
     "comes from CLOUTLY_API_KEY; options override the pipeline's export section.\n"
@@ -93,7 +101,7 @@ static const char export_usage[] =
 static int parse_cli(int argc, char **argv, struct export_cli *c, struct cp_error *err)
 {
     enum { O_FORMAT = 256, O_OUTPUT, O_SOURCE, O_BUSINESS, O_SHOW, O_SORT, O_SINCE,
-           O_NO_PROGRESS, O_LOG_FORMAT, O_MIRROR, O_FULL, O_FROM_MIRROR };
+           O_NO_PROGRESS, O_LOG_FORMAT, O_MIRROR, O_FULL, O_FROM_MIRROR, O_METRICS };
     static const struct option longopts[] = {
         {"format", required_argument, NULL, O_FORMAT},
         {"output", required_argument, NULL, O_OUTPUT},
@@ -110,6 +118,7 @@ static int parse_cli(int argc, char **argv, struct export_cli *c, struct cp_erro
         {"mirror", required_argument, NULL, O_MIRROR},
         {"full", no_argument, NULL, O_FULL},
         {"from-mirror", no_argument, NULL, O_FROM_MIRROR},
+        {"metrics-file", required_argument, NULL, O_METRICS},
         {NULL, 0, NULL, 0},
     };
     int o;
@@ -139,6 +148,7 @@ static int parse_cli(int argc, char **argv, struct export_cli *c, struct cp_erro
         case O_MIRROR: c->mirror = optarg; break;
         case O_FULL: c->fl.full = 1; break;
         case O_FROM_MIRROR: c->fl.from_mirror = 1; break;
+        case O_METRICS: c->fl.metrics_file = optarg; break;
         case ':':
             return cp_fail(err, CP_EXIT_USAGE, "option '%s' needs a value", argv[optind - 1]);
         default:
@@ -258,7 +268,8 @@ int export_run_pipeline(const struct pipeline *p, const struct run_options *o)
     struct export_flags fl = {.output = p->export.output,
                               .verbosity = o->verbosity,
                               .no_progress = o->no_progress,
-                              .json_log = o->json_log};
+                              .json_log = o->json_log,
+                              .metrics_file = o->metrics_file};
     if (o->dry_run || o->input || o->limit) {
         cp_fail(&err, CP_EXIT_USAGE, "%s: '%s' does not apply to an export pipeline (it sends "
                 "nothing and reads no input file)", p->file ? p->file : "pipeline",

@@ -20,6 +20,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_export.h"
 #include "cli/progress.h"
+#include "cli/run_report.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/signals.h"
@@ -33,6 +34,7 @@
 #include "store/ledger.h"
 #include "store/runlock.h"
 #include "store/snapshot.h"
+#include "store/spool.h"
 
 struct run {
     const struct pipeline *p;
@@ -50,6 +52,9 @@ struct run {
     char file_hash[17];
     int signals_seen;
     double next_input_check; /* clock_now() when the input is next compared with the snapshot */
+    char *spooled;         /* owned: the temporary copy of standard input, or NULL */
+    struct ledger_file_summary earlier; /* what earlier runs of this file did */
+    struct run_report report;
 };
 
 /* Once per turn of the send loop: pass Ctrl-C on, draw the progress line. */
@@ -74,7 +79,9 @@ static void on_tick(void *ctx, struct sender *s, const struct sender_stats *st)
             sender_stop(s, CP_EXIT_INCOMPLETE, msg);
         }
     }
-    progress_update(&run->pg, st->rows, st->sent);
+    struct progress_counts c = {.done = st->rows, .sent = st->sent, .failed = st->failed,
+                                .in_doubt = st->in_doubt};
+    progress_update(&run->pg, &c);
 }
 
 /* The first pass: every row read (not validated: that happens once, as
@@ -96,26 +103,47 @@ static int preflight(const struct pipeline *p, const char *input, const char *re
     return rc;
 }
 
-static void summary(struct run *run)
+/* "name: sent 3, ...; SMS credits left 19": the run_end event's msg too. */
+static void summary_line(const struct run *run, char *buf, size_t len)
 {
     char line[300];
     const struct tally *t = sender_tally(run->sender);
     tally_line(t, line, sizeof line);
-    int bad = t->by_status[ROW_FAILED] || t->by_status[ROW_IN_DOUBT];
-    enum log_level lvl = bad || sender_stop_code(run->sender) ? LOG_WARN : LOG_INFO;
     if (t->sms_left >= 0)
-        log_msg(lvl, "%s: %s; SMS credits left %ld", run->p->name, line, t->sms_left);
+        snprintf(buf, len, "%s: %s; SMS credits left %ld", run->p->name, line, t->sms_left);
     else
-        log_msg(lvl, "%s: %s", run->p->name, line);
+        snprintf(buf, len, "%s: %s", run->p->name, line);
+}
+
+/* The summary is information, whatever it says; what needs a person's eye
+ * is one warning of its own, which -q keeps. In JSON mode the run_end
+ * event carries all of it. */
+static void summary(struct run *run)
+{
+    char line[400];
+    const struct tally *t = sender_tally(run->sender);
+    long failed = t->by_status[ROW_FAILED], doubt = t->by_status[ROW_IN_DOUBT];
+    if (log_is_json())
+        return;
+    summary_line(run, line, sizeof line);
+    log_msg(LOG_INFO, "%s", line);
+    if (run->earlier.runs)
+        log_msg(LOG_INFO, "earlier %s of this file: sent %ld, failed %ld, in doubt %ld",
+                run->earlier.runs == 1 ? "run" : "runs", run->earlier.sent, run->earlier.failed,
+                run->earlier.in_doubt);
     char deferred[400];
     window_summary(sender_window(run->sender), deferred, sizeof deferred);
     if (deferred[0])
-        log_msg(lvl, "%s", deferred);
+        log_msg(LOG_INFO, "%s", deferred);
     if (run->o->dry_run && run->o->verbosity >= 0)
         window_print_plan(sender_window(run->sender), stderr, "");
-    if (t->by_status[ROW_REJECTED] || t->by_status[ROW_FAILED] || t->by_status[ROW_IN_DOUBT])
-        log_msg(lvl, "rejects: %s", run->p->output.rejects);
-    log_msg(lvl, "results: %s", run->p->output.results);
+    if (failed || doubt)
+        log_msg(LOG_WARN, "%ld %s failed and %ld %s in doubt: see %s", failed,
+                failed == 1 ? "row" : "rows", doubt, doubt == 1 ? "is" : "are",
+                run->p->output.rejects);
+    else if (t->by_status[ROW_REJECTED])
+        log_msg(LOG_INFO, "rejects: %s", run->p->output.rejects);
+    log_msg(LOG_INFO, "results: %s", run->p->output.results);
 }
 
 /* The folder the ledger lives in: the input's snapshot goes beside it. */
@@ -138,9 +166,6 @@ static int state_dir(const struct pipeline *p, char *buf, size_t n, struct cp_er
 static int open_input(struct run *run, const char *input, struct cp_error *err)
 {
     char dir[4096];
-    if (strcmp(input, "-") == 0)
-        return cp_fail(err, CP_EXIT_USAGE, "run needs the input as a file, not standard input "
-                                           "(it is read twice: once to check, once to send)");
     if (run->o->dry_run)
         return file_hash(input, run->file_hash, err);
     if (state_dir(run->p, dir, sizeof dir, err) < 0 || snapshot_take(&run->snap, input, dir, err) < 0)
@@ -164,8 +189,12 @@ static int open_ledger(struct run *run, const char *input, struct cp_error *err)
     }
     if (ledger_open(p->state.path, run->o->dry_run, &run->ledger, err) < 0)
         return -1;
+    if (run->ledger && ledger_file_summary(run->ledger, run->file_hash, p->run_id, &run->earlier,
+                                           err) < 0)
+        return -1;
     if (run->ledger && !run->o->dry_run &&
-        ledger_run_begin(run->ledger, p->run_id, p->name, input, run->file_hash, err) < 0)
+        ledger_run_begin(run->ledger, p->run_id, p->name, run->spooled ? "-" : input,
+                         run->file_hash, err) < 0)
         return -1;
     return 0;
 }
@@ -185,6 +214,31 @@ static int refuse_placeholders(const struct pipeline *p, struct cp_error *err)
     return 0;
 }
 
+/* `--input -`: the pipe is copied to a private file (0600) in the state
+ * folder, or TMPDIR when that cannot be written, and the run reads that
+ * file as if it had been named (snapshot, hash, resume); it is removed
+ * when the run ends. */
+static int spool_input(struct run *run, const char **input, struct cp_error *err)
+{
+    char dir[4096];
+    if (strcmp(*input, "-") != 0)
+        return 0;
+    if (state_dir(run->p, dir, sizeof dir, err) < 0)
+        return -1;
+    struct cp_error first = {0};
+    if (spool_stream(stdin, dir, &run->spooled, &first) < 0) {
+        const char *tmp = getenv("TMPDIR");
+        if (strstr(first.msg, "is empty")) {
+            *err = first;
+            return -1;
+        }
+        if (spool_stream(stdin, tmp && *tmp ? tmp : "/tmp", &run->spooled, err) < 0)
+            return -1;
+    }
+    *input = run->spooled;
+    return 0;
+}
+
 static int run_open(struct run *run, struct cp_error *err)
 {
     const struct pipeline *p = run->p;
@@ -195,7 +249,7 @@ static int run_open(struct run *run, struct cp_error *err)
     if (!input)
         return cp_fail(err, CP_EXIT_USAGE, "'%s': no input: set input.path or pass --input PATH",
                        p->file);
-    if (open_input(run, input, err) < 0)
+    if (spool_input(run, &input, err) < 0 || open_input(run, input, err) < 0)
         return -1;
     const char *read_path = run->snap.path; /* NULL for a dry run: the file itself */
     if (preflight(p, input, read_path, run->o->limit, &total, err) < 0 ||
@@ -235,7 +289,7 @@ static int run_open(struct run *run, struct cp_error *err)
         .out = run->out,
         .ledger = run->ledger,
         .transport = run->api ? &run->transport : NULL,
-        .input_path = engine_input_path(run->eng),
+        .input_path = run->spooled ? "-" : engine_input_path(run->eng),
         .file_hash = run->file_hash,
         .dry_run = run->o->dry_run,
         .single_target = engine_mapping(run->eng)->n[MAP_BUSINESS_ID] == 0,
@@ -246,7 +300,15 @@ static int run_open(struct run *run, struct cp_error *err)
     if (!run->sender)
         return -1;
     progress_init(&run->pg, isatty(2) && !run->o->no_progress && run->o->verbosity >= 0 &&
-                                !run->o->json_log, total);
+                                !run->o->json_log, total,
+                  run->earlier.sent + run->earlier.failed + run->earlier.in_doubt);
+    struct log_field f[] = {LOG_STR("input", run->spooled ? "-" : engine_input_path(run->eng)),
+                            LOG_INT("rows", total),
+                            LOG_INT("dry_run", run->o->dry_run),
+                            LOG_STR("results", p->output.results),
+                            LOG_STR("rejects", p->output.rejects)};
+    report_begin(&run->report, p, run->o->metrics_file, run->o->dry_run, f, sizeof f / sizeof *f);
+
     log_msg(LOG_DEBUG, "%ld rows to process from %s (encoding %s, delimiter '%s')", total,
             engine_input_path(run->eng), engine_encoding(run->eng),
             engine_delimiter(run->eng) == '\t' ? "tab" : (char[]){engine_delimiter(run->eng), 0});
@@ -263,9 +325,50 @@ static int exit_code(const struct run *run)
     return CP_EXIT_OK;
 }
 
+/* run_end, the metrics file and the end ping, for every way a run ends
+ * after it began. */
+static void run_report_end(struct run *run, int code)
+{
+    const struct tally *t = run->sender ? sender_tally(run->sender) : NULL;
+    struct metrics_count rows[ROW_IN_DOUBT + 8];
+    size_t n_rows = 0;
+    char line[400] = "";
+    if (t) {
+        /* Every status but pending, in enum order (a new one is picked up). */
+        for (int s = ROW_SENT; s < (int)(sizeof t->by_status / sizeof *t->by_status) &&
+                               n_rows < sizeof rows / sizeof *rows; s++)
+            rows[n_rows++] = (struct metrics_count){row_status_name((enum row_status)s),
+                                                    t->by_status[s]};
+        summary_line(run, line, sizeof line);
+    } else {
+        snprintf(line, sizeof line, "%s: stopped before sending", run->p->name);
+    }
+    char earlier[160];
+    snprintf(earlier, sizeof earlier, "{\"runs\":%ld,\"sent\":%ld,\"failed\":%ld,\"in_doubt\":%ld}",
+             run->earlier.runs, run->earlier.sent, run->earlier.failed, run->earlier.in_doubt);
+    struct log_field f[] = {LOG_INT("rows", t ? t->rows : 0), LOG_JSON("earlier", earlier),
+                            LOG_STR("results", run->p->output.results),
+                            LOG_STR("rejects", run->p->output.rejects)};
+    struct report_end e = {
+        .exit_code = code,
+        .summary = line,
+        .rows = rows,
+        .n_rows = n_rows,
+        .sms_left = t ? t->sms_left : -1,
+        .api = run->api,
+        .business = run->p->invite.n_business_map || !run->p->invite.business_id
+                        ? "" : run->p->invite.business_id,
+        .fields = f,
+        .n_fields = sizeof f / sizeof *f,
+    };
+    report_finish(&run->report, &e);
+}
+
 static void run_close(struct run *run, int code)
 {
     struct cp_error ignored;
+    run_report_end(run, code);
+
     if (run->ledger && !run->o->dry_run)
         ledger_run_end(run->ledger, run->p->run_id, code, &ignored);
     ledger_close(run->ledger);
@@ -276,6 +379,7 @@ static void run_close(struct run *run, int code)
     api_client_free(run->api);
     engine_close(run->eng);
     snapshot_release(&run->snap);
+    spool_remove(run->spooled);
 }
 
 /* invite.business_by_name needs GET /businesses; a dry run without a key
@@ -301,13 +405,14 @@ static const struct cli_opt run_opts[] = {
     {"input", 'i', "PATH", RUN_OPT_INPUT, "read this export instead of input.path"},
     {"dry-run", 0, NULL, RUN_OPT_DRY_RUN, "do everything but send (no ledger writes)"},
     {"limit", 0, "N", RUN_OPT_LIMIT, "only the first N data rows"},
+    {"metrics-file", 0, "PATH", RUN_OPT_METRICS, "write Prometheus metrics here (output.metrics)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
 const struct cli_spec cmd_run_spec = {
     .command = "run",
-    .synopsis = "PIPELINE.yaml [--dry-run] [--input PATH] [--limit N] [-q|-v] [--no-progress]\n"
-                "                        [--log-format text|json]",
+    .synopsis = "PIPELINE.yaml [--dry-run] [--input PATH|-] [--limit N] [-q|-v] [--no-progress]\n"
+                "                        [--log-format text|json] [--metrics-file PATH]",
     .about = "Send a review invite for every valid contact of the input, at the pipeline's\n"
              "rate, and write the results and rejects files. --dry-run does everything but\n"
              "send. -v also prints each row's outcome and the HTTP exchange (key redacted).",
@@ -362,6 +467,7 @@ int cmd_run(int argc, char **argv)
     }
     if (pipeline_load(o.pipeline, time(NULL), &p, &err) < 0)
         goto fail;
+    log_context(p.run_id, p.name);
     if (p.kind == PIPELINE_EXPORT) {
         rc = export_run_pipeline(&p, &o);
         goto out;
@@ -386,6 +492,10 @@ int cmd_run(int argc, char **argv)
 fail:
     progress_done(&run.pg);
     rc = cli_report(&err);
+    /* A run that stopped before it began (placeholder ids, an unreadable
+     * input, a held lock) still ends in run_end, the metrics and the ping. */
+    if (run.p && !run.report.begun)
+        report_begin(&run.report, run.p, o.metrics_file, o.dry_run, NULL, 0);
     if (run.sender && sender_posts(run.sender) > 0)
         rc = after_sending(&run, rc);
 out:

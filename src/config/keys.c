@@ -148,17 +148,25 @@ static const struct key_spec export_keys[] = {
     PATH_KEY("changes", export.changes, 0),
     KEY("lookback", cfg_set_lookback, export),
     KEY("full_every", cfg_set_full_every, export.full_every_secs),
+    PATH_KEY("metrics", ops.metrics, 0),
 };
 
 static const struct key_spec output_keys[] = {
     PATH_KEY("results", output.results, 0),
     PATH_KEY("rejects", output.rejects, 0),
+    PATH_KEY("metrics", ops.metrics, 0),
 };
 
 /* The ledger, and the run lock beside it: one per pipeline, whatever the day. */
 static const struct key_spec state_keys[] = {
     STABLE_PATH_KEY("path", state.path, "state.path"),
 };
+
+/* What a scheduler watches: the dead-man's switch (api/ping.h). */
+static const struct key_spec notify_keys[] = {
+    KEY("ping_url", cfg_set_ping_url, ops.ping_url),
+};
+static const struct section notify_section = SECTION("notify", notify_keys, BOTH_KINDS);
 
 static const struct section api_section = SECTION("api", api_keys, BOTH_KINDS);
 static const struct section input_section = SECTION("input", input_keys, INVITE_ONLY);
@@ -181,6 +189,7 @@ static const struct key_spec top_keys[] = {
     SECTION_KEY("export", export_section),
     SECTION_KEY("output", output_section),
     SECTION_KEY("state", state_section),
+    SECTION_KEY("notify", notify_section),
 };
 const struct section cfg_top_section = SECTION(NULL, top_keys, BOTH_KINDS);
 

@@ -185,6 +185,8 @@ int cfg_set_fields(struct loader *, const struct ynode *, void *, const struct k
 int cfg_set_since(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_api_key(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_base_url(struct loader *, const struct ynode *, void *, const struct key_spec *);
+/* notify.ping_url: base_url's rules (https, or http to loopback). */
+int cfg_set_ping_url(struct loader *, const struct ynode *, void *, const struct key_spec *);
 
 /* One of `words` (case-insensitive) into *idx; null leaves *idx. `subject`
  * names the value in the message. */

@@ -323,8 +323,8 @@ static int finish(struct loader *l, const struct ynode *root)
         return -1;
     if (p->kind == PIPELINE_INVITE &&
         (check_invite(l, root) < 0 ||
-         add_default_path(l, &p->output.results, "results", "out/{name}-{date}-results.csv") < 0 ||
-         add_default_path(l, &p->output.rejects, "rejects", "out/{name}-{date}-rejects.csv") < 0))
+         add_default_path(l, &p->output.results, "results", "out/{name}-{run_id}-results.csv") < 0 ||
+         add_default_path(l, &p->output.rejects, "rejects", "out/{name}-{run_id}-rejects.csv") < 0))
         return -1;
     if (add_default_path(l, &p->state.path, "path", "out/{name}.ledger.sqlite") < 0)
         return -1;
@@ -442,6 +442,8 @@ void pipeline_release(struct pipeline *p)
     free_strv(p->export.fields, p->export.n_fields);
     free(p->output.results);
     free(p->output.rejects);
+    free(p->ops.metrics);
+    free(p->ops.ping_url);
     free(p->state.path);
     memset(p, 0, sizeof *p);
 }

@@ -182,15 +182,23 @@ struct pipeline {
 
     /* kind: invite only; NULL for an export pipeline. */
     struct {
-        char *results; /* resolved, templates expanded;
-                          default out/{name}-{date}-results.csv beside the pipeline */
-        char *rejects; /* default out/{name}-{date}-rejects.csv */
+        char *results; /* resolved, templates expanded; default
+                          out/{name}-{run_id}-results.csv beside the pipeline, so a
+                          second run the same day never overwrites the first's */
+        char *rejects; /* default out/{name}-{run_id}-rejects.csv */
     } output;
 
     struct {
         char *path; /* resolved ledger path; default out/{name}.ledger.sqlite (both kinds);
                        never holds {date}, {time} or {run_id}: one ledger per pipeline */
     } state;
+
+    /* What a scheduler watches (both kinds; README "Running it unattended"). */
+    struct {
+        char *metrics;  /* output.metrics (invite) or export.metrics: resolved path of the
+                           Prometheus text file; NULL = none */
+        char *ping_url; /* notify.ping_url: a healthchecks.io-style check URL; NULL = none */
+    } ops;
 };
 
 /*

@@ -851,3 +851,25 @@ int cfg_set_base_url(struct loader *l, const struct ynode *v, void *base, const 
     *dst = text;
     return 0;
 }
+
+/* ---- ops (opskit): notify.ping_url ---------------------------------------- */
+
+int cfg_set_ping_url(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
+{
+    char **dst = FIELD(base, ks, char *);
+    char why[sizeof l->err->msg];
+    char *text;
+
+    if (cfg_get_scalar(l, v, cfg_subject(l, ks), "a URL", &text) < 0)
+        return -1;
+    if (!text)
+        return 0;
+    if (base_url_check(text, why, sizeof why) < 0) {
+        free(text);
+        return cfg_fail(l, v, "invalid ping_url (expected https://HOST/PATH, e.g. "
+                              "https://hc-ping.com/UUID; http only to a loopback host)");
+    }
+    free(*dst);
+    *dst = text;
+    return 0;
+}

@@ -71,6 +71,30 @@ void row_note(struct row_result *r, const char *fmt, ...)
     strbuf_addstr(&r->reason, buf);
 }
 
+void row_drop_note(struct row_result *r, const char *note)
+{
+    size_t n = strlen(note);
+    char *s = r->reason.buf;
+    if (!s || !n)
+        return;
+    for (char *at = strstr(s, note); at; at = strstr(at + 1, note)) {
+        char *end = at + n;
+        int starts = at == s || (at >= s + 2 && at[-2] == ';' && at[-1] == ' ');
+        int ends = *end == '\0' || (end[0] == ';' && end[1] == ' ');
+        if (!starts || !ends)
+            continue;
+        /* Take the note out with one of its separators. */
+        char *from = at, *to = end;
+        if (*to == ';')
+            to += 2;
+        else if (from > s)
+            from -= 2;
+        memmove(from, to, strlen(to) + 1);
+        r->reason.len -= (size_t)(to - from);
+        return;
+    }
+}
+
 int row_result_copy(struct row_result *dst, const struct row_result *src)
 {
     int rc = 0;

@@ -54,6 +54,9 @@ void row_result_reset(struct row_result *r);
 void row_result_release(struct row_result *r);
 /* Append a note to `reason`, separated by "; ". */
 void row_note(struct row_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Remove the note `note` (a whole "; "-separated part of `reason`) when
+ * it is there; nothing otherwise. */
+void row_drop_note(struct row_result *r, const char *note);
 /* Replace r's contents with a copy of src's. */
 int row_result_copy(struct row_result *dst, const struct row_result *src);
 

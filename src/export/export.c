@@ -313,17 +313,18 @@ static void summarise(const struct export_walk *w)
                           "'since: last_run' export picks the new ones up)",
                 st->total_first, st->total_last, st->duplicates);
     else if (st->duplicates)
-        log_msg(LOG_INFO, "%ld review(s) sent twice by the server were written once",
-                st->duplicates);
+        log_msg(LOG_INFO, "%ld %s sent twice by the server %s written once", st->duplicates,
+                st->duplicates == 1 ? "review" : "reviews", st->duplicates == 1 ? "was" : "were");
     if (st->not_objects)
-        log_msg(LOG_WARN, "%ld element(s) of 'reviews' were not objects: skipped",
-                st->not_objects);
+        log_msg(LOG_WARN, "%ld %s of 'reviews' %s not an object: skipped", st->not_objects,
+                st->not_objects == 1 ? "element" : "elements",
+                st->not_objects == 1 ? "was" : "were");
     if (st->no_id)
-        log_msg(LOG_WARN, "%ld review(s) had no id: written, but they cannot be deduplicated",
-                st->no_id);
+        log_msg(LOG_WARN, "%ld %s no id: written, but %s cannot be deduplicated", st->no_id,
+                st->no_id == 1 ? "review had" : "reviews had", st->no_id == 1 ? "it" : "they");
     if (st->undated)
-        log_msg(LOG_WARN, "%ld review(s) had no readable createdAt: written, whatever 'since' "
-                          "says", st->undated);
+        log_msg(LOG_WARN, "%ld %s no readable createdAt: written, whatever 'since' says",
+                st->undated, st->undated == 1 ? "review had" : "reviews had");
     long distinct = (long)idset_count(w->seen) + st->no_id;
     if (st->reached_end && st->total_first > distinct)
         log_msg(LOG_WARN, "the server's total was %lld when the export began but the walk found "

@@ -238,9 +238,12 @@ static int plain_export(struct job *j, struct export_job_report *rep, struct cp_
     char older[96] = "";
     if (st->older)
         snprintf(older, sizeof older, ", %ld older than since skipped", st->older);
-    log_msg(LOG_INFO, "%s: %ld reviews written to %s in %ld pages (offset read as a %s%s), %.1fs",
-            j->p->name, st->written, output_name(j), st->pages, export_mode_name(st->mode), older,
-            clock_now() - j->started);
+    char mode[64] = ""; /* one page never shows how the server reads offset */
+    if (st->mode != OFFSET_UNKNOWN)
+        snprintf(mode, sizeof mode, ", offset read as a %s", export_mode_name(st->mode));
+    log_msg(LOG_INFO, "%s: %ld %s written to %s in %ld %s%s%s, %.1fs", j->p->name, st->written,
+            st->written == 1 ? "review" : "reviews", output_name(j), st->pages,
+            st->pages == 1 ? "page" : "pages", mode, older, clock_now() - j->started);
     if (moved)
         log_msg(LOG_INFO, "watermark: %s (the next 'since: last_run' export starts after it)",
                 st->newest);
@@ -443,15 +446,17 @@ int export_job_run(const struct pipeline *p, const struct export_job_options *o,
     }
     if (rc < 0) {
         if (err->code == CP_EXIT_INTERRUPTED)
-            log_msg(LOG_WARN, "interrupted after %ld pages: %s", rep->st.pages,
+            log_msg(LOG_WARN, "interrupted after %ld %s: %s", rep->st.pages,
+                    rep->st.pages == 1 ? "page" : "pages",
                     p->export.mirror ? "the mirror is as it was"
                     : j.to_file      ? "no file written, the watermark unchanged"
                                      : "the output is incomplete");
         else if (rep->st.pages && p->export.mirror)
-            cp_error_prefix(err, "export stopped after %ld pages, the mirror unchanged",
-                            rep->st.pages);
+            cp_error_prefix(err, "export stopped after %ld %s, the mirror unchanged",
+                            rep->st.pages, rep->st.pages == 1 ? "page" : "pages");
         else if (rep->st.pages && (j.to_file || j.ledger))
-            cp_error_prefix(err, "export stopped after %ld pages, nothing written", rep->st.pages);
+            cp_error_prefix(err, "export stopped after %ld %s, nothing written", rep->st.pages,
+                            rep->st.pages == 1 ? "page" : "pages");
     }
     close_job(&j);
     return rc;

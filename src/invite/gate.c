@@ -37,6 +37,14 @@ static void when_text(time_t at, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm);
 }
 
+/* A row that will not be sent: validation's "sent by email only" would
+ * read as if it had been ("sent by email only; invited today"). */
+static void not_sending(struct row_result *r)
+{
+    row_drop_note(r, "sent by email only");
+    row_drop_note(r, "sent by phone only");
+}
+
 static void fill_from_prior(struct row_result *r, const struct ledger_prior *pr)
 {
     strbuf_reset(&r->contact_id);
@@ -177,6 +185,8 @@ int gate_row(struct gate *g, struct row_result *r, struct cp_error *err)
         rc = resent_by_pipeline(g, r, err);
     if (rc == 0)
         rc = cooldown(g, r, err);
+    if (rc > 0)
+        not_sending(r);
     return rc < 0 ? -1 : 0;
 }
 
@@ -188,6 +198,7 @@ int gate_send(struct gate *g, struct row_result *r)
     if (r->status != ROW_PENDING)
         return 0;
     if (g->p->invite.max_per_run > 0 && g->sends >= g->p->invite.max_per_run) {
+        not_sending(r);
         row_note(r, "not sent: invite.max_per_run (%d) reached; a later run sends it",
                  g->p->invite.max_per_run);
         r->status = ROW_SKIPPED;

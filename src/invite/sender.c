@@ -146,8 +146,9 @@ void sender_interrupt(struct sender *s, int level)
     s->interrupts = level;
     if (level == 1) {
         stop(s, CP_EXIT_INTERRUPTED, "interrupted");
-        log_msg(LOG_WARN, "interrupted: finishing the %d request(s) in flight (Ctrl-C again to "
-                          "abandon them)", in_flight(s));
+        int n = in_flight(s);
+        log_msg(LOG_WARN, "interrupted: finishing the %d %s in flight (Ctrl-C again to abandon "
+                          "%s)", n, n == 1 ? "request" : "requests", n == 1 ? "it" : "them");
     } else {
         stop(s, CP_EXIT_INTERRUPTED, "interrupted");
         log_msg(LOG_WARN, "abandoning the requests in flight: they are recorded as in_doubt");
@@ -254,9 +255,17 @@ static int flush_head(struct sender *s, struct cp_error *err)
         if (results_write(s->c.out, &sl->r, err) < 0)
             return -1;
         tally_add(&s->tally, &sl->r);
-        if (log_enabled(LOG_DEBUG))
-            log_msg(LOG_DEBUG, "row %ld: %s%s%s", sl->r.input_row, row_status_name(sl->r.status),
-                    sl->r.reason.len ? ": " : "", strbuf_str(&sl->r.reason));
+        if (log_enabled(LOG_DEBUG)) {
+            char text[1200];
+            snprintf(text, sizeof text, "row %ld: %s%s%s", sl->r.input_row,
+                     row_status_name(sl->r.status), sl->r.reason.len ? ": " : "",
+                     strbuf_str(&sl->r.reason));
+            struct log_field f[] = {LOG_INT("input_row", sl->r.input_row),
+                                    LOG_STR("status", row_status_name(sl->r.status)),
+                                    LOG_STR("reason", strbuf_str(&sl->r.reason)),
+                                    LOG_INT("http_status", sl->r.http_status)};
+            log_event(LOG_DEBUG, "row", text, f, sizeof f / sizeof *f);
+        }
         set_state(s, sl, SLOT_FREE);
         s->head++;
     }
@@ -386,9 +395,29 @@ static void settle(struct sender *s, const struct api_result *res)
         break;
     case INVITE_RATE_LIMITED:
         ratelimit_backoff(&s->rl, now, d.wait);
-        log_msg(LOG_DEBUG, "rate limited (HTTP 429): pausing %.1fs and slowing down", d.wait);
-        /* fall through */
+        if (log_enabled(LOG_DEBUG)) {
+            char text[120];
+            snprintf(text, sizeof text, "rate limited (HTTP 429): pausing %.1fs and slowing down",
+                     d.wait);
+            struct log_field f[] = {LOG_NUM("wait_s", d.wait), LOG_INT("http_status", 429),
+                                    LOG_INT("input_row", sl->r.input_row)};
+            log_event(LOG_DEBUG, "throttle_wait", text, f, sizeof f / sizeof *f);
+        }
+        set_state(s, sl, SLOT_QUEUED);
+        sl->not_before = now + d.wait;
+        break;
     case INVITE_RETRY:
+        if (log_enabled(LOG_DEBUG)) {
+            char text[400];
+            snprintf(text, sizeof text, "row %ld: retrying in %.1fs (attempt %d%s%s)",
+                     sl->r.input_row, d.wait, sl->r.attempts + 1, res->error[0] ? ": " : "",
+                     res->error[0] ? res->error : "");
+            struct log_field f[] = {LOG_INT("input_row", sl->r.input_row),
+                                    LOG_INT("attempt", sl->r.attempts + 1),
+                                    LOG_NUM("wait_s", d.wait),
+                                    LOG_INT("http_status", res->http_status)};
+            log_event(LOG_DEBUG, "retry", text, f, sizeof f / sizeof *f);
+        }
         set_state(s, sl, SLOT_QUEUED);
         sl->not_before = now + d.wait;
         break;
@@ -432,7 +461,9 @@ int sender_run(struct sender *s, struct cp_error *err)
         if (s->c.on_tick) {
             struct sender_stats st = {.rows = s->tally.rows,
                                       .sent = s->tally.by_status[ROW_SENT],
-                                      .in_flight = in_flight(s)};
+                                      .in_flight = in_flight(s),
+                                      .failed = s->tally.by_status[ROW_FAILED],
+                                      .in_doubt = s->tally.by_status[ROW_IN_DOUBT]};
             s->c.on_tick(s->c.tick_ctx, s, &st);
         }
         if (admit(s, err) < 0 || start_sends(s, err) < 0 || flush_head(s, err) < 0)

@@ -35,6 +35,8 @@ struct sender_stats {
     long rows;      /* rows written to the results so far */
     long sent;      /* of them, sent */
     int in_flight;  /* requests in flight now */
+    long failed;    /* of the rows written, failed */
+    long in_doubt;  /* of the rows written, in_doubt */
 };
 
 struct sender_config {

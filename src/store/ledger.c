@@ -614,3 +614,46 @@ int ledger_count_sends(struct ledger *l, const char *business_id, time_t from, t
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 0 : db_fail(l, l->db, err, "lookup failed");
 }
+
+int ledger_file_summary(struct ledger *l, const char *file_hash, const char *run_id,
+                        struct ledger_file_summary *out, struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+    memset(out, 0, sizeof *out);
+    /* Each row's latest attempt decides what it counts as. */
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT a.status, COUNT(*) FROM attempts a WHERE a.file_hash = ?1 AND "
+                           "a.run_id <> ?2 AND a.id = (SELECT MAX(b.id) FROM attempts b WHERE "
+                           "b.file_hash = ?1 AND b.input_row = a.input_row) GROUP BY a.status",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(l, l->db, err, "lookup failed");
+    bind_text(st, 1, file_hash);
+    bind_text(st, 2, run_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *status = (const char *)sqlite3_column_text(st, 0);
+        long n = (long)sqlite3_column_int64(st, 1);
+        if (!status)
+            continue;
+        if (strcmp(status, "sent") == 0)
+            out->sent += n;
+        else if (strcmp(status, "failed") == 0)
+            out->failed += n;
+        else if (strcmp(status, "in_doubt") == 0 || strcmp(status, "intent") == 0)
+            out->in_doubt += n;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(l, l->db, err, "lookup failed");
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT COUNT(DISTINCT run_id) FROM attempts WHERE file_hash = ?1 AND "
+                           "run_id <> ?2",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_fail(l, l->db, err, "lookup failed");
+    bind_text(st, 1, file_hash);
+    bind_text(st, 2, run_id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        out->runs = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return 0;
+}

@@ -112,6 +112,20 @@ int ledger_flush_deferrals(struct ledger *l, struct cp_error *err);
 int ledger_count_sends(struct ledger *l, const char *business_id, time_t from, time_t to,
                        long *n, struct cp_error *err);
 
+/* What earlier runs did with one input file: rows by the status of their
+ * latest attempt, and how many runs that was. */
+struct ledger_file_summary {
+    long runs;     /* earlier runs that attempted rows of this file */
+    long sent;
+    long failed;
+    long in_doubt; /* in_doubt, or an intent a killed run left */
+};
+
+/* For the file with content hash `file_hash`, leaving out run `run_id`
+ * (the current one). Zeroes when the file is new. -1 with err. */
+int ledger_file_summary(struct ledger *l, const char *file_hash, const char *run_id,
+                        struct ledger_file_summary *out, struct cp_error *err);
+
 /* Tests: bring a fresh database at `path` to schema `version` exactly. */
 int ledger_create_at_version(const char *path, int version, struct cp_error *err);
 

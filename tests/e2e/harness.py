@@ -238,6 +238,11 @@ class E2E(unittest.TestCase):
         # The key must never leak, whatever the test is about.
         for stream in (p.stdout, p.stderr):
             self.assertNotIn(API_KEY, stream)
+        # JSON mode, whatever the test is about: every stderr line is an event.
+        words = [str(a).lower() for a in args]
+        if "--log-format=json" in words or any(
+                a == "--log-format" and b == "json" for a, b in zip(words, words[1:])):
+            assert_json_events(self, p.stderr)
         for path in (self.results, self.rejects):
             if os.path.exists(path):
                 with open(path, encoding="utf-8", errors="replace") as f:
@@ -255,3 +260,52 @@ class E2E(unittest.TestCase):
 
     def assertRun(self, p, code):
         self.assertEqual(p.returncode, code, f"exit {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
+
+
+# ---- Structured events (--log-format json): the schema the README documents.
+# Every stderr line of a JSON-mode run must be one of these; other e2e tests
+# call assert_json_events(self, p.stderr) on their own runs.
+EVENT_COMMON = {"time": str, "level": str, "event": str, "run_id": (str, type(None)),
+                "pipeline": (str, type(None)), "msg": str}
+EVENT_FIELDS = {
+    "message": {},
+    "run_start": {},
+    "row": {"input_row": int, "status": str, "reason": str, "http_status": int},
+    "throttle_wait": {"wait_s": (int, float), "http_status": int, "input_row": int},
+    "retry": {"input_row": int, "attempt": int, "wait_s": (int, float), "http_status": int},
+    "http": {"method": str, "path": str, "status": int, "duration_ms": (int, float),
+             "response_bytes": int, "error": (str, type(None))},
+    "run_end": {"exit_code": int, "duration_s": (int, float), "counts": dict,
+                "sms_left": (int, type(None))},
+}
+EVENT_LEVELS = ("error", "warning", "info", "debug")
+
+
+def assert_json_events(test, stderr):
+    """Every line parses, carries the common keys with their types, and the
+    fields of its event; returns the events, in order."""
+    import re
+    events = []
+    for n, line in enumerate(stderr.splitlines(), 1):
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            test.fail(f"stderr line {n} is not JSON: {line!r}")
+        test.assertIsInstance(ev, dict, line)
+        for key, typ in EVENT_COMMON.items():
+            test.assertIn(key, ev, f"line {n} lacks {key!r}: {line}")
+            test.assertIsInstance(ev[key], typ, f"line {n}: {key}: {line}")
+        test.assertIn(ev["level"], EVENT_LEVELS, line)
+        test.assertIn(ev["event"], EVENT_FIELDS, f"line {n}: unknown event: {line}")
+        test.assertRegex(ev["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+        for key, typ in EVENT_FIELDS[ev["event"]].items():
+            test.assertIn(key, ev, f"line {n} ({ev['event']}) lacks {key!r}: {line}")
+            test.assertIsInstance(ev[key], typ, f"line {n}: {key}: {line}")
+            test.assertNotIsInstance(ev[key], bool, line)
+        if ev["event"] == "run_end":
+            for k, v in ev["counts"].items():
+                test.assertRegex(k, r"^[a-z_]+$")
+                test.assertIsInstance(v, int)
+        test.assertNotIn(API_KEY, line)
+        events.append(ev)
+    return events

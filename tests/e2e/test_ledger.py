@@ -166,7 +166,7 @@ class Ledger(E2E):
         # key and campaign: the server sits on it.
         self.sim.wait_for("the first request held", lambda c: c["held"] == 1)
         child.signal(signal.SIGINT)
-        child.wait_stderr("interrupted: finishing the 1 request(s) in flight")
+        child.wait_stderr("interrupted: finishing the 1 request in flight")
         child.signal(signal.SIGINT)
         code, err = child.finish()
         self.assertEqual(code, 5, err)

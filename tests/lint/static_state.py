@@ -12,8 +12,7 @@ import sys
 
 FOLDERS = ["config", "core"]
 KNOWN = {
-    ("core/log.c", "max_level"),  # the log level and format: to become a logger handle
-    ("core/log.c", "as_json"),
+    ("core/log.c", "lg"),  # level, format, run context, progress hooks: to become a logger handle
 }
 # `static` (or _Thread_local / __thread) then a type and a name, ended by
 # '=', '[' or ';' before any '(' (a function): a variable.

@@ -322,6 +322,11 @@ def parse_args(argv=None):
     g.add_argument("--log", metavar="PATH",
                    help="NDJSON request log, one line per finished request (appended)")
 
+    g = p.add_argument_group("API shape")
+    g.add_argument("--drop-source-contact-id", action="store_true",
+                   help="answer invites with contact.sourceContactId null, as a server that "
+                        "ignores the field would (what `doctor --probe-invite` detects)")
+
     g = p.add_argument_group("fault injection (POST /send-review-invite)")
     g.add_argument("--fault", action="append", type=_n_eq_kind, default=[], metavar="N=KIND",
                    help="the Nth POST gets KIND (repeatable)")
@@ -383,6 +388,7 @@ class State:
 
         self.sms_left = args.sms_limit
         self.contacts_created = 0
+        self.drop_source_contact_id = args.drop_source_contact_id
 
         self.seq = 0
         self.conn_seq = 0
@@ -1057,6 +1063,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         sms_left = st.create_contact(contact["phoneNumber"] is not None)
         self.record["accepted"] = True
         self.record["fault"] = fault
+        if st.drop_source_contact_id:
+            contact = dict(contact, sourceContactId=None)
         out = dumps_compact({"contact": contact,
                              "usage": {"smsLimitsLeft": sms_left, "renews": SMS_RENEWS}})
         if fault == "reset_after":

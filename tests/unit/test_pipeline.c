@@ -315,9 +315,14 @@ static void test_defaults(void **state)
     assert_int_equal(p.invite.invite_delay_days, 0);
     assert_null(p.invite.source);
     assert_int_equal(p.invite.n_business_map, 0);
-    path_of(want, sizeof want, "out/minimal-2026-11-26-results.csv");
+    /* {run_id} by default: a second run the same day keeps the first's files. */
+    char rid[128];
+    snprintf(rid, sizeof rid, "out/minimal-%s-results.csv", p.run_id);
+    path_of(want, sizeof want, rid);
     assert_string_equal(p.output.results, want);
-    path_of(want, sizeof want, "out/minimal-2026-11-26-rejects.csv");
+    assert_non_null(strstr(p.output.results, "minimal-20261126T"));
+    snprintf(rid, sizeof rid, "out/minimal-%s-rejects.csv", p.run_id);
+    path_of(want, sizeof want, rid);
     assert_string_equal(p.output.rejects, want);
     path_of(want, sizeof want, "out/minimal.ledger.sqlite");
     assert_string_equal(p.state.path, want);
@@ -347,7 +352,7 @@ static void test_unknown_section(void **state)
                  "section.yaml:6:1: unknown section 'inptu' (did you mean 'input'?)");
     expect_error("section2.yaml", HEAD "zzz: 1\n" INVITE,
                  "section2.yaml:3:1: unknown section 'zzz' (valid: version, kind, name, api, "
-                 "input, validate, channels, invite, export, output, state)");
+                 "input, validate, channels, invite, export, output, state, notify)");
 }
 
 static void test_wrong_type(void **state)
@@ -632,7 +637,7 @@ static void test_depth(void **state)
              "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
     expect_error("deep63.yaml", yaml,
                  "deep63.yaml:3:1: unknown section 'x' (valid: version, kind, name, api, input, "
-                 "validate, channels, invite, export, output, state)");
+                 "validate, channels, invite, export, output, state, notify)");
     snprintf(yaml, sizeof yaml, HEAD "x: %.*s%.*s\n", 64,
              "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", 64,
              "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
