@@ -8,6 +8,9 @@ PACKAGES=(
   libcurl4-openssl-dev libcsv-dev libcjson-dev libyaml-dev libsqlite3-dev
   libphonenumber-dev libcmocka-dev
 )
+# The report's page is loaded in a real browser by tests/e2e/test_report.py
+# (no console error, no network request, screenshots); it skips without one.
+PACKAGES+=(chromium)
 # Extra tools for the tests and benchmarks: curl as an HTTP peer in tests,
 # Miller and Python's phonenumbers as benchmark baselines.
 if [ "${1:-}" = "--bench" ]; then
