@@ -71,7 +71,7 @@ void svg_line(FILE *fp, const char *title, const char *const *labels, const long
                 H - PAD - (H - 2 * PAD) * (double)values[i] / (double)max);
     fputs("\"/>", fp);
     if (n == 1 && max > 0) /* one point draws no line */
-        fprintf(fp, "<circle class=\"dot\" cx=\"%.0f\" cy=\"%.0f\" r=\"4\"/>", PAD, 2 * PAD);
+        fprintf(fp, "<circle class=\"dot\" cx=\"%.0f\" cy=\"%.0f\" r=\"4\"/>", PAD, PAD);
     axis(fp, max, n ? labels[0] : "", n ? labels[n - 1] : "");
     fputs("</svg>", fp);
 }
