@@ -19,23 +19,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/isotime.h"
 #include "intake/email.h"
 #include "intake/phone.h"
 
-struct key {
-    char *k;   /* business_id "\x1f" 'e'|'p' contact */
-    int64_t t; /* review time, unix seconds */
-};
-
-struct keys {
-    struct key *v;
-    size_t n;
-};
-
 static int cmp_key(const void *a, const void *b)
 {
-    const struct key *x = a, *y = b;
+    const struct rp_key *x = a, *y = b;
     int c = strcmp(x->k, y->k);
     return c ? c : (x->t > y->t) - (x->t < y->t);
 }
@@ -87,7 +76,7 @@ static int phone_key(const char *s, const char *country, char *buf, size_t len)
     return 1;
 }
 
-static int add_key(struct keys *ks, const char *business, char kind, const char *contact,
+static int add_key(struct rp_keys *ks, const char *business, char kind, const char *contact,
                    int64_t t)
 {
     size_t bl = strlen(business), cl = strlen(contact);
@@ -98,7 +87,7 @@ static int add_key(struct keys *ks, const char *business, char kind, const char 
     k[bl] = '\x1f';
     k[bl + 1] = kind;
     memcpy(k + bl + 2, contact, cl + 1);
-    struct key *slot = rp_push((void **)&ks->v, &ks->n, sizeof *slot);
+    struct rp_key *slot = rp_push((void **)&ks->v, &ks->n, sizeof *slot);
     if (!slot) {
         free(k);
         return -1;
@@ -108,64 +97,47 @@ static int add_key(struct keys *ks, const char *business, char kind, const char 
     return 0;
 }
 
-static void keys_free(struct keys *ks)
+int rp_keys_add(struct rp_keys *ks, const char *business, const char *email, const char *phone,
+                const char *country, int64_t t)
+{
+    char buf[512];
+    int any = 0;
+    if (email && email_key(email, buf, sizeof buf)) {
+        any = 1;
+        if (add_key(ks, business ? business : "", 'e', buf, t) < 0)
+            return -1;
+    }
+    if (phone && phone_key(phone, country, buf, sizeof buf)) {
+        any = 1;
+        if (add_key(ks, business ? business : "", 'p', buf, t) < 0)
+            return -1;
+    }
+    return any;
+}
+
+void rp_keys_free(struct rp_keys *ks)
 {
     for (size_t i = 0; i < ks->n; i++)
         free(ks->v[i].k);
     free(ks->v);
-}
-
-static int load_reviewers(sqlite3 *db, const struct report_options *o, struct keys *ks,
-                          struct report_model *m, struct cp_error *err)
-{
-    sqlite3_stmt *st;
-    int rc;
-    char buf[512];
-    if (sqlite3_prepare_v2(db, "SELECT coalesce(business_id, ''), email, phone_number, created_at"
-                           " FROM reviews WHERE deleted_at IS NULL", -1, &st, NULL) != SQLITE_OK)
-        return rp_fail(db, "mirror", err);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *biz = (const char *)sqlite3_column_text(st, 0);
-        const char *email = (const char *)sqlite3_column_text(st, 1);
-        const char *phone = (const char *)sqlite3_column_text(st, 2);
-        const char *at = (const char *)sqlite3_column_text(st, 3);
-        int64_t us;
-        int any = 0;
-        if (!at || isotime_parse(at, strlen(at), &us) < 0)
-            us = 0;
-        if (email && email_key(email, buf, sizeof buf)) {
-            any = 1;
-            if (add_key(ks, biz, 'e', buf, us / 1000000) < 0)
-                goto oom;
-        }
-        if (phone && phone_key(phone, o->default_country, buf, sizeof buf)) {
-            any = 1;
-            if (add_key(ks, biz, 'p', buf, us / 1000000) < 0)
-                goto oom;
-        }
-        if (any)
-            m->reviews_with_contact++;
-        else
-            m->reviews_no_contact++;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return rp_fail(db, "mirror", err);
-    qsort(ks->v, ks->n, sizeof *ks->v, cmp_key);
-    return 0;
-oom:
-    sqlite3_finalize(st);
-    return cp_fail(err, CP_EXIT_USAGE, "report: out of memory");
+    ks->v = NULL;
+    ks->n = 0;
 }
 
 /* 1 when a review keyed business+kind+contact falls in [from, to]. */
-static int reviewed(const struct keys *ks, const char *business, char kind, const char *contact,
+static int reviewed(const struct rp_keys *ks, const char *business, char kind, const char *contact,
                     int64_t from, int64_t to)
 {
     char k[640];
-    snprintf(k, sizeof k, "%s\x1f%c%s", business, kind, contact);
+    size_t bl = strlen(business), cl = strlen(contact);
+    if (bl + cl + 3 > sizeof k)
+        return 0; /* longer than any key stored: no match */
+    memcpy(k, business, bl);
+    k[bl] = '\x1f';
+    k[bl + 1] = kind;
+    memcpy(k + bl + 2, contact, cl + 1);
     size_t lo = 0, hi = ks->n;
-    struct key probe = {k, from};
+    struct rp_key probe = {k, from};
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (cmp_key(&ks->v[mid], &probe) < 0)
@@ -215,47 +187,42 @@ static int cmp_invited(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
-static int match_invites(sqlite3 *db, const struct report_options *o, const struct keys *ks,
-                         struct report_model *m, struct cp_error *err)
+void rp_keys_sort(struct rp_keys *ks)
 {
-    sqlite3_stmt *st;
-    int rc;
+    qsort(ks->v, ks->n, sizeof *ks->v, cmp_key);
+}
+
+int rp_match_invite(const struct rp_keys *ks, const struct report_options *o,
+                    struct report_model *m, const char *biz, const char *camp,
+                    const char *email, const char *phone, time_t t)
+{
     int64_t window = (int64_t)o->match_days * 86400;
-    if (sqlite3_prepare_v2(db, "SELECT business_id, campaign_id, coalesce(email, ''),"
-                           " coalesce(phone, ''), created_at FROM attempts"
-                           " WHERE status = 'sent' AND created_at >= ?1", -1, &st,
-                           NULL) != SQLITE_OK)
-        return rp_fail(db, "ledger", err);
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)o->since);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *biz = (const char *)sqlite3_column_text(st, 0);
-        const char *camp = (const char *)sqlite3_column_text(st, 1);
-        const char *email = (const char *)sqlite3_column_text(st, 2);
-        const char *phone = (const char *)sqlite3_column_text(st, 3);
-        time_t t = (time_t)sqlite3_column_int64(st, 4);
-        int sms = phone[0] != '\0', mail = email[0] != '\0';
-        int hit = (mail && reviewed(ks, biz ? biz : "", 'e', email, t, t + window)) ||
-                  (sms && reviewed(ks, biz ? biz : "", 'p', phone, t, t + window));
-        int open = t + window > o->now;
-        char month[8] = "";
-        struct tm tm;
-        if (gmtime_r(&t, &tm))
-            strftime(month, sizeof month, "%Y-%m", &tm);
-        struct report_match *bm = bucket(&m->match_month, &m->n_match_month, month);
-        struct report_match *bc = bucket(&m->match_campaign, &m->n_match_campaign, camp ? camp : "");
-        struct report_match *bb = bucket(&m->match_business, &m->n_match_business, biz ? biz : "");
-        if (!bm || !bc || !bb) {
-            sqlite3_finalize(st);
-            return cp_fail(err, CP_EXIT_USAGE, "report: out of memory");
-        }
-        count(bm, sms, mail, hit, open);
-        count(bc, sms, mail, hit, open);
-        count(bb, sms, mail, hit, open);
-        count(&m->match_total, sms, mail, hit, open);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return rp_fail(db, "ledger", err);
+    biz = biz ? biz : "";
+    camp = camp ? camp : "";
+    email = email ? email : "";
+    phone = phone ? phone : "";
+    int sms = phone[0] != '\0', mail = email[0] != '\0';
+    int hit = (mail && reviewed(ks, biz, 'e', email, t, t + window)) ||
+              (sms && reviewed(ks, biz, 'p', phone, t, t + window));
+    int open = t + window > o->now;
+    char month[8] = "";
+    struct tm tm;
+    if (gmtime_r(&t, &tm))
+        strftime(month, sizeof month, "%Y-%m", &tm);
+    struct report_match *bm = bucket(&m->match_month, &m->n_match_month, month);
+    struct report_match *bc = bucket(&m->match_campaign, &m->n_match_campaign, camp);
+    struct report_match *bb = bucket(&m->match_business, &m->n_match_business, biz);
+    if (!bm || !bc || !bb)
+        return -1;
+    count(bm, sms, mail, hit, open);
+    count(bc, sms, mail, hit, open);
+    count(bb, sms, mail, hit, open);
+    count(&m->match_total, sms, mail, hit, open);
+    return 0;
+}
+
+void rp_match_finish(struct report_model *m)
+{
     qsort(m->match_month, m->n_match_month, sizeof *m->match_month, cmp_month);
     if (m->n_match_month > REPORT_MAX_MONTHS) {
         size_t drop = m->n_match_month - REPORT_MAX_MONTHS;
@@ -268,16 +235,4 @@ static int match_invites(sqlite3 *db, const struct report_options *o, const stru
         m->n_match_campaign = REPORT_MAX_KEYS;
     if (m->n_match_business > REPORT_MAX_KEYS)
         m->n_match_business = REPORT_MAX_KEYS;
-    return 0;
-}
-
-int rp_match(sqlite3 *ledger, sqlite3 *mirror, const struct report_options *o,
-             struct report_model *m, struct cp_error *err)
-{
-    struct keys ks = {0};
-    int rc = load_reviewers(mirror, o, &ks, m, err);
-    if (rc == 0)
-        rc = match_invites(ledger, o, &ks, m, err);
-    keys_free(&ks);
-    return rc;
 }

@@ -27,12 +27,36 @@ int rp_fail(sqlite3 *db, const char *what, struct cp_error *err);
 /* `since` as "2026-11-01T00:00:00" ("" for 0): compares as text with ISO times. */
 void rp_since_text(time_t since, char *buf, size_t len);
 
+/* Reviewers as match keys: business + normalised email or phone, and when. */
+struct rp_key {
+    char *k;   /* business_id "\x1f" 'e'|'p' contact; owned */
+    int64_t t; /* the review's time, unix seconds */
+};
+struct rp_keys {
+    struct rp_key *v;
+    size_t n;
+};
+/* Add the keys of one review (its email and/or phone, normalised as intake
+ * does); 1 when it had a usable one, 0 when not, -1 out of memory. */
+int rp_keys_add(struct rp_keys *ks, const char *business, const char *email, const char *phone,
+                const char *country, int64_t t);
+void rp_keys_free(struct rp_keys *ks);
+
+/* The runs half; with `keys` (sorted) each sent invite is also matched. */
 int rp_ledger(sqlite3 *db, const struct report_options *o, struct report_model *m,
-              struct cp_error *err);
+              const struct rp_keys *keys, struct cp_error *err);
+/* The reviews half; with `keys` non-NULL it also collects every existing
+ * review's match keys (whatever `since` says: an invite's review may be
+ * older than the period's reviews). */
 int rp_mirror(sqlite3 *db, const struct report_options *o, struct report_model *m,
-              struct cp_error *err);
-/* Needs both databases: invites from the ledger, reviewers from the mirror. */
-int rp_match(sqlite3 *ledger, sqlite3 *mirror, const struct report_options *o,
-             struct report_model *m, struct cp_error *err);
+              struct rp_keys *keys, struct cp_error *err);
+/* Sort the keys for rp_match_invite. */
+void rp_keys_sort(struct rp_keys *ks);
+/* Count one sent invite (NULL fields are empty) in the model's match
+ * figures: -1 out of memory. rp_match_finish sorts and caps them. */
+int rp_match_invite(const struct rp_keys *ks, const struct report_options *o,
+                    struct report_model *m, const char *business, const char *campaign,
+                    const char *email, const char *phone, time_t t);
+void rp_match_finish(struct report_model *m);
 
 #endif
