@@ -380,11 +380,10 @@ static int load_changes(sqlite3 *db, long prev_seq, struct report_model *m, stru
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return rp_fail(db, "mirror", err);
-    if (sqlite3_prepare_v2(db, "SELECT c.seq, c.kind, c.id, c.at, coalesce(r.author_name, r.name),"
-                           " r.rating, r.review_url FROM (SELECT * FROM review_changes"
-                           " WHERE seq > ?1 ORDER BY seq DESC LIMIT 50) c"
-                           " LEFT JOIN reviews r ON r.id = c.id ORDER BY c.seq DESC",
-                           -1, &st, NULL) != SQLITE_OK)
+    /* The listed reviews' names and links one by one, by the mirror's index
+     * on id: a join with the view would build the whole view first. */
+    if (sqlite3_prepare_v2(db, "SELECT seq, kind, id, at FROM review_changes WHERE seq > ?1"
+                           " ORDER BY seq DESC LIMIT 50", -1, &st, NULL) != SQLITE_OK)
         return rp_fail(db, "mirror", err);
     sqlite3_bind_int64(st, 1, prev_seq);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -397,12 +396,27 @@ static int load_changes(sqlite3 *db, long prev_seq, struct report_model *m, stru
         rp_copy(c->kind, sizeof c->kind, sqlite3_column_text(st, 1));
         rp_copy(c->id, sizeof c->id, sqlite3_column_text(st, 2));
         rp_copy(c->at, sizeof c->at, sqlite3_column_text(st, 3));
-        rp_copy(c->author, sizeof c->author, sqlite3_column_text(st, 4));
-        c->rating = sqlite3_column_int(st, 5);
-        rp_copy(c->url, sizeof c->url, sqlite3_column_text(st, 6));
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : rp_fail(db, "mirror", err);
+    if (rc != SQLITE_DONE)
+        return rp_fail(db, "mirror", err);
+    if (!m->n_changes)
+        return 0;
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(author_name, name), rating, review_url FROM reviews"
+                           " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+        return rp_fail(db, "mirror", err);
+    for (size_t i = 0; i < m->n_changes; i++) {
+        struct report_change *c = &m->changes[i];
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_ROW)
+            continue;
+        rp_copy(c->author, sizeof c->author, sqlite3_column_text(st, 0));
+        c->rating = sqlite3_column_int(st, 1);
+        rp_copy(c->url, sizeof c->url, sqlite3_column_text(st, 2));
+    }
+    sqlite3_finalize(st);
+    return 0;
 }
 
 void rp_since_text(time_t since, char *buf, size_t len)
