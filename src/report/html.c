@@ -29,7 +29,7 @@ static const char css[] =
     "@media (max-width:760px){.pair{grid-template-columns:1fr}}"
     ".scroll{max-height:340px;overflow:auto;border:1px solid var(--line);border-radius:6px}"
     ".wide{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.92em}"
-    "th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}"
+    "td:first-child{white-space:nowrap}th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}"
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
     "thead th{position:sticky;top:0;background:var(--card)}"
     "svg.chart{width:100%;height:auto;background:var(--card);border-radius:6px}"
