@@ -571,7 +571,7 @@ static void awaiting(FILE *fp, const struct report_model *m)
         html_escape(fp, r->business_id);
         fputs("</td><td class=\"text\">", fp);
         html_escape(fp, r->text);
-        if (strlen(r->text) >= REPORT_TEXT_CAP - 4)
+        if (r->text_cut)
             fputs("…", fp);
         fputs(" ", fp);
         link_or_text(fp, r->url, r->url[0] ? "open" : "");

@@ -105,6 +105,7 @@ struct report_review {
     int rating;           /* 0 when none */
     char url[512];
     char text[REPORT_TEXT_CAP + 4];
+    int text_cut;         /* the text was longer than REPORT_TEXT_CAP bytes */
 };
 
 struct report_change {

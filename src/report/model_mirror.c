@@ -355,6 +355,7 @@ static int load_awaiting(sqlite3 *db, const struct pass *p, struct report_model 
         r->rating = sqlite3_column_int(st, 4);
         rp_copy(r->url, sizeof r->url, sqlite3_column_text(st, 5));
         rp_copy(r->text, REPORT_TEXT_CAP + 1, sqlite3_column_text(st, 6));
+        r->text_cut = sqlite3_column_bytes(st, 6) > REPORT_TEXT_CAP;
     }
     sqlite3_finalize(st);
     return 0;
