@@ -1,8 +1,9 @@
 /*
- * The report model's lifecycle and its runs half (see model.h): last runs
- * per pipeline, attempts by status, sends per day, SMS credits left, the
- * deferred queue and the in_doubt rows, each one SQL aggregate over the
- * ledger. The reviews half is model_mirror.c, the invite matching match.c.
+ * The report model's lifecycle and its runs half (see model.h): the last
+ * runs per pipeline (SQL), then one pass over the period's attempts for the
+ * counts per status and run, sends per day, SMS credits left and the
+ * invites to match; the deferred queue and the in_doubt rows are small SQL
+ * queries. The reviews half is model_mirror.c, the invite matching match.c.
  */
 #include "report/model.h"
 #include "report/model_impl.h"
