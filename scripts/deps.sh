@@ -14,6 +14,9 @@ PACKAGES=(
 # builds and inspects the .deb, systemd-analyze rates the units, zsh and
 # fish check their completions.
 PACKAGES+=(prometheus tmux man-db groff-base dpkg-dev systemd zsh fish)
+# The report's page is loaded in a real browser by tests/e2e/test_report.py
+# (no console error, no network request, screenshots); it skips without one.
+PACKAGES+=(chromium)
 # Extra tools for the tests and benchmarks: curl as an HTTP peer in tests,
 # Miller and Python's phonenumbers as benchmark baselines.
 if [ "${1:-}" = "--bench" ]; then

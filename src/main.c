@@ -31,6 +31,7 @@ static const struct command commands[] = {
     {"check", cmd_check, 0, "validate the pipeline and every input row, no network"},
     {"run", cmd_run, CMD_SENDS, "send invites (or --dry-run) and write results and rejects"},
     {"ledger", cmd_ledger, 0, "show what was sent to whom, from the pipeline's ledger"},
+    {"report", cmd_report, 0, "one HTML page: runs, sends, reviews, and which invites worked"},
     {"export", cmd_export, 0, "page through GET /reviews to NDJSON or CSV"},
     {"businesses", cmd_businesses, 0, "list business ids and sources"},
     {"doctor", cmd_doctor, 0, "check the key, ids, TLS, clock, ledger and state folder"},

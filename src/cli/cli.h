@@ -37,6 +37,7 @@ extern const struct cli_spec cmd_run_spec, cmd_check_spec, cmd_ledger_spec;
 int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_ledger(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_guess(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 extern const struct cli_spec cmd_doctor_spec;

@@ -7,7 +7,7 @@ import os
 import re
 import sys
 
-LAYERS = ["core", "config", "store", "api", "intake", "export", "invite", "guess", "cli"]
+LAYERS = ["core", "config", "store", "api", "intake", "export", "invite", "guess", "report", "cli"]
 # Which lower layers each layer may use (the CMake link order says the same).
 ALLOWED = {
     "core": {"core"},
@@ -18,6 +18,7 @@ ALLOWED = {
     "export": {"export", "api", "store", "config", "core"},
     "invite": {"invite", "intake", "api", "store", "config", "core"},
     "guess": {"guess", "intake", "api", "config", "core"},
+    "report": {"report", "intake", "store", "config", "core"},
     "cli": set(LAYERS),
 }
 
