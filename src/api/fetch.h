@@ -36,6 +36,9 @@ struct fetcher {
 
 void fetcher_init(struct fetcher *f, struct api_client *api, double rate_per_sec, int retries,
                   volatile sig_atomic_t *stop);
+/* Take every request's slot from the account's shared budget (borrowed, may
+ * be NULL: pace alone). Call after fetcher_init. */
+void fetcher_share_budget(struct fetcher *f, const struct rate_shared *shared);
 
 /* Judges a 200 answer: 0 when usable, else -1 with why (it is fetched again). */
 typedef int (*fetch_check_fn)(void *ctx, const struct api_result *res, char *why, size_t whylen);

@@ -34,6 +34,7 @@
 #include "store/atomic_file.h"
 #include "export/reviews_out.h"
 #include "store/runlock.h"
+#include "cli/state.h"
 #include "core/strbuf.h"
 
 /* How this export is to be shown and where it goes, beyond the pipeline. */
@@ -52,6 +53,7 @@ struct job {
     struct api_client *api;
     struct fetcher f;
     struct runlock lock;
+    struct cli_state state; /* the account: its ledger, rate budget and locks */
     struct ledger *ledger;  /* only with since: last_run */
     struct strbuf mark;     /* the watermark's name in the ledger */
     struct atomic_file af;
@@ -150,13 +152,18 @@ static int setup_since(struct job *j, struct cp_error *err)
     }
     if (!p->export.since_last_run)
         return 0;
-    if (!p->state.path)
+    const char *state_path = cli_state_ledger(&j->state, p->state.path);
+    if (!p->file || !state_path)
         return cp_fail(err, CP_EXIT_USAGE, "'since last_run' needs a pipeline file: its ledger "
                        "keeps the watermark (or give --since DATE)");
     if (mark_name(j) < 0)
         return cp_fail(err, CP_EXIT_USAGE, "out of memory");
-    if (runlock_acquire(&j->lock, p->state.path, p->name, err) < 0 ||
-        ledger_open(p->state.path, 0, &j->ledger, err) < 0)
+    /* One export of this pipeline at a time; other pipelines go on. */
+    char what[300];
+    snprintf(what, sizeof what, "another run of pipeline '%s' is in progress", p->name);
+    struct runlock_spec ls = {.dir = j->state.acct.lock_dir, .kind = "pipeline", .id = p->name,
+                              .pipeline = p->name, .what = what};
+    if (runlock_take(&j->lock, &ls, err) < 0 || ledger_open(state_path, 0, &j->ledger, err) < 0)
         return -1;
     int found = ledger_watermark_get(j->ledger, j->mark.buf, value, sizeof value, err);
     if (found < 0)
@@ -168,7 +175,7 @@ static int setup_since(struct job *j, struct cp_error *err)
     if (isotime_parse(value, strlen(value), &j->q.since_us) < 0)
         return cp_fail(err, CP_EXIT_USAGE, "ledger '%s': the watermark of '%s' is not a date "
                        "('%s'): remove the ledger's watermarks row to export everything again",
-                       p->state.path, j->mark.buf, value);
+                       state_path, j->mark.buf, value);
     j->q.has_since = 1;
     j->q.since_exclusive = 1;
     log_msg(LOG_INFO, "since last_run: reviews created after %s", value);
@@ -220,7 +227,8 @@ static int open_job(struct job *j, struct cp_error *err)
         .business_id = p->export.filters.business_id,
         .show_on_widget = p->export.filters.show_on_widget,
     };
-    if (setup_since(j, err) < 0 || pipeline_api_key(p, &key, err) < 0)
+    if (pipeline_api_key(p, &key, err) < 0 || cli_state_open(&j->state, key, p->state.path, err) < 0 ||
+        setup_since(j, err) < 0)
         return -1;
     struct api_options ao = {.base_url = p->api.base_url,
                              .api_key = key,
@@ -230,6 +238,7 @@ static int open_job(struct job *j, struct cp_error *err)
     if (!(j->api = api_client_new(&ao, err)))
         return -1;
     fetcher_init(&j->f, j->api, p->api.rate_per_sec, p->api.retries, &signals_received);
+    fetcher_share_budget(&j->f, cli_state_budget(&j->state));
     return open_output(j, err);
 }
 
@@ -289,6 +298,7 @@ static void close_job(struct job *j)
     api_client_free(j->api);
     ledger_close(j->ledger);
     runlock_release(&j->lock);
+    cli_state_close(&j->state);
     strbuf_release(&j->mark);
 }
 

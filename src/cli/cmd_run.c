@@ -19,6 +19,8 @@
 #include "cli/cli.h"
 #include "cli/cmd_export.h"
 #include "cli/progress.h"
+#include "cli/state.h"
+#include "cli/suppress_file.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/signals.h"
@@ -42,7 +44,9 @@ struct run {
     struct api_transport transport;
     struct sender *sender;
     struct progress pg;
-    struct runlock lock;
+    struct runlock lock;       /* this pipeline's: two runs of it exclude each other */
+    struct runlock input_lock; /* this input's: two pipelines never send one file at once */
+    struct cli_state *state;   /* the account: ledger path, rate budget, lock folder */
     struct ledger *ledger; /* NULL for a dry run with no ledger yet */
     char file_hash[17];
     int signals_seen;
@@ -95,6 +99,28 @@ static void summary(struct run *run)
     log_msg(lvl, "results: %s", run->p->output.results);
 }
 
+/* Two runs of one pipeline, or two runs of one input file, exclude each
+ * other; other pipelines of the account go on side by side. */
+static int take_locks(struct run *run, const char *input, struct cp_error *err)
+{
+    const struct pipeline *p = run->p;
+    char what[600];
+    snprintf(what, sizeof what, "another run of pipeline '%s' is in progress", p->name);
+    struct runlock_spec spec = {.dir = run->state->acct.lock_dir, .kind = "pipeline",
+                                .id = p->name, .pipeline = p->name, .what = what,
+                                .wait = run->o->wait_lock};
+    if (runlock_take(&run->lock, &spec, err) < 0)
+        return -1;
+    if (run->lock.stale_pid)
+        log_msg(LOG_WARN, "the previous run (pid %ld) did not finish: resuming; requests it "
+                          "left in flight are reported in_doubt", run->lock.stale_pid);
+    snprintf(what, sizeof what, "input '%s' is being sent by another run", input);
+    spec.kind = "input";
+    spec.id = run->file_hash;
+    spec.what = what;
+    return runlock_take(&run->input_lock, &spec, err);
+}
+
 /* A real run holds the pipeline's lock and writes the ledger; a dry run
  * only reads it, when there is one, to show what would be skipped. */
 static int open_ledger(struct run *run, struct cp_error *err)
@@ -106,18 +132,37 @@ static int open_ledger(struct run *run, struct cp_error *err)
                                            "(it is read twice: once to check, once to send)");
     if (file_hash(input, run->file_hash, err) < 0)
         return -1;
-    if (!run->o->dry_run) {
-        if (runlock_acquire(&run->lock, p->state.path, p->name, err) < 0)
-            return -1;
-        if (run->lock.stale_pid)
-            log_msg(LOG_WARN, "the previous run (pid %ld) did not finish: resuming; requests it "
-                              "left in flight are reported in_doubt", run->lock.stale_pid);
+    const char *path = cli_state_ledger(run->state, p->state.path);
+    if (!path) {
+        log_msg(LOG_WARN, "dry run without an API key: the account's ledger is unknown, so "
+                          "cooldowns and earlier runs are not shown");
+        return 0;
     }
-    if (ledger_open(p->state.path, run->o->dry_run, &run->ledger, err) < 0)
+    if (!run->o->dry_run && take_locks(run, input, err) < 0)
         return -1;
-    if (run->ledger && !run->o->dry_run &&
+    if (ledger_open(path, run->o->dry_run, &run->ledger, err) < 0)
+        return -1;
+    if (!run->ledger || run->o->dry_run)
+        return 0;
+    if (cli_state_merge_legacy(p, run->ledger, err) < 0 ||
         ledger_run_begin(run->ledger, p->run_id, p->name, input, run->file_hash, err) < 0)
         return -1;
+    if (p->validate.suppress) {
+        struct suppress_counts c;
+        if (suppress_file_import(run->ledger, p->validate.suppress, p->validate.default_country,
+                                 &c, err) < 0) {
+            cp_error_prefix(err, "validate.suppress");
+            return -1;
+        }
+        log_msg(c.added ? LOG_INFO : LOG_DEBUG, "validate.suppress: %ld new on the suppression "
+                "list from %s (%ld emails, %ld phones in it)", c.added, p->validate.suppress,
+                c.emails, c.phones);
+    }
+    if (run->o->retry_failed)
+        log_msg(LOG_INFO, "--retry-failed: rows the API refused in earlier runs are sent again");
+    if (run->o->retry_in_doubt)
+        log_msg(LOG_INFO, "--retry-in-doubt: rows left in doubt by earlier runs are sent again "
+                          "(a person may get a second invite)");
     return 0;
 }
 
@@ -182,6 +227,9 @@ static int run_open(struct run *run, struct cp_error *err)
         .file_hash = run->file_hash,
         .dry_run = run->o->dry_run,
         .single_target = engine_mapping(run->eng)->n[MAP_BUSINESS_ID] == 0,
+        .rate_shared = cli_state_budget(run->state),
+        .retry_failed = run->o->retry_failed,
+        .retry_in_doubt = run->o->retry_in_doubt,
         .on_tick = on_tick,
         .tick_ctx = run,
     };
@@ -212,6 +260,7 @@ static void run_close(struct run *run, int code)
     if (run->ledger && !run->o->dry_run)
         ledger_run_end(run->ledger, run->p->run_id, code, &ignored);
     ledger_close(run->ledger);
+    runlock_release(&run->input_lock);
     runlock_release(&run->lock);
     results_abort(run->out);
     sender_free(run->sender);
@@ -223,7 +272,7 @@ static void run_close(struct run *run, int code)
 /* invite.business_by_name needs GET /businesses; a dry run without a key
  * goes on without the names (their rows show as unknown locations). */
 static int load_business_names(struct pipeline *p, const struct run_options *o,
-                               struct cp_error *err)
+                               const struct cli_state *st, struct cp_error *err)
 {
     const char *key;
     struct cp_error why = {0};
@@ -236,20 +285,44 @@ static int load_business_names(struct pipeline *p, const struct run_options *o,
                           "location names are not matched (%s)", why.msg);
         return 0;
     }
-    return business_names_load(p, key, err);
+    return business_names_load(p, key, cli_state_budget(st), err);
+}
+
+/* The account this run works for: a real run needs its key; a dry run
+ * without one reads only an explicit state.path. */
+static int open_state(const struct pipeline *p, const struct run_options *o,
+                      struct cli_state *st, struct cp_error *err)
+{
+    const char *key = NULL;
+    struct cp_error why = {0};
+    if (pipeline_api_key(p, &key, &why) < 0) {
+        if (!o->dry_run) {
+            *err = why;
+            return -1;
+        }
+        key = NULL;
+    }
+    return cli_state_open(st, key, p->state.path, err);
 }
 
 static const struct cli_opt run_opts[] = {
     {"input", 'i', "PATH", RUN_OPT_INPUT, "read this export instead of input.path"},
     {"dry-run", 0, NULL, RUN_OPT_DRY_RUN, "do everything but send (no ledger writes)"},
     {"limit", 0, "N", RUN_OPT_LIMIT, "only the first N data rows"},
+    {"wait-lock", 0, "DURATION", RUN_OPT_WAIT_LOCK,
+     "wait up to DURATION (30s, 10m) for another run of this pipeline or input to finish"},
+    {"retry-failed", 0, NULL, RUN_OPT_RETRY_FAILED,
+     "send again the rows the API refused in earlier runs (this run only)"},
+    {"retry-in-doubt", 0, NULL, RUN_OPT_RETRY_IN_DOUBT,
+     "send again the rows left in doubt by earlier runs (this run only)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
 const struct cli_spec cmd_run_spec = {
     .command = "run",
     .synopsis = "PIPELINE.yaml [--dry-run] [--input PATH] [--limit N] [-q|-v] [--no-progress]\n"
-                "                        [--log-format text|json]",
+                "                        [--log-format text|json] [--wait-lock DURATION]\n"
+                "                        [--retry-failed] [--retry-in-doubt]",
     .about = "Send a review invite for every valid contact of the input, at the pipeline's\n"
              "rate, and write the results and rejects files. --dry-run does everything but\n"
              "send. -v also prints each row's outcome and the HTTP exchange (key redacted).",
@@ -266,7 +339,8 @@ int cmd_run(int argc, char **argv)
     struct run_options o;
     struct cp_error err = {0};
     struct pipeline p = {0};
-    struct run run = {.lock.fd = -1, .o = &o};
+    struct cli_state state = {0};
+    struct run run = {.lock.fd = -1, .input_lock.fd = -1, .o = &o, .state = &state};
     int rc;
 
     if (run_options_parse(&cmd_run_spec, argc, argv, &o, &err) < 0)
@@ -283,7 +357,9 @@ int cmd_run(int argc, char **argv)
         rc = export_run_pipeline(&p, &o);
         goto out;
     }
-    if (p.invite.business_by_name && load_business_names(&p, &o, &err) < 0)
+    if (open_state(&p, &o, &state, &err) < 0)
+        goto fail;
+    if (p.invite.business_by_name && load_business_names(&p, &o, &state, &err) < 0)
         goto fail;
     run.p = &p;
     signals_install();
@@ -306,6 +382,7 @@ fail:
 out:
     if (run.p)
         run_close(&run, rc);
+    cli_state_close(&state);
     pipeline_release(&p);
     return rc;
 }

@@ -36,7 +36,7 @@
 #define MAX_NODES 100000             /* a real pipeline has a few hundred */
 #define MAX_VALUE_BYTES (1024 * 1024) /* one scalar after ${VAR} expansion */
 #define MAX_KEY_BYTES 1023           /* an API key, from a file or the environment */
-#define MAX_PATHS 8                  /* path-valued keys in one pipeline */
+#define MAX_PATHS 9                  /* path-valued keys in one pipeline */
 #define SUGGEST_MAX_LEN 64           /* longer unknown keys get no did-you-mean */
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -867,7 +867,7 @@ static int set_path(struct loader *l, const struct ynode *v, void *base,
         return -1;
     if (!*dst)
         return 0;
-    if (l->n_paths == MAX_PATHS) /* cannot happen: 7 path keys, each given once */
+    if (l->n_paths == MAX_PATHS) /* cannot happen: 8 path keys, each given once */
         return nomem(l);
     l->paths[l->n_paths++] = (struct pending_path){ dst, v, ks->key };
     return 0;
@@ -1351,6 +1351,82 @@ static int set_channel(struct loader *l, const struct ynode *v, void *base,
     return 0;
 }
 
+/* ---- the account's keys (issue 11): per-location campaigns, cooldown scope,
+ * suppression list. ---- */
+
+/* One UUID-valued key of a location's {business_id, campaign_id}. */
+static int location_uuid(struct loader *l, const struct ynode *v, const char *key,
+                         const char *hint, char **dst)
+{
+    if (get_scalar(l, v, key, "an id", dst) < 0)
+        return -1;
+    if (!*dst || !is_uuid(*dst))
+        return fail_at(l, v, "invalid %s '%s' (expected a UUID like " UUID_EXAMPLE "; %s)", key,
+                       *dst ? *dst : "null", hint);
+    return 0;
+}
+
+/* business_map: "Bondi": {business_id: ..., campaign_id: ...} routes a
+ * location to its own campaign. */
+static int set_location_target(struct loader *l, const struct ynode *v,
+                               struct business_map_entry *e)
+{
+    for (size_t i = 0; i + 1 < v->n; i += 2) {
+        const struct ynode *k = v->kids[i], *val = v->kids[i + 1];
+        const char *key = k->text ? k->text : "";
+        if (strcmp(key, "business_id") == 0) {
+            if (location_uuid(l, val, "business_id", HINT_BUSINESS, &e->business_id) < 0)
+                return -1;
+        } else if (strcmp(key, "campaign_id") == 0) {
+            if (location_uuid(l, val, "campaign_id", HINT_CAMPAIGN, &e->campaign_id) < 0)
+                return -1;
+        } else {
+            return fail_at(l, k, "unknown key '%s' in business_map value for '%s' (expected "
+                           "business_id and campaign_id)", key, e->value);
+        }
+    }
+    if (!e->business_id)
+        return fail_at(l, v, "business_map value for '%s' needs 'business_id'", e->value);
+    return 0;
+}
+
+/* invite.campaigns: location name (the businessId column's value, or the
+ * business name business_by_name matches) -> campaign UUID. */
+static int set_campaigns(struct loader *l, const struct ynode *v, void *base,
+                         const struct key_spec *ks)
+{
+    struct pipeline *p = base;
+    if (is_null(v))
+        return 0;
+    if (v->type != Y_MAP)
+        return fail_at(l, v, "'%s' must be a mapping of location names to campaign ids, not %s",
+                       ks->key, type_name(v));
+    size_t n = v->n / 2;
+    if (n && !(p->invite.campaigns = calloc(n, sizeof *p->invite.campaigns)))
+        return nomem(l);
+    p->invite.n_campaigns = n;
+    for (size_t i = 0; i < n; i++) {
+        struct business_map_entry *e = &p->invite.campaigns[i];
+        if (!(e->value = strdup(v->kids[2 * i]->text)))
+            return nomem(l);
+        if (location_uuid(l, v->kids[2 * i + 1], "campaign_id", HINT_CAMPAIGN, &e->campaign_id) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int set_cooldown_scope(struct loader *l, const struct ynode *v, void *base,
+                              const struct key_spec *ks)
+{
+    static const char *const names[] = { [COOLDOWN_BUSINESS] = "business",
+                                         [COOLDOWN_ACCOUNT] = "account" };
+    int i = (int)*FIELD(base, ks, enum cooldown_scope);
+    if (pick(l, v, ks->key, names, ARRAY_LEN(names), "business or account", &i) < 0)
+        return -1;
+    *FIELD(base, ks, enum cooldown_scope) = (enum cooldown_scope)i;
+    return 0;
+}
+
 /* invite.business_map: CSV value -> business UUID. */
 static int set_business_map(struct loader *l, const struct ynode *v, void *base,
                             const struct key_spec *ks)
@@ -1372,6 +1448,11 @@ static int set_business_map(struct loader *l, const struct ynode *v, void *base,
         const struct ynode *k = v->kids[2 * i], *val = v->kids[2 * i + 1];
         if (!(e->value = strdup(k->text)))
             return nomem(l);
+        if (val->type == Y_MAP) {
+            if (set_location_target(l, val, e) < 0)
+                return -1;
+            continue;
+        }
         if (get_scalar(l, val, ks->key, "a business id", &e->business_id) < 0)
             return -1;
         if (!e->business_id || !is_uuid(e->business_id))
@@ -1686,6 +1767,8 @@ static const struct key_spec validate_keys[] = {
     KEY("dedupe", set_bool, validate.dedupe),
     INT_KEY("cooldown_days", validate.cooldown_days, 0, 3650),
     KEY("fix_email_typos", set_bool, validate.fix_email_typos),
+    KEY("cooldown_scope", set_cooldown_scope, validate.cooldown_scope),
+    KEY("suppress", set_path, validate.suppress),
 };
 
 static const struct key_spec invite_keys[] = {
@@ -1697,6 +1780,7 @@ static const struct key_spec invite_keys[] = {
     INT_KEY("min_sms_left", invite.min_sms_left, 0, 1000000),
     INT_KEY("max_per_run", invite.max_per_run, 1, 10000000),
     KEY("business_by_name", set_bool, invite.business_by_name),
+    KEY("campaigns", set_campaigns, invite),
 };
 
 static int set_channel(struct loader *l, const struct ynode *v, void *base,
@@ -1878,8 +1962,12 @@ static int check_invite(struct loader *l, const struct ynode *root)
                        "missing 'business_id' in 'invite' (" HINT_BUSINESS
                        ", or map input.columns.businessId through business_map or "
                        "business_by_name)");
-    if (!p->invite.campaign_id)
-        return fail_at(l, invite_at, "missing 'campaign_id' in 'invite' (" HINT_CAMPAIGN ")");
+    bool per_location_campaigns = p->invite.n_campaigns > 0;
+    for (size_t i = 0; i < p->invite.n_business_map; i++)
+        per_location_campaigns |= p->invite.business_map[i].campaign_id != NULL;
+    if (!p->invite.campaign_id && !per_location_campaigns)
+        return fail_at(l, invite_at, "missing 'campaign_id' in 'invite' (" HINT_CAMPAIGN
+                       ", or give locations their own in business_map or campaigns)");
     return 0;
 }
 
@@ -1984,8 +2072,8 @@ static int finish(struct loader *l, const struct ynode *root)
          add_default_path(l, &p->output.results, "results", "out/{name}-{date}-results.csv") < 0 ||
          add_default_path(l, &p->output.rejects, "rejects", "out/{name}-{date}-rejects.csv") < 0))
         return -1;
-    if (add_default_path(l, &p->state.path, "path", "out/{name}.ledger.sqlite") < 0)
-        return -1;
+    /* No state.path: the account's ledger, placed once the key is known
+     * (store/account.h). */
     return resolve_paths(l);
 }
 
@@ -2042,8 +2130,15 @@ void pipeline_release(struct pipeline *p)
     for (size_t i = 0; p->invite.business_map && i < p->invite.n_business_map; i++) {
         free(p->invite.business_map[i].value);
         free(p->invite.business_map[i].business_id);
+        free(p->invite.business_map[i].campaign_id);
     }
     free(p->invite.business_map);
+    for (size_t i = 0; p->invite.campaigns && i < p->invite.n_campaigns; i++) {
+        free(p->invite.campaigns[i].value);
+        free(p->invite.campaigns[i].campaign_id);
+    }
+    free(p->invite.campaigns);
+    free(p->validate.suppress);
     free(p->export.output);
     free(p->export.since);
     free(p->export.filters.source);

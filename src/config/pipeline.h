@@ -61,8 +61,13 @@ struct where_rule {
 
 struct business_map_entry {
     char *value;       /* the CSV cell, e.g. "Bondi" */
-    char *business_id; /* the Cloutly business id it means */
+    char *business_id; /* the Cloutly business id it means (NULL in invite.campaigns) */
+    char *campaign_id; /* that location's own campaign, or NULL: invite.campaign_id */
 };
+
+/* validate.cooldown_scope: a cooldown per business (default), or across every
+ * location of the account. */
+enum cooldown_scope { COOLDOWN_BUSINESS, COOLDOWN_ACCOUNT };
 
 enum landline_policy { LANDLINES_SKIP, LANDLINES_SEND };
 
@@ -114,6 +119,8 @@ struct pipeline {
         bool dedupe;                    /* default true */
         int cooldown_days;              /* default 90; 0 = off */
         bool fix_email_typos;           /* gmial.com -> gmail.com; default false (reported only) */
+        enum cooldown_scope cooldown_scope; /* default business */
+        char *suppress;                 /* resolved path of an opt-out list, or NULL */
     } validate;
 
     struct {
@@ -127,6 +134,9 @@ struct pipeline {
         char *source;          /* NULL = omit */
         struct business_map_entry *business_map;
         size_t n_business_map;
+        struct business_map_entry *campaigns; /* invite.campaigns: location name -> campaign
+                                                 (value, campaign_id; business_id NULL) */
+        size_t n_campaigns;
     } invite;
 
     /* kind: export only (a pipeline of the other kind refuses the section). */
@@ -157,7 +167,8 @@ struct pipeline {
     } output;
 
     struct {
-        char *path; /* resolved ledger path; default out/{name}.ledger.sqlite (both kinds) */
+        char *path; /* resolved ledger path, or NULL: the account's ledger in the state folder
+                       (store/account.h places it once the key is known) */
     } state;
 };
 

@@ -64,7 +64,10 @@ struct sender *sender_new(const struct sender_config *cfg, struct cp_error *err)
         row_result_init(&s->slots[i].r);
     tally_init(&s->tally);
     ratelimit_init(&s->rl, cfg->p->api.rate_per_sec, now_of(s));
+    s->rl.shared = cfg->rate_shared;
     gate_init(&s->gate, cfg->p, cfg->ledger, cfg->file_hash, !cfg->dry_run);
+    s->gate.retry_failed = cfg->retry_failed;
+    s->gate.retry_in_doubt |= cfg->retry_in_doubt;
     return s;
 }
 
@@ -208,24 +211,28 @@ static int flush_head(struct sender *s, struct cp_error *err)
 }
 
 /* Hand one queued row to the transport, its intent on disk first. */
-static int send_one(struct sender *s, long seq, struct slot *sl, double now, struct cp_error *err)
+static int send_one(struct sender *s, long seq, struct slot *sl, struct cp_error *err)
 {
     char *body = invite_body(s->c.p, &sl->r);
     if (!body)
         return cp_fail(err, CP_EXIT_USAGE, "out of memory");
     /* The intent is on disk before the transport has the request: a crash
-     * from here on leaves a trace the next run reports as in_doubt. */
-    if (ledger_intent(s->c.ledger, s->c.p->run_id, s->c.input_path, s->c.file_hash,
-                      s->c.p->invite.campaign_id, &sl->r, &sl->attempt_id, err) < 0) {
+     * from here on leaves a trace the next run reports as in_doubt. The
+     * claim checks the cooldown again in the same transaction: another
+     * pipeline of the account may have invited this person meanwhile. */
+    int claimed = gate_claim(&s->gate, &sl->r, s->c.p->run_id, s->c.input_path, body,
+                             &sl->attempt_id, err);
+    if (claimed <= 0) {
         free(body);
-        return -1;
+        if (claimed == 0)
+            set_state(s, sl, SLOT_FINAL);
+        return claimed;
     }
     const struct api_transport *t = s->c.transport;
     int rc = t->post(t->ctx, (uint64_t)seq, INVITE_PATH, body, err);
     free(body);
     if (rc < 0)
         return -1;
-    ratelimit_take(&s->rl, now);
     sl->r.attempts++;
     set_state(s, sl, SLOT_IN_FLIGHT);
     return 0;
@@ -246,13 +253,15 @@ static int start_sends(struct sender *s, struct cp_error *err)
         }
         if (sl->not_before > now)
             continue;
-        if (in_flight(s) >= s->c.p->api.max_in_flight || ratelimit_wait(&s->rl, now) > 0)
+        /* The slot is booked here (in the account's budget when shared): a
+         * row the gate then holds back leaves one slot unused, never one too many. */
+        if (in_flight(s) >= s->c.p->api.max_in_flight || ratelimit_acquire(&s->rl, now) > 0)
             break;
         if (!gate_send(&s->gate, &sl->r)) {
             set_state(s, sl, SLOT_FINAL);
             continue;
         }
-        if (send_one(s, seq, sl, now, err) < 0)
+        if (send_one(s, seq, sl, err) < 0)
             return -1;
     }
     return 0;
@@ -263,6 +272,10 @@ static const char *attempt_status(const struct invite_decision *d, const struct 
 {
     if (d->verdict == INVITE_RETRY || d->verdict == INVITE_RATE_LIMITED)
         return "retry";
+    /* A 404 that stops a single-target run is the pipeline's mistake, not the
+     * row's: the row stays free, so fixing the id and rerunning sends it. */
+    if (d->verdict == INVITE_STOP_PIPELINE)
+        return "pipeline_error";
     switch (r->status) {
     case ROW_SENT: return "sent";
     case ROW_FAILED: return "failed";

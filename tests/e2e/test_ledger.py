@@ -2,6 +2,7 @@
 Resume after kill -9, cooldown across files, one run at a time, SIGINT,
 the SMS guard, max_per_run, and the `ledger` command."""
 import collections
+import hashlib
 import os
 import random
 import signal
@@ -152,7 +153,11 @@ class Ledger(E2E):
     def test_a_stale_lock_is_taken_over(self):
         write_csv(self.input, HEADER, contacts(2))
         self.write_pipeline()
-        with open(self.state() + ".lock", "w") as f:
+        # Run locks live in the account's state folder, one per pipeline.
+        account = hashlib.sha256(b"cloutly-pipe account\n" + API_KEY.encode()).hexdigest()[:16]
+        locks = os.path.join(self.dir, "xdg-state", "cloutly-pipe", account + ".locks")
+        os.makedirs(locks)
+        with open(os.path.join(locks, "pipeline-e2e.lock"), "w") as f:
             f.write("999999 2026-11-25T03:00:00Z\n")
         p = self.run_cli("run", self.pipeline)
         self.assertRun(p, 0)
@@ -260,7 +265,7 @@ class Ledger(E2E):
         p = self.run_cli("ledger", self.pipeline, "--format", "csv")
         lines = p.stdout.strip().splitlines()
         self.assertEqual(len(lines), 4)
-        self.assertTrue(lines[0].startswith("when,status,email,phone"))
+        self.assertTrue(lines[0].startswith("when,pipeline,status,email,phone"))
 
 
 if __name__ == "__main__":
