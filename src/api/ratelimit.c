@@ -9,6 +9,7 @@ void ratelimit_init(struct ratelimit *rl, double rate_per_sec, double now)
     rl->slowdown = 1.0;
     rl->next = now;
     rl->shared = NULL;
+    rl->reserved = 0;
 }
 
 double ratelimit_wait(const struct ratelimit *rl, double now)
@@ -32,9 +33,18 @@ void ratelimit_take(struct ratelimit *rl, double now)
 double ratelimit_acquire(struct ratelimit *rl, double now)
 {
     if (rl->shared) {
+        /* A slot booked earlier is ours: wait for it, then go, without asking again. */
+        if (rl->reserved > 0) {
+            if (now < rl->reserved)
+                return rl->reserved - now;
+            rl->reserved = 0;
+            return 0;
+        }
         double w = rl->shared->acquire(rl->shared->ctx, now, rl->interval);
         if (w >= 0) {
-            /* Remember it as a hint for when to wake up and ask again. */
+            if (w > 0)
+                rl->reserved = now + w;
+            /* A hint for when to wake up (ratelimit_wait). */
             rl->next = now + (w > 0 ? w : rl->interval);
             return w;
         }
@@ -48,8 +58,10 @@ double ratelimit_acquire(struct ratelimit *rl, double now)
 
 void ratelimit_backoff(struct ratelimit *rl, double now, double pause)
 {
-    if (rl->shared)
+    if (rl->shared) {
         rl->shared->backoff(rl->shared->ctx, now, pause);
+        rl->reserved = 0; /* booked before the 429: the pause comes first */
+    }
     if (rl->next < now + pause)
         rl->next = now + pause;
     rl->slowdown *= 1.1;

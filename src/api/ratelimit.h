@@ -14,9 +14,10 @@
 /*
  * A budget shared with other processes of the account (store/budget.c, wired
  * in by cli/): the same pacing, with its state held where every process
- * sees it. `acquire` books a slot `interval` wide at or after `now` and
- * returns 0 (go), or the seconds until one may be free (nothing booked), or
- * < 0 when the shared state failed (the limiter then paces on its own).
+ * sees it. `acquire` books the account's next slot, `interval` wide, and
+ * returns how far ahead of `now` it lies (0: go now), or < 0 when the shared
+ * state failed (the limiter then paces on its own). Slots are handed out in
+ * the order they are asked for, so no process starves another.
  * Borrowed by the limiter; NULL for a process of its own.
  */
 struct rate_shared {
@@ -31,6 +32,7 @@ struct ratelimit {
     double slowdown;      /* >= 1: multiplier on interval after 429s */
     double next;          /* monotonic time the next request may start (a hint when shared) */
     const struct rate_shared *shared; /* borrowed; NULL: this process alone */
+    double reserved;      /* a shared slot booked for this time and not yet used; 0: none */
 };
 
 /* `rate_per_sec` > 0. `now` is clock_now(). */

@@ -35,9 +35,12 @@ void budget_close(struct budget *b);
 
 /*
  * A request wants to start at `now` with slots `interval` seconds apart (the
- * caller's own rate, with its margin). 0: a slot is booked, send now; > 0:
- * seconds until one may be free (nothing booked: ask again then); < 0: the
- * file could not be read or written (the caller paces on its own).
+ * caller's own rate, with its margin). The account's next free slot is booked
+ * for it: 0 means send now, > 0 the seconds until its slot (send then, without
+ * asking again: the slot is taken); < 0: the file could not be read or
+ * written (the caller paces on its own). Booking ahead serves processes in
+ * the order they ask, so a process that wakes a millisecond later than
+ * another is not starved by it.
  */
 double budget_acquire(struct budget *b, double now, double interval);
 

@@ -116,16 +116,24 @@ static int migrate(sqlite3 *db, int target, const char *path, struct cp_error *e
         return cp_fail(err, CP_EXIT_USAGE,
                        "ledger '%s' has schema version %d, newer than this cloutly-pipe "
                        "understands (%d): upgrade cloutly-pipe", path, v, LEDGER_SCHEMA_VERSION);
-    for (; v < target; v++) {
+    while (v < target) {
         char bump[64];
+        /* Pipelines of one account start side by side: the version is read
+         * again under the write lock, so only one of them runs each step. */
+        int ok = ledger_exec(db, "BEGIN IMMEDIATE") == 0;
+        if (ok && (v = user_version(db)) >= target) {
+            ledger_exec(db, "COMMIT");
+            break;
+        }
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d;", v + 1);
-        if (ledger_exec(db, "BEGIN IMMEDIATE") < 0 || ledger_exec(db, migrations[v]) < 0 || ledger_exec(db, bump) < 0 ||
+        if (!ok || ledger_exec(db, migrations[v]) < 0 || ledger_exec(db, bump) < 0 ||
             ledger_exec(db, "COMMIT") < 0) {
             cp_fail(err, CP_EXIT_USAGE, "ledger '%s': migrating to schema %d failed: %s", path,
                     v + 1, sqlite3_errmsg(db));
             ledger_exec(db, "ROLLBACK");
             return -1;
         }
+        v++;
     }
     return 0;
 }
