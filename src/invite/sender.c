@@ -39,6 +39,7 @@ struct sender {
     int input_done;
     int interrupts;      /* stop requests seen so far */
     int stop_code;       /* != 0: stop sending; the exit code it leads to */
+    int answered;        /* the API has answered a request of this run (any HTTP status) */
     char stop_reason[600];
 };
 
@@ -255,6 +256,10 @@ static int start_sends(struct sender *s, struct cp_error *err)
             continue;
         /* The slot is booked here (in the account's budget when shared): a
          * row the gate then holds back leaves one slot unused, never one too many. */
+        /* The first request goes alone: a wrong key (401) or a wrong campaign
+         * (404) then costs one request, not max_in_flight of them. */
+        if (!s->answered && in_flight(s) > 0)
+            break;
         if (in_flight(s) >= s->c.p->api.max_in_flight || ratelimit_acquire(&s->rl, now) > 0)
             break;
         if (!gate_send(&s->gate, &sl->r)) {
@@ -289,6 +294,8 @@ static int settle(struct sender *s, const struct api_result *res, struct cp_erro
     struct slot *sl = slot_at(s, (long)res->tag);
     double now = now_of(s);
     struct invite_decision d = invite_decide(s->c.p, res, &sl->r, s->c.single_target);
+    if (res->http_status)
+        s->answered = 1;
     if (ledger_outcome(s->c.ledger, sl->attempt_id, attempt_status(&d, &sl->r), &sl->r, err) < 0)
         return -1;
     sl->attempt_id = 0;
