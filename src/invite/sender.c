@@ -12,6 +12,7 @@
 #include "invite/invite.h"
 
 #define WINDOW 256
+#define PROBE_SECONDS 0.25
 #define INVITE_PATH "/send-review-invite"
 
 enum slot_state {
@@ -40,6 +41,7 @@ struct sender {
     int interrupts;      /* stop requests seen so far */
     int stop_code;       /* != 0: stop sending; the exit code it leads to */
     int answered;        /* the API has answered a request of this run (any HTTP status) */
+    double first_post;   /* when the run's first request went out */
     char stop_reason[600];
 };
 
@@ -235,6 +237,8 @@ static int send_one(struct sender *s, long seq, struct slot *sl, struct cp_error
     if (rc < 0)
         return -1;
     sl->r.attempts++;
+    if (!s->first_post)
+        s->first_post = now_of(s);
     set_state(s, sl, SLOT_IN_FLIGHT);
     return 0;
 }
@@ -256,9 +260,11 @@ static int start_sends(struct sender *s, struct cp_error *err)
             continue;
         /* The slot is booked here (in the account's budget when shared): a
          * row the gate then holds back leaves one slot unused, never one too many. */
-        /* The first request goes alone: a wrong key (401) or a wrong campaign
-         * (404) then costs one request, not max_in_flight of them. */
-        if (!s->answered && in_flight(s) > 0)
+        /* The first request goes alone for a moment: a wrong key (401) or a
+         * wrong campaign (404) is answered within it and then costs one
+         * request, not max_in_flight of them; a slow server costs the run
+         * only that moment once. */
+        if (!s->answered && in_flight(s) > 0 && now - s->first_post < PROBE_SECONDS)
             break;
         if (in_flight(s) >= s->c.p->api.max_in_flight || ratelimit_acquire(&s->rl, now) > 0)
             break;
