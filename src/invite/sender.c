@@ -213,24 +213,43 @@ static int flush_head(struct sender *s, struct cp_error *err)
     return 0;
 }
 
-/* Hand one queued row to the transport, its intent on disk first. */
-static int send_one(struct sender *s, long seq, struct slot *sl, struct cp_error *err)
+/* A queued row's intent, committed before its slot is booked, so the
+ * claim's fsync never delays a request past its slot (on a short server
+ * window that delay alone can make one request too many). The claim checks
+ * the cooldown again in the same transaction: another pipeline of the
+ * account may have invited this person meanwhile. 1 claimed, 0 when the row
+ * became final instead, -1 with err. */
+static int claim_one(struct sender *s, struct slot *sl, struct cp_error *err)
 {
     char *body = invite_body(s->c.p, &sl->r);
     if (!body)
         return cp_fail(err, CP_EXIT_USAGE, "out of memory");
-    /* The intent is on disk before the transport has the request: a crash
-     * from here on leaves a trace the next run reports as in_doubt. The
-     * claim checks the cooldown again in the same transaction: another
-     * pipeline of the account may have invited this person meanwhile. */
     int claimed = gate_claim(&s->gate, &sl->r, s->c.p->run_id, s->c.input_path, body,
                              &sl->attempt_id, err);
-    if (claimed <= 0) {
-        free(body);
-        if (claimed == 0)
-            set_state(s, sl, SLOT_FINAL);
-        return claimed;
-    }
+    free(body);
+    if (claimed == 0)
+        set_state(s, sl, SLOT_FINAL);
+    return claimed;
+}
+
+/* A claim that will not be sent after all (the run stopped before its slot):
+ * its intent is closed, so the next run does not report it in doubt. */
+static int drop_claim(struct sender *s, struct slot *sl, struct cp_error *err)
+{
+    if (!sl->attempt_id)
+        return 0;
+    int rc = ledger_outcome(s->c.ledger, sl->attempt_id, "skipped", &sl->r, err);
+    sl->attempt_id = 0;
+    return rc;
+}
+
+/* Hand one claimed row to the transport: its intent is on disk, so a crash
+ * from here on leaves a trace the next run reports as in_doubt. */
+static int post_one(struct sender *s, long seq, struct slot *sl, struct cp_error *err)
+{
+    char *body = invite_body(s->c.p, &sl->r);
+    if (!body)
+        return cp_fail(err, CP_EXIT_USAGE, "out of memory");
     const struct api_transport *t = s->c.transport;
     int rc = t->post(t->ctx, (uint64_t)seq, INVITE_PATH, body, err);
     free(body);
@@ -253,26 +272,38 @@ static int start_sends(struct sender *s, struct cp_error *err)
         if (sl->state != SLOT_QUEUED)
             continue;
         if (s->stop_code) {
+            if (drop_claim(s, sl, err) < 0)
+                return -1;
             not_attempted(s, sl);
             continue;
         }
         if (sl->not_before > now)
             continue;
-        /* The slot is booked here (in the account's budget when shared): a
-         * row the gate then holds back leaves one slot unused, never one too many. */
         /* The first request goes alone for a moment: a wrong key (401) or a
          * wrong campaign (404) is answered within it and then costs one
          * request, not max_in_flight of them; a slow server costs the run
          * only that moment once. */
         if (!s->answered && in_flight(s) > 0 && now - s->first_post < PROBE_SECONDS)
             break;
-        if (in_flight(s) >= s->c.p->api.max_in_flight || ratelimit_acquire(&s->rl, now) > 0)
+        if (in_flight(s) >= s->c.p->api.max_in_flight)
             break;
-        if (!gate_send(&s->gate, &sl->r)) {
-            set_state(s, sl, SLOT_FINAL);
-            continue;
+        if (!sl->attempt_id) {
+            if (!gate_send(&s->gate, &sl->r)) {
+                set_state(s, sl, SLOT_FINAL);
+                continue;
+            }
+            int claimed = claim_one(s, sl, err);
+            if (claimed < 0)
+                return -1;
+            if (claimed == 0)
+                continue;
         }
-        if (send_one(s, seq, sl, err) < 0)
+        /* The slot is booked now (in the account's budget when shared) and
+         * the request goes at once; a claimed row whose slot lies ahead
+         * keeps its claim and goes first next turn. */
+        if (ratelimit_acquire(&s->rl, now_of(s)) > 0)
+            break;
+        if (post_one(s, seq, sl, err) < 0)
             return -1;
     }
     return 0;

@@ -352,10 +352,11 @@ class Account(E2E):
 
 class SharedBudget(E2E):
     """Three processes of one account at once against a server whose sliding window
-    holds exactly the configured rate (20/s as 120 per 6 s). The 1% margin is 60 ms of
-    such a window: more than the fsync of an intent can delay one request after its slot
-    (at the real 100/min over 60 s it is 600 ms)."""
-    sim_args = ("--rate-limit", "120", "--window", "6", "--reviews", "70")
+    holds exactly the configured rate (20/s as 200 per 10 s). The 1% margin is then
+    100 ms of the window: room for the simulator's own scheduling delays on a loaded
+    test machine (at the real 100/min over 60 s it is 600 ms). The run lasts ~15 s,
+    so the window is full for the last third of it."""
+    sim_args = ("--rate-limit", "200", "--window", "10", "--reviews", "100")
 
     def test_two_runs_and_an_export_together_stay_under_the_limit_and_use_it(self):
         env = dict(os.environ, CLOUTLY_API_KEY=API_KEY, CLOUTLY_BASE_URL=self.sim.base_url)
@@ -364,7 +365,7 @@ class SharedBudget(E2E):
             d = os.path.join(self.dir, name)
             os.makedirs(d)
             inp = os.path.join(d, "in.csv")
-            write_csv(inp, HEADER, contacts(60, start=start))
+            write_csv(inp, HEADER, contacts(100, start=start))
             y = pipeline_yaml(inp, os.path.join(d, "r.csv"), os.path.join(d, "j.csv"), name=name,
                               rate="20/s", extra_api="  max_in_flight: 4\n")
             y = y.replace("state:\n  path: state.sqlite\n", "")
@@ -385,8 +386,16 @@ class SharedBudget(E2E):
         reqs = sorted(self.sim.requests(path=None), key=lambda r: r["t_arrival"])
         statuses = collections.Counter(r["status"] for r in reqs)
         self.assertEqual(statuses[429], 0, statuses)
-        self.assertEqual(sum(1 for r in reqs if r["method"] == "POST"), 120)
-        self.assertGreaterEqual(sum(1 for r in reqs if r["path"].endswith("/reviews")), 70)
+        self.assertEqual(sum(1 for r in reqs if r["method"] == "POST"), 200)
+        self.assertGreaterEqual(sum(1 for r in reqs if r["path"].endswith("/reviews")), 100)
+        # The most requests the server saw in any one window: at most its limit.
+        times = [r["t_arrival"] for r in reqs]
+        j, peak = 0, 0
+        for i, t in enumerate(times):
+            while times[j] <= t - 10:
+                j += 1
+            peak = max(peak, i - j + 1)
+        self.assertLessEqual(peak, 200)
         # The rate while all three were sending: up to the first to finish.
         def kind(r):
             if r["path"].endswith("/reviews"):
