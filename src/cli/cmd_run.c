@@ -142,6 +142,9 @@ static int open_ledger(struct run *run, struct cp_error *err)
         return -1;
     if (ledger_open(path, run->o->dry_run, &run->ledger, err) < 0)
         return -1;
+    if (run->o->dry_run && p->validate.suppress)
+        log_msg(LOG_WARN, "dry run: validate.suppress '%s' is imported by a real run; only the "
+                "suppression list already in the ledger is applied here", p->validate.suppress);
     if (!run->ledger || run->o->dry_run)
         return 0;
     if (cli_state_merge_legacy(p, run->ledger, err) < 0 ||

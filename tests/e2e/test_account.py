@@ -208,6 +208,23 @@ class Account(E2E):
         self.assertEqual([r["status"] for r in self.results_of("nightly")], ["sent", "skipped"])
         self.assertEqual(len(self.sim.requests()), 3)
 
+    def test_retry_in_doubt_resends_the_rows_left_in_doubt_for_this_run_only(self):
+        self.start_sim("--fault", "1=500")
+        path = self.make_pipeline("nightly", contacts(2))
+        self.assertRun(self.run_cli("run", path), 1)
+        self.assertEqual([r["status"] for r in self.results_of("nightly")], ["in_doubt", "sent"])
+        # Not repeated by itself...
+        self.assertRun(self.run_cli("run", path), 1)
+        self.assertEqual(self.results_of("nightly")[0]["status"], "in_doubt")
+        self.assertEqual(len(self.sim.requests()), 2)
+        # ...only when asked, and the log says so.
+        p = self.run_cli("run", path, "--retry-in-doubt")
+        self.assertRun(p, 0)
+        self.assertIn("--retry-in-doubt", p.stderr)
+        self.assertEqual([r["status"] for r in self.results_of("nightly")], ["sent", "skipped"])
+        self.assertEqual(emails(self.sim.requests())["person0@example.com"], 2)
+        self.assertEqual(len(self.sim.requests()), 3)
+
     # -- 4. per-location campaigns ------------------------------------------
     def test_each_store_goes_to_its_own_business_and_campaign(self):
         self.start_sim("--business", f"{BONDI}:Bondi Beach", "--business", f"{MANLY}:Manly",
