@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config g++ python3 openssl
   libcurl4-openssl-dev libcsv-dev libcjson-dev libyaml-dev libsqlite3-dev
-  libphonenumber-dev libcmocka-dev
+  libphonenumber-dev libcmocka-dev libre2-dev libprotobuf-dev
 )
 # Extra tools for the tests and benchmarks: curl as an HTTP peer in tests,
 # Miller and Python's phonenumbers as benchmark baselines.

@@ -9,6 +9,7 @@
 #include <cJSON.h>
 #include <curl/curl.h>
 
+#include "api/retry_after.h"
 #include "core/strbuf.h"
 
 struct xfer {
@@ -116,24 +117,6 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *data)
     return n;
 }
 
-static double parse_retry_after(const char *v, size_t len)
-{
-    char buf[128];
-    if (len >= sizeof buf)
-        return -1;
-    memcpy(buf, v, len);
-    buf[len] = '\0';
-    char *end;
-    double secs = strtod(buf, &end);
-    if (end != buf && (*end == '\0' || isspace((unsigned char)*end)))
-        return secs < 0 ? 0 : secs;
-    time_t when = curl_getdate(buf, NULL);
-    if (when < 0)
-        return -1;
-    double d = difftime(when, time(NULL));
-    return d < 0 ? 0 : d;
-}
-
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *data)
 {
     struct xfer *x = data;
@@ -149,15 +132,50 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *data)
         }
         while (len && isspace((unsigned char)v[len - 1]))
             len--;
-        x->retry_after = parse_retry_after(v, len);
+        x->retry_after = retry_after_parse(v, len, time(NULL));
     }
+    return n;
+}
+
+/* The key as the client sends it (after "x-api-key: "). */
+static const char *client_key(const struct api_client *c, size_t *len)
+{
+    const char *k = c->key_header + sizeof "x-api-key: " - 1;
+    *len = strlen(k);
+    return k;
+}
+
+/* A server that echoes the key back (in an error message, say) must not
+ * get it into results, rejects, the ledger or a log: every occurrence in
+ * what it says is blotted out, same length, so JSON stays JSON. Keys too
+ * short to be real are left alone (they would blot out ordinary text). */
+static void scrub_key(const struct api_client *c, char *buf, size_t len)
+{
+    size_t klen;
+    const char *k = client_key(c, &klen);
+    if (klen < 6 || len < klen)
+        return;
+    for (char *p = buf; (p = memmem(p, len - (size_t)(p - buf), k, klen)); p += klen)
+        memset(p, '*', klen);
+}
+
+/* At most `max` bytes of `p`, cut back to a whole UTF-8 character. */
+static size_t utf8_cut(const char *p, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t n = max;
+    while (n > 0 && ((unsigned char)p[n] & 0xC0) == 0x80)
+        n--;
     return n;
 }
 
 /* The verbose trace: headers and bodies of requests, with the key hidden. */
 static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *ctx)
 {
-    FILE *out = ctx;
+    const struct api_client *c = ctx;
+    FILE *out = c->o.trace;
+    char line[301];
     (void)h;
     const char *prefix = type == CURLINFO_HEADER_OUT ? "> " : type == CURLINFO_HEADER_IN ? "< "
                        : type == CURLINFO_DATA_OUT ? "> " : type == CURLINFO_DATA_IN ? "< "
@@ -172,8 +190,13 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *
             len--;
         if (len >= 10 && strncasecmp(p, "x-api-key:", 10) == 0)
             fprintf(out, "%sx-api-key: [redacted]\n", prefix);
-        else if (len)
-            fprintf(out, "%s%.*s\n", prefix, (int)(len > 300 ? 300 : len), p);
+        else if (len) {
+            size_t n = utf8_cut(p, len, 300);
+            memcpy(line, p, n);
+            line[n] = '\0';
+            scrub_key(c, line, n);
+            fprintf(out, "%s%s\n", prefix, line);
+        }
         p = nl ? nl + 1 : end;
     }
     return 0;
@@ -221,7 +244,7 @@ static struct xfer *xfer_new(struct api_client *c, uint64_t tag, const char *pat
         curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
     if (c->o.trace) {
         curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
-        curl_easy_setopt(e, CURLOPT_DEBUGDATA, c->o.trace);
+        curl_easy_setopt(e, CURLOPT_DEBUGDATA, c);
         curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
     }
     x->headers = curl_slist_append(NULL, c->key_header);
@@ -346,6 +369,7 @@ int api_take(struct api_client *c, struct api_result *out)
     out->curl_code = x->code;
     out->retry_after = x->retry_after;
     out->request_sent = was_sent(x->easy);
+    scrub_key(c, x->body.buf ? x->body.buf : (char *)"", x->body.len);
     out->body = strbuf_str(&x->body);
     out->body_len = x->body.len;
     /* A status line can arrive before a transfer fails (a truncated body):

@@ -82,8 +82,13 @@ int business_list_read(void *ctx, const struct api_result *res, char *why, size_
             goto oom;
         l->items = items;
         l->n++;
-        if (read_business(&s, &v, &l->items[l->n - 1]) < 0)
-            goto oom;
+        if (read_business(&s, &v, &l->items[l->n - 1]) < 0) {
+            /* Each field is capped (4 KiB) so a hostile answer cannot grow
+             * memory: a business with a longer one is refused by name. */
+            snprintf(why, whylen, "business number %zu has an id, name or source list longer "
+                     "than 4 KiB: the answer is not a listing of businesses", l->n);
+            return -1;
+        }
     }
     return 0;
 oom:

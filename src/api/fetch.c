@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "api/backoff.h"
+#include "api/retry_after.h"
 #include "core/log.h"
 
 enum verdict { V_OK, V_RETRY, V_RATE_LIMITED, V_FAIL };
@@ -18,12 +19,30 @@ void fetcher_init(struct fetcher *f, struct api_client *api, double rate_per_sec
     f->api = api;
     f->retries = retries;
     f->stop = stop;
+    f->max_wait = RETRY_AFTER_DEFAULT_MAX;
     ratelimit_init(&f->rl, rate_per_sec, clock_now());
 }
 
 void fetcher_share_budget(struct fetcher *f, const struct rate_shared *shared)
 {
     f->rl.shared = shared;
+}
+
+void fetcher_set_max_wait(struct fetcher *f, long max_wait_ms)
+{
+    f->max_wait = max_wait_ms / 1000.0;
+}
+
+/* A server that asks for longer than we wait is down for now: say so
+ * instead of sleeping with the lock held. */
+static int too_long(const struct fetcher *f, const char *path, const struct api_result *res,
+                    struct cp_error *err)
+{
+    if (res->retry_after < 0 || res->retry_after <= f->max_wait)
+        return 0;
+    return cp_fail(err, CP_EXIT_INPUT, "'GET %s': the API asked to wait %.0f s (HTTP %ld, "
+                   "Retry-After), longer than api.max_retry_wait (%.0f s): run again later",
+                   path, res->retry_after, res->http_status, f->max_wait);
 }
 
 static int interrupted(const struct fetcher *f, struct cp_error *err)
@@ -143,6 +162,8 @@ int fetch_get(struct fetcher *f, const char *path, fetch_check_fn check, void *c
             if (++limited > API_MAX_429)
                 return cp_fail(err, CP_EXIT_INPUT, "'GET %s' was rate limited %d times in a row: "
                                "lower api.rate_limit, or run again later", path, API_MAX_429);
+            if (too_long(f, path, out, err) < 0)
+                return -1;
             wait = out->retry_after >= 0 ? out->retry_after : api_backoff(limited);
             ratelimit_backoff(&f->rl, clock_now(), wait);
             log_msg(LOG_DEBUG, "GET %s: rate limited (HTTP 429): pausing %.1fs and slowing down",

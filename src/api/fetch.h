@@ -32,6 +32,7 @@ struct fetcher {
     long requests;                         /* sent, retries included */
     long retried;                          /* of which were retries of a failure */
     long rate_limited;                     /* answers that were 429 */
+    double max_wait;                       /* the longest Retry-After waited, seconds */
 };
 
 void fetcher_init(struct fetcher *f, struct api_client *api, double rate_per_sec, int retries,
@@ -39,6 +40,9 @@ void fetcher_init(struct fetcher *f, struct api_client *api, double rate_per_sec
 /* Take every request's slot from the account's shared budget (borrowed, may
  * be NULL: pace alone). Call after fetcher_init. */
 void fetcher_share_budget(struct fetcher *f, const struct rate_shared *shared);
+
+/* api.max_retry_wait for this fetcher (fetcher_init sets the default). */
+void fetcher_set_max_wait(struct fetcher *f, long max_wait_ms);
 
 /* Judges a 200 answer: 0 when usable, else -1 with why (it is fetched again). */
 typedef int (*fetch_check_fn)(void *ctx, const struct api_result *res, char *why, size_t whylen);

@@ -146,6 +146,14 @@ int cmd_check(int argc, char **argv)
     log_setup(o.verbosity, o.json_log);
     if (pipeline_load(o.pipeline, time(NULL), &p, &err) < 0)
         goto fail;
+    /* What run would refuse before sending (placeholder ids, a key that does
+     * not resolve) fails check too, after the rows are read and counted. */
+    struct cp_error not_ready = {0};
+    int ready = pipeline_check_ready(&p, &not_ready) == 0;
+    if (p.kind == PIPELINE_EXPORT && !ready) {
+        err = not_ready;
+        goto fail;
+    }
     if (p.kind == PIPELINE_EXPORT) {
         /* An export pipeline has no input to read: loading it is the check. */
         printf("pipeline: %s (name %s): ok, an export pipeline\n", o.pipeline, p.name);
@@ -176,6 +184,10 @@ int cmd_check(int argc, char **argv)
            t.by_status[ROW_PENDING], t.by_status[ROW_REJECTED], t.by_status[ROW_SKIPPED]);
     tally_print_reasons(&t, stdout);
     print_unmapped(&cc.u);
+    if (!ready) {
+        err = not_ready;
+        goto fail;
+    }
     rc = fflush(stdout) == 0 ? 0 : CP_EXIT_USAGE;
     goto out;
 fail:

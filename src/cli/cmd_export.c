@@ -36,6 +36,7 @@
 #include "store/runlock.h"
 #include "cli/state.h"
 #include "core/strbuf.h"
+#include "core/uuid.h"
 
 /* How this export is to be shown and where it goes, beyond the pipeline. */
 struct export_flags {
@@ -421,16 +422,6 @@ static int parse_cli(int argc, char **argv, struct export_cli *c, struct cp_erro
     return 0;
 }
 
-static int is_uuid(const char *s)
-{
-    for (int i = 0; i < 36; i++) {
-        int dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
-            return 0;
-    }
-    return s[36] == '\0';
-}
-
 static int replace(char **dst, const char *value, struct cp_error *err)
 {
     char *dup = strdup(value);
@@ -463,7 +454,7 @@ static int apply_cli(struct pipeline *p, const struct export_cli *c, struct cp_e
     if (c->source && replace(&p->export.filters.source, c->source, err) < 0)
         return -1;
     if (c->business_id) {
-        if (!is_uuid(c->business_id))
+        if (!uuid_valid_str(c->business_id))
             return cp_fail(err, CP_EXIT_USAGE, "invalid --business-id '%s' (expected a UUID; run "
                            "'cloutly-pipe businesses' to list business ids)", c->business_id);
         if (replace(&p->export.filters.business_id, c->business_id, err) < 0)

@@ -8,6 +8,7 @@
  * every core, as the send loop takes them.
  */
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@
 #include "store/filehash.h"
 #include "store/ledger.h"
 #include "store/runlock.h"
+#include "store/snapshot.h"
 
 struct run {
     const struct pipeline *p;
@@ -48,8 +50,10 @@ struct run {
     struct runlock input_lock; /* this input's: two pipelines never send one file at once */
     struct cli_state *state;   /* the account: ledger path, rate budget, lock folder */
     struct ledger *ledger; /* NULL for a dry run with no ledger yet */
+    struct snapshot snap;  /* a sending run's private copy of the input */
     char file_hash[17];
     int signals_seen;
+    double next_input_check; /* clock_now() when the input is next compared with the snapshot */
 };
 
 /* Once per turn of the send loop: pass Ctrl-C on, draw the progress line. */
@@ -61,17 +65,30 @@ static void on_tick(void *ctx, struct sender *s, const struct sender_stats *st)
         run->signals_seen = got;
         sender_interrupt(s, got >= 2 ? 2 : 1);
     }
+    /* The export may be rewritten or replaced while we send: that stops
+     * the run (what was read is all accounted for, from the snapshot). */
+    double now = clock_now();
+    if (run->snap.path && now >= run->next_input_check) {
+        char why[600];
+        run->next_input_check = now + 0.5;
+        if (snapshot_changed(&run->snap, why, sizeof why)) {
+            char msg[800];
+            snprintf(msg, sizeof msg, "%s: stopped sending; the rows not sent are skipped, and "
+                     "the next run reads the new file", why);
+            sender_stop(s, CP_EXIT_INCOMPLETE, msg);
+        }
+    }
     progress_update(&run->pg, st->rows, st->sent);
 }
 
 /* The first pass: every row read (not validated: that happens once, as
  * the rows are sent), nothing sent. A file that cannot be read to its end
  * stops the run here. */
-static int preflight(const struct pipeline *p, const struct run_options *o, long *rows,
-                     struct cp_error *err)
+static int preflight(const struct pipeline *p, const char *input, const char *read_path, long limit,
+                     long *rows, struct cp_error *err)
 {
     struct csv_row row;
-    struct engine *e = engine_open(p, o->input, o->limit, err);
+    struct engine *e = engine_open_as(p, input, read_path, limit, err);
     int rc;
     if (!e)
         return -1;
@@ -121,17 +138,46 @@ static int take_locks(struct run *run, const char *input, struct cp_error *err)
     return runlock_take(&run->input_lock, &spec, err);
 }
 
-/* A real run holds the pipeline's lock and writes the ledger; a dry run
- * only reads it, when there is one, to show what would be skipped. */
-static int open_ledger(struct run *run, struct cp_error *err)
+/* The folder the ledger lives in: the input's snapshot goes beside it. */
+static int state_dir(const char *ledger, char *buf, size_t n, struct cp_error *err)
 {
-    const struct pipeline *p = run->p;
-    const char *input = engine_input_path(run->eng);
+    const char *slash = strrchr(ledger, '/');
+    if (!slash)
+        snprintf(buf, n, ".");
+    else if ((size_t)(slash - ledger) >= n)
+        return cp_fail(err, CP_EXIT_USAGE, "state path '%s' is too long", ledger);
+    else
+        snprintf(buf, n, "%.*s", slash == ledger ? 1 : (int)(slash - ledger), ledger);
+    return make_parent_dirs(ledger, err);
+}
+
+/* A real run reads a private snapshot of the input (hashed as it is
+ * copied, so the rows sent are the rows the ledger names); a dry run reads
+ * the input itself. */
+static int open_input(struct run *run, const char *input, struct cp_error *err)
+{
+    char dir[4096];
     if (strcmp(input, "-") == 0)
         return cp_fail(err, CP_EXIT_USAGE, "run needs the input as a file, not standard input "
                                            "(it is read twice: once to check, once to send)");
-    if (file_hash(input, run->file_hash, err) < 0)
+    if (run->o->dry_run)
+        return file_hash(input, run->file_hash, err);
+    /* A real run knows its key, so the account's ledger has a place. */
+    const char *ledger = cli_state_ledger(run->state, run->p->state.path);
+    if (!ledger)
+        return cp_fail(err, CP_EXIT_USAGE, "no state folder for the ledger");
+    if (state_dir(ledger, dir, sizeof dir, err) < 0 || snapshot_take(&run->snap, input, dir, err) < 0)
         return -1;
+    memcpy(run->file_hash, run->snap.hash, sizeof run->file_hash);
+    return 0;
+}
+
+/* A real run holds its locks and writes the ledger; a dry run only reads
+ * it, when there is one, to show what would be skipped. Both come after
+ * the input was read through, so a broken file creates neither. */
+static int open_ledger(struct run *run, const char *input, struct cp_error *err)
+{
+    const struct pipeline *p = run->p;
     const char *path = cli_state_ledger(run->state, p->state.path);
     if (!path) {
         log_msg(LOG_WARN, "dry run without an API key: the account's ledger is unknown, so "
@@ -188,12 +234,20 @@ static int run_open(struct run *run, struct cp_error *err)
 {
     const struct pipeline *p = run->p;
     long total = 0;
-    if ((!run->o->dry_run && refuse_placeholders(p, err) < 0) || preflight(p, run->o, &total, err) < 0)
+    const char *input = run->o->input ? run->o->input : p->input.path;
+    if (!run->o->dry_run && refuse_placeholders(p, err) < 0)
         return -1;
-    run->eng = engine_open(p, run->o->input, run->o->limit, err);
+    if (!input)
+        return cp_fail(err, CP_EXIT_USAGE, "'%s': no input: set input.path or pass --input PATH",
+                       p->file);
+    if (open_input(run, input, err) < 0)
+        return -1;
+    const char *read_path = run->snap.path; /* NULL for a dry run: the file itself */
+    if (preflight(p, input, read_path, run->o->limit, &total, err) < 0 ||
+        open_ledger(run, input, err) < 0)
+        return -1;
+    run->eng = engine_open_as(p, input, read_path, run->o->limit, err);
     if (!run->eng)
-        return -1;
-    if (open_ledger(run, err) < 0)
         return -1;
     if (!run->o->dry_run) {
         const char *key;
@@ -270,6 +324,7 @@ static void run_close(struct run *run, int code)
     vpool_close(run->rows);
     api_client_free(run->api);
     engine_close(run->eng);
+    snapshot_release(&run->snap);
 }
 
 /* invite.business_by_name needs GET /businesses; a dry run without a key
@@ -337,6 +392,27 @@ const struct cli_spec cmd_run_spec = {
     .exit_codes = cli_exit_codes,
 };
 
+/* The run failed after invites went out: exit 2 would say "nothing was
+ * sent", which is false. Say what happened, make sure no earlier results
+ * file at the same path passes for this run's, and exit 1 (5 when
+ * interrupted). The ledger has every outcome recorded; the next run of the
+ * same file lists the rows sent as such, so its results are complete. */
+static int after_sending(struct run *run, int rc)
+{
+    const char *res = run->p->output.results;
+    struct stat st;
+    results_abort(run->out);
+    run->out = NULL;
+    if (res && stat(res, &st) == 0 && S_ISREG(st.st_mode) && unlink(res) == 0)
+        log_msg(LOG_WARN, "removed the earlier results file '%s' so it is not taken for this "
+                          "run's", res);
+    log_msg(LOG_ERROR, "%ld invite request%s went out before this; the ledger recorded their "
+                       "outcomes: run again to finish, and that run's results list every row "
+                       "(or 'cloutly-pipe ledger %s' now)",
+            sender_posts(run->sender), sender_posts(run->sender) == 1 ? "" : "s", run->p->file);
+    return rc == CP_EXIT_INTERRUPTED ? rc : CP_EXIT_INCOMPLETE;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct run_options o;
@@ -382,6 +458,8 @@ int cmd_run(int argc, char **argv)
 fail:
     progress_done(&run.pg);
     rc = cli_report(&err);
+    if (run.sender && sender_posts(run.sender) > 0)
+        rc = after_sending(&run, rc);
 out:
     if (run.p)
         run_close(&run, rc);

@@ -5,7 +5,8 @@
  * half-understood file: an unknown key, a wrong type or a bad value is an
  * error that names the file, the line, the column and the key, with the
  * nearest known key for a typo. `${VAR}` is replaced from the environment
- * (unset is an error; for api.api_key the error waits, see api_key_error),
+ * (unset is an error naming the nearest variable that is set; for
+ * api.api_key the error waits, see api_key_error),
  * relative paths resolve against the pipeline's folder and `{name}`, `{date}`,
  * `{time}`, `{run_id}` are expanded in every path (an unknown `{x}` is an
  * error, so a path cannot hold a literal '{').
@@ -80,12 +81,16 @@ struct pipeline {
     enum pipeline_kind kind;
     char *name; /* default: the file name without .yaml/.yml */
     char *run_id; /* e.g. 20261126T030000-4f2a: one per load, used by {run_id} */
+    time_t now;   /* the load's `now`: {date} and {time} of later overrides agree */
+    char *not_ready; /* NULL, or why this pipeline loads but cannot send (guess's
+                        placeholder ids), with FILE:LINE:COL; see pipeline_check_ready */
 
     struct {
         char *base_url;       /* default https://app.cloutly.com/api/v1, no trailing '/' */
         char *api_key;        /* NULL when not resolved (see api_key_error) */
-        char *api_key_error;  /* why api_key is NULL, e.g. an unset ${VAR}; raised only
-                                 by commands that need the key (check/dry-run do not) */
+        char *api_key_error;  /* why api_key is NULL, e.g. an unset ${VAR}, with its place;
+                                 raised by run and check (pipeline_check_ready), not by
+                                 a dry run */
         char *api_key_file;   /* NULL or a resolved path; read by pipeline_api_key(),
                                  never at load time */
         double rate_per_sec;  /* rate_limit: "100/min" -> 100/60.0; default 100/min */
@@ -93,7 +98,11 @@ struct pipeline {
         long timeout_ms;      /* timeout: "30s", "500ms", "2m"; default 30000 */
         int retries;          /* default 5, 0..20 */
         bool retry_in_doubt;  /* default false */
+        long max_retry_wait_ms; /* max_retry_wait: the longest Retry-After waited; default 5m */
         char *ca_file;        /* NULL or a resolved path */
+        char *key_buf;        /* owned: where pipeline_api_key() copies a key read from
+                                 api_key_file or CLOUTLY_API_KEY; wiped on release */
+        size_t key_buf_size;  /* bytes of key_buf */
     } api;
 
     struct {
@@ -145,7 +154,8 @@ struct pipeline {
         char *output;              /* resolved, templates expanded; NULL = not given */
         int page_size;             /* 1..1000, default 100 */
         enum export_sort sort;     /* default desc */
-        char *since;               /* NULL = everything; else an ISO date or date-time as given */
+        char *since;               /* NULL = everything; else an ISO date or date-time as given,
+                                      valid for isotime_parse() */
         bool since_last_run;       /* since: last_run (the ledger's watermark); since is NULL */
         struct {
             char *source;       /* NULL = every source */
@@ -168,7 +178,8 @@ struct pipeline {
 
     struct {
         char *path; /* resolved ledger path, or NULL: the account's ledger in the state folder
-                       (store/account.h places it once the key is known) */
+                       (store/account.h places it once the key is known); never holds {date},
+                       {time} or {run_id}: one ledger, not one per run */
     } state;
 };
 
@@ -197,9 +208,62 @@ void pipeline_release(struct pipeline *p);
  * The key never appears in `err`.
  *
  * Ownership: `*key` is borrowed, never freed by the caller. It points into
- * `p` (api.api_key: valid until pipeline_release) or into a thread-local
- * buffer (api_key_file, or the CLOUTLY_API_KEY fallback: valid until the
- * next call in the same thread). Copy it if it must outlive either. */
+ * `p`: api.api_key, or p->api.key_buf for a key read from api_key_file or
+ * CLOUTLY_API_KEY (valid until the next call on the same pipeline or
+ * pipeline_release). Copy it if it must outlive either. Not thread-safe on
+ * one pipeline; different pipelines are independent. */
 int pipeline_api_key(const struct pipeline *p, const char **key, struct cp_error *err);
+
+/*
+ * Everything `run` needs from the pipeline that can be known without
+ * sending, so `check` refuses what `run` would: no placeholder ids left by
+ * `guess` (p->not_ready, with FILE:LINE:COL), a readable api.ca_file when the
+ * base URL is https, and an API key that resolves (pipeline_api_key: an unset
+ * ${VAR} is named with the nearest set variable, an api_key_file must be
+ * readable by its owner only). 0, or -1 with `err` (CP_EXIT_USAGE). Reads the
+ * key file, never the network.
+ */
+int pipeline_check_ready(const struct pipeline *p, struct cp_error *err);
+
+/*
+ * Set one pipeline key of `p` (made by pipeline_load or pipeline_defaults)
+ * from a string, as the YAML loader would set it from the file: the same
+ * table entry, parser, validation and message words. This is how a
+ * command-line option overrides the pipeline, so `--format CSV` and
+ * `format: CSV` agree, and `--since` accepts exactly what `since:` does.
+ *
+ *   key     the dotted key as the file nests it: "export.format",
+ *           "export.filters.businessId", "input.path", "state.path"...
+ *   value   the text as typed, taken literally: no ${VAR} (the shell has
+ *           expanded it already) and no YAML null ("null" and "" are text:
+ *           "" is refused as empty where the key refuses it)
+ *   origin  what the message calls the value, e.g. "--format"; NULL uses
+ *           the dotted key
+ *
+ * Enum words are case-insensitive, as in the file. A path gets the file's
+ * templates ({name}, {date}, {time} and {run_id} with the load's time and
+ * run id; state.path refuses the ones that change between runs) but is not
+ * joined to the pipeline's folder: a relative path from the command line is
+ * the caller's, relative to the working directory; "-" stays "-".
+ * `export.since` also clears `since_last_run` ("last_run" sets it).
+ *
+ * Refused, with CP_EXIT_USAGE and a message naming `origin` (or the key)
+ * and no file place: an unknown key (with the nearest valid dotted key as a hint), a
+ * section ("export.filters"), a key of the other kind of pipeline, a key
+ * that is read from the file only (version, kind, name), and any value the
+ * file would refuse. On failure the pipeline keeps its previous value.
+ * Keys of the file this does not reach: list-, map- and rule-valued ones
+ * (input.columns.*, input.where, channels.*, invite.business_map,
+ * export.fields) and api.api_key.
+ *
+ * The command-line options that override keys today: export's --format
+ * (export.format), --sort, --since, --output (export.output), --source
+ * (export.filters.source), --business-id (export.filters.businessId),
+ * --show-on-widget (export.filters.showOnWidget); run's and check's --input
+ * (input.path). ledger's --since filters the report and is no key (parse it
+ * with isotime_parse); run's --limit is no key either.
+ */
+int pipeline_override(struct pipeline *p, const char *key, const char *value, const char *origin,
+                      struct cp_error *err);
 
 #endif

@@ -2,16 +2,17 @@
 #include "core/suggest.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <string.h>
 
-#define MAX_WORD 64
-
-size_t suggest_distance(const char *a, const char *b)
+/* Levenshtein over `la` and `lb` bytes, both at most SUGGEST_MAX_LEN;
+ * (size_t)-1 when either is longer. */
+static size_t distance(const char *a, size_t la, const char *b, size_t lb, bool fold)
 {
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > MAX_WORD || lb > MAX_WORD)
+    size_t row[SUGGEST_MAX_LEN + 1];
+
+    if (la > SUGGEST_MAX_LEN || lb > SUGGEST_MAX_LEN)
         return (size_t)-1;
-    size_t row[MAX_WORD + 1];
     for (size_t j = 0; j <= lb; j++)
         row[j] = j;
     for (size_t i = 1; i <= la; i++) {
@@ -19,7 +20,8 @@ size_t suggest_distance(const char *a, const char *b)
         row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
             size_t up = row[j];
-            int same = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]);
+            int same = fold ? tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1])
+                            : a[i - 1] == b[j - 1];
             size_t best = diag + !same;
             if (up + 1 < best)
                 best = up + 1;
@@ -30,6 +32,11 @@ size_t suggest_distance(const char *a, const char *b)
         }
     }
     return row[lb];
+}
+
+size_t suggest_distance(const char *a, const char *b)
+{
+    return distance(a, strlen(a), b, strlen(b), true);
 }
 
 const char *suggest_nearest(const char *word, const char *const *candidates, size_t n)
@@ -49,4 +56,28 @@ const char *suggest_nearest(const char *word, const char *const *candidates, siz
         }
     }
     return best;
+}
+
+void suggest_init(struct suggest *s, const char *word, size_t limit)
+{
+    size_t len = strlen(word);
+    s->word = word;
+    s->limit = limit != SUGGEST_DEFAULT_LIMIT ? limit : len / 3 > 2 ? len / 3 : 2;
+    s->best_d = (size_t)-1;
+    s->best[0] = '\0';
+}
+
+void suggest_offer(struct suggest *s, const char *candidate, size_t len)
+{
+    size_t d = distance(s->word, strlen(s->word), candidate, len, false);
+    if (d == 0 || d == (size_t)-1 || d > s->limit || d >= s->best_d)
+        return;
+    s->best_d = d;
+    memcpy(s->best, candidate, len);
+    s->best[len] = '\0';
+}
+
+const char *suggest_result(const struct suggest *s)
+{
+    return s->best_d != (size_t)-1 ? s->best : NULL;
 }

@@ -38,7 +38,8 @@
 
 struct csv_in {
     FILE *fp;
-    char *path;
+    char *path;     /* the name messages use */
+    char *file;     /* the file read (a run's private snapshot of `path`) */
     struct csv_parser parser;
     char delim;
 
@@ -191,7 +192,7 @@ static int start(struct csv_in *in, const char *encoding, struct cp_error *err)
     if (read_raw(in, in->raw, BLOCK, &head, err) < 0)
         return -1;
     if (!encoding || strcasecmp(encoding, "auto") == 0) {
-        const char *path = in->fp == stdin ? NULL : in->path;
+        const char *path = in->fp == stdin ? NULL : in->file;
         if (sniff_encoding(path, in->path, in->raw, head, in->raw_eof, &in->enc, &bom_len, err) < 0)
             return -1;
     } else if (encoding_from_name(encoding, in->raw, head, &in->enc, &bom_len) < 0) {
@@ -224,13 +225,20 @@ static int start(struct csv_in *in, const char *encoding, struct cp_error *err)
 struct csv_in *csv_in_open(const char *path, const char *encoding, char delimiter,
                            struct cp_error *err)
 {
+    return csv_in_open_as(path, path, encoding, delimiter, err);
+}
+
+struct csv_in *csv_in_open_as(const char *path, const char *name, const char *encoding,
+                              char delimiter, struct cp_error *err)
+{
     struct csv_in *in = calloc(1, sizeof *in);
     if (!in) {
         cp_fail(err, CP_EXIT_INPUT, "out of memory");
         return NULL;
     }
     in->cd = (iconv_t)-1;
-    in->path = strdup(path);
+    in->path = strdup(name);
+    in->file = strdup(path);
     in->line = 1;
     in->pending_start = 1;
     strbuf_init(&in->values, (size_t)CSV_IN_MAX_FIELDS * 64 + CSV_IN_MAX_FIELD * 4);
@@ -486,5 +494,6 @@ void csv_in_close(struct csv_in *in)
     free(in->lens);
     free(in->ptrs);
     free(in->path);
+    free(in->file);
     free(in);
 }

@@ -38,6 +38,11 @@ struct csv_in;
 struct csv_in *csv_in_open(const char *path, const char *encoding, char delimiter,
                            struct cp_error *err);
 
+/* The same, reading `path` but naming `name` in every message (a run reads
+ * a private snapshot of the user's file). */
+struct csv_in *csv_in_open_as(const char *path, const char *name, const char *encoding,
+                              char delimiter, struct cp_error *err);
+
 /* The encoding read: "utf-8", "utf-8 (BOM)", "utf-16le", "utf-16be" or
  * "windows-1252". */
 const char *csv_in_encoding(const struct csv_in *in);

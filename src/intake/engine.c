@@ -49,6 +49,12 @@ static int find_consent(struct engine *e, const char *input_path, struct cp_erro
 struct engine *engine_open(const struct pipeline *p, const char *input_path, long limit,
                            struct cp_error *err)
 {
+    return engine_open_as(p, input_path, NULL, limit, err);
+}
+
+struct engine *engine_open_as(const struct pipeline *p, const char *input_path, const char *read_path,
+                              long limit, struct cp_error *err)
+{
     struct csv_row header;
     struct engine *e = calloc(1, sizeof *e);
     if (!e) {
@@ -64,7 +70,8 @@ struct engine *engine_open(const struct pipeline *p, const char *input_path, lon
         cp_fail(err, CP_EXIT_USAGE, "'%s': no input: set input.path or pass --input PATH", p->file);
         goto fail;
     }
-    e->in = csv_in_open(input_path, p->input.encoding, p->input.delimiter, err);
+    e->in = csv_in_open_as(read_path ? read_path : input_path, input_path, p->input.encoding,
+                           p->input.delimiter, err);
     if (!e->in)
         goto fail;
     int rc = csv_in_next(e->in, &header, err);

@@ -23,6 +23,11 @@ struct engine;
 struct engine *engine_open(const struct pipeline *p, const char *input_path, long limit,
                            struct cp_error *err);
 
+/* The same, reading `read_path` (a snapshot of the input) while naming
+ * `input_path` in messages and results; NULL reads `input_path` itself. */
+struct engine *engine_open_as(const struct pipeline *p, const char *input_path,
+                              const char *read_path, long limit, struct cp_error *err);
+
 struct dedupe_spill;
 
 /* For `check`: record valid rows' keys in `spill` (borrowed) and leave

@@ -10,7 +10,10 @@
 
 #include <cstdio>
 #include <cstring>
+#include <list>
 #include <string>
+
+#include "intake/phone_fast.h"
 
 #include <phonenumbers/logger.h>
 #include <phonenumbers/phonenumber.pb.h>
@@ -303,7 +306,29 @@ enum phone_type map_type(PhoneNumberUtil::PhoneNumberType t)
     }
 }
 
-int normalise(const char *raw, size_t len, const char *default_region, phone_result *out)
+/* How far normalise() may go its own way: the production path takes the
+ * fast path and a cheaper region lookup; the reference is libphonenumber's
+ * calls alone, what the differential test compares the other with. */
+enum class path { production, reference };
+
+/* GetRegionCodeForNumber() types the number again to choose among the
+ * regions of a shared calling code; with one region there is nothing to
+ * choose, and the library answers that region without typing. */
+std::string region_of(const PhoneNumberUtil &u, const PhoneNumber &pn, path how)
+{
+    std::string rc;
+    if (how == path::production) {
+        std::list<std::string> ids;
+        u.GetRegionCodesForCountryCallingCode(pn.country_code(), &ids);
+        if (ids.size() == 1)
+            return ids.front();
+    }
+    u.GetRegionCodeForNumber(pn, &rc);
+    return rc;
+}
+
+int normalise(const char *raw, size_t len, const char *default_region, phone_result *out,
+              path how)
 {
     const PhoneNumberUtil &u = util();
     span shown = {raw, raw + len};
@@ -320,6 +345,17 @@ int normalise(const char *raw, size_t len, const char *default_region, phone_res
     /* ZZ, the unknown region, makes the library accept only numbers that
      * carry their country code. */
     const std::string region = region_code(has_default ? default_region : "ZZ");
+
+    /* Most numbers are plain digits and valid: the fast path answers them
+     * as the library would (phone_fast.h). It declines everything else. */
+    cloutly_phone::fast_answer fa;
+    if (how == path::production &&
+        cloutly_phone::fast_normalise(num.p, num.size(), has_default ? region.c_str() : "", &fa)) {
+        memcpy(out->e164, fa.e164, sizeof out->e164);
+        out->type = map_type(fa.type);
+        memcpy(out->region, fa.region, sizeof out->region);
+        return 0;
+    }
     /* 00 is the international prefix of most of the world, and people write
      * it from habit wherever they are, but the library only knows the
      * prefix of the default region (011 for US, 0011 for AU). A number that
@@ -384,8 +420,7 @@ int normalise(const char *raw, size_t len, const char *default_region, phone_res
         return fail(out, shown, "too long");
     memcpy(out->e164, e164.c_str(), e164.size() + 1);
     out->type = map_type(type);
-    std::string nregion;
-    u.GetRegionCodeForNumber(pn, &nregion);
+    std::string nregion = region_of(u, pn, how);
     /* Non-geographic numbers (+800, +882...) belong to "001", which does
      * not fit region[3] and names no country: they get "". */
     if (nregion.size() == 2)
@@ -395,8 +430,10 @@ int normalise(const char *raw, size_t len, const char *default_region, phone_res
 
 } // namespace
 
-extern "C" int phone_normalise(const char *raw, size_t len, const char *default_region,
-                               struct phone_result *out)
+namespace {
+
+int normalise_c(const char *raw, size_t len, const char *default_region, phone_result *out,
+                path how)
 {
     if (!out)
         return -1;
@@ -407,7 +444,7 @@ extern "C" int phone_normalise(const char *raw, size_t len, const char *default_
     if (!raw)
         len = 0;
     try {
-        int rc = normalise(raw ? raw : "", len, default_region, out);
+        int rc = normalise(raw ? raw : "", len, default_region, out, how);
         if (rc != 0) {
             out->e164[0] = '\0';
             out->region[0] = '\0';
@@ -419,6 +456,20 @@ extern "C" int phone_normalise(const char *raw, size_t len, const char *default_
         snprintf(out->reason, sizeof out->reason, "phone number could not be processed");
         return -1;
     }
+}
+
+} // namespace
+
+extern "C" int phone_normalise(const char *raw, size_t len, const char *default_region,
+                               struct phone_result *out)
+{
+    return normalise_c(raw, len, default_region, out, path::production);
+}
+
+extern "C" int phone_normalise_reference(const char *raw, size_t len, const char *default_region,
+                                         struct phone_result *out)
+{
+    return normalise_c(raw, len, default_region, out, path::reference);
 }
 
 extern "C" int phone_region_known(const char *region)

@@ -1,7 +1,8 @@
 /*
  * Phone numbers: parse, validate against the real numbering plan and type,
- * through libphonenumber. phone.cc is the only C++ in the tree; this header
- * is its whole surface, callable from C.
+ * through libphonenumber (plain valid numbers through a fast path over the
+ * library's own metadata, phone_fast.h). phone.cc and phone_fast.cc are the
+ * only C++ in the tree; this header is their surface, callable from C.
  *
  * Typing matters because an SMS to a landline spends a credit and reaches
  * nobody: PHONE_LANDLINE means the number can only be a fixed line (or a
@@ -40,6 +41,12 @@ struct phone_result {
  */
 int phone_normalise(const char *raw, size_t len, const char *default_region,
                     struct phone_result *out);
+
+/* The same answer through libphonenumber's calls alone, without the fast
+ * path of phone_fast.h: the reference tests/phone_diff holds
+ * phone_normalise() to. Slower; nothing else needs it. */
+int phone_normalise_reference(const char *raw, size_t len, const char *default_region,
+                              struct phone_result *out);
 
 /* 1 when `region` is a region libphonenumber knows ("AU", "GB"...), else 0. */
 int phone_region_known(const char *region);

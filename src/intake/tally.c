@@ -38,7 +38,9 @@ void tally_add(struct tally *t, const struct row_result *r)
 {
     t->rows++;
     t->by_status[r->status]++;
-    if (r->sms_left >= 0)
+    /* This run's answers only (a resumed row carries an old balance), and
+     * the lowest: answers settle out of order. */
+    if (r->status == ROW_SENT && r->sms_left >= 0 && (t->sms_left < 0 || r->sms_left < t->sms_left))
         t->sms_left = r->sms_left;
     /* Valid rows count by reason only when they carry a note for a person
      * (an email typo, a channel dropped): check shows those too. */

@@ -12,21 +12,6 @@
 /* Quote a value in a reason, cut short so a 64 KiB cell stays readable. */
 #define SHOWN(len) ((int)((len) > 60 ? 60 : (len)))
 
-int uuid_valid(const char *s, size_t len)
-{
-    if (len != 36)
-        return 0;
-    for (size_t i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return 0;
-        } else if (!isxdigit((unsigned char)s[i])) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static void set(struct strbuf *sb, const char *v, size_t len)
 {
     strbuf_reset(sb);

@@ -16,6 +16,7 @@
 #include "intake/mapping.h"
 #include "config/pipeline.h"
 #include "core/row.h"
+#include "core/uuid.h"
 
 /* The longest value a field may hold; longer is a rejected row. */
 #define VALIDATE_MAX_FIELD (64 * 1024)
@@ -35,7 +36,6 @@ struct consent {
 void validate_row(const struct pipeline *p, const struct mapping *m, const struct consent *c,
                   const struct csv_row *row, struct row_result *r);
 
-/* 1 when `s` is a UUID (8-4-4-4-12 hex). */
-int uuid_valid(const char *s, size_t len);
+/* uuid_valid(): the tree's one UUID check, core/uuid.h. */
 
 #endif

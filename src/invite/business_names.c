@@ -49,6 +49,7 @@ int business_names_load(struct pipeline *p, const char *key, const struct rate_s
         return -1;
     fetcher_init(&f, api, p->api.rate_per_sec, p->api.retries, NULL);
     fetcher_share_budget(&f, shared);
+    fetcher_set_max_wait(&f, p->api.max_retry_wait_ms);
     if (fetch_get(&f, "/businesses", business_list_read, &list, &res, err) < 0) {
         cp_error_prefix(err, "invite.business_by_name: GET /businesses");
         goto out;

@@ -32,10 +32,16 @@ static int body_fingerprint(const struct gate *g, const struct row_result *r, ch
     return 0;
 }
 
+/* Answers settle out of order when several are in flight: the lowest
+ * balance this run was told is the latest. The first answer of the run
+ * replaces what the ledger remembered (credits may have renewed since). */
 void gate_note_sms(struct gate *g, long sms_left)
 {
-    if (sms_left >= 0)
+    if (sms_left < 0)
+        return;
+    if (!g->sms_fresh || sms_left < g->sms_left)
         g->sms_left = sms_left;
+    g->sms_fresh = 1;
 }
 
 static void when_text(time_t at, char *buf, size_t len)
@@ -72,16 +78,22 @@ static int resume(struct gate *g, struct row_result *r, struct cp_error *err)
         return 1;
     }
     if (strcmp(pr.status, "intent") == 0 || strcmp(pr.status, "in_doubt") == 0) {
-        if (g->writable && strcmp(pr.status, "intent") == 0 &&
-            ledger_mark_in_doubt(g->ledger, pr.id, err) < 0)
+        int killed = strcmp(pr.status, "intent") == 0;
+        if (g->writable && killed && ledger_mark_in_doubt(g->ledger, pr.id, err) < 0)
             return -1;
         if (g->retry_in_doubt) {
             g->retried++;
             return 0;
         }
-        row_note(r, "an earlier run (%s) stopped while this invite was in flight: it may have "
-                    "been sent; not repeated (check the contact in Cloutly, or set "
-                    "api.retry_in_doubt: true)", when);
+        if (!killed && strstr(pr.reason, "not repeated"))
+            row_note(r, "in doubt since an earlier run (%s): %s", when, pr.reason);
+        else if (killed || !pr.reason[0])
+            row_note(r, "an earlier run (%s) stopped while this invite was in flight: it may "
+                        "have been sent; not repeated (check the contact in Cloutly, or set "
+                        "api.retry_in_doubt: true)", when);
+        else
+            row_note(r, "in doubt since an earlier run (%s): %s; not repeated (check the "
+                        "contact in Cloutly, or set api.retry_in_doubt: true)", when, pr.reason);
         r->status = ROW_IN_DOUBT;
         return 1;
     }
@@ -105,7 +117,44 @@ static int resume(struct gate *g, struct row_result *r, struct cp_error *err)
         r->status = ROW_FAILED;
         return 1;
     }
-    return 0; /* retries exhausted, not attempted, 401: try again */
+    if (strcmp(pr.status, "failed") == 0 || strcmp(pr.status, "retry") == 0 ||
+        strcmp(pr.status, "skipped") == 0 || strcmp(pr.status, "pipeline_error") == 0)
+        return 0; /* retries exhausted, not attempted, 401, a 404 of the pipeline: try again */
+    /* A status this version never writes (a cell edited by hand, a newer
+     * version's word): the one safe reading is that it may have been sent. */
+    row_note(r, "the ledger holds an unknown status '%s' for this row (%s): treated as in "
+                "doubt; not repeated", pr.status, when);
+    r->status = ROW_IN_DOUBT;
+    return 1;
+}
+
+/* Resume beyond the file's bytes: a row appended to (or reordered in) an
+ * export that was already sent is a new file to the hash, but its people
+ * were invited by this pipeline minutes or hours ago. Within a day, that is
+ * a resume, never a new invite, whatever cooldown_days says (0 included);
+ * after that, the cooldown is the rule. */
+#define RESUME_WINDOW (24 * 3600)
+static int resent_by_pipeline(struct gate *g, struct row_result *r, struct cp_error *err)
+{
+    struct ledger_prior pr;
+    char when[40];
+    int found = ledger_pipeline_contact(g->ledger, g->p->name, strbuf_str(&r->email),
+                                        strbuf_str(&r->phone), strbuf_str(&r->business_id),
+                                        g->now - RESUME_WINDOW, g->file_hash, &pr, err);
+    if (found <= 0)
+        return found;
+    when_text(pr.at, when, sizeof when);
+    if (strcmp(pr.status, "sent") == 0) {
+        fill_from_prior(r, &pr);
+        row_note(r, "already sent by an earlier run of this pipeline at %s (from '%s')", when,
+                 pr.file_path);
+        r->status = ROW_SKIPPED;
+    } else {
+        row_note(r, "an earlier run of this pipeline (%s, '%s') may have sent it (in doubt); "
+                    "not repeated", when, pr.file_path);
+        r->status = ROW_IN_DOUBT;
+    }
+    return 1;
 }
 
 static void note_suppressed(struct row_result *r, const struct ledger_prior *pr)
@@ -221,6 +270,8 @@ int gate_row(struct gate *g, struct row_result *r, struct cp_error *err)
     if (!g->ledger)
         return 0;
     int rc = resume(g, r, err);
+    if (rc == 0)
+        rc = resent_by_pipeline(g, r, err);
     if (rc == 0)
         rc = suppressed(g, r, err);
     if (rc == 0)

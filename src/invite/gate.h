@@ -24,6 +24,7 @@ struct gate {
     const char *file_hash;   /* this input's identity */
     time_t now;
     long sms_left;           /* the latest balance the API reported, -1 unknown */
+    int sms_fresh;           /* sms_left came from an answer in this run */
     long sends;              /* rows let through so far */
     int writable;            /* the ledger may be written (not a dry run) */
     int retry_failed;        /* run --retry-failed: rows the API refused are sent again */

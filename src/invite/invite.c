@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "api/backoff.h"
+#include "api/retry_after.h"
 
 const char *invite_campaign(const struct pipeline *p, const char *business_id)
 {
@@ -147,6 +148,49 @@ static struct invite_decision no_answer(const struct pipeline *p, const struct a
     return in_doubt(p, r, what);
 }
 
+/* Did the server ask for a pause longer than the pipeline will wait? */
+static double max_wait_ms(const struct pipeline *p)
+{
+    return p->api.max_retry_wait_ms > 0 ? (double)p->api.max_retry_wait_ms
+                                        : RETRY_AFTER_DEFAULT_MAX * 1000.0;
+}
+
+static int too_long(const struct pipeline *p, const struct api_result *res)
+{
+    return res->retry_after >= 0 && res->retry_after * 1000.0 > max_wait_ms(p);
+}
+
+static void say_duration(double secs, char *buf, size_t n)
+{
+    if (secs >= 86400 * 365.0)
+        snprintf(buf, n, "more than a year");
+    else if (secs >= 86400)
+        snprintf(buf, n, "%.0f days", secs / 86400);
+    else if (secs >= 3600)
+        snprintf(buf, n, "%.1f hours", secs / 3600);
+    else if (secs >= 60)
+        snprintf(buf, n, "%.0f minutes", secs / 60);
+    else
+        snprintf(buf, n, "%.0f s", secs);
+}
+
+/* The row was not acted on (429/503 say so): a later run sends it. */
+static struct invite_decision stop_waiting(const struct pipeline *p, const struct api_result *res,
+                                           struct row_result *r, const char *what)
+{
+    char asked[64], most[64];
+    say_duration(res->retry_after, asked, sizeof asked);
+    say_duration(max_wait_ms(p) / 1000.0, most, sizeof most);
+    struct invite_decision d = {.verdict = INVITE_STOP_WAIT};
+    snprintf(d.message, sizeof d.message,
+             "the API asked to wait %s before the next request (%s, Retry-After), longer than "
+             "api.max_retry_wait (%s): stopped sending; the rows not sent go out with the next "
+             "run", asked, what, most);
+    row_note(r, "not sent: the API asked to wait %s (%s); a later run sends it", asked, what);
+    r->status = ROW_SKIPPED;
+    return d;
+}
+
 struct invite_decision invite_decide(const struct pipeline *p, const struct api_result *res,
                                      struct row_result *r, int single_target)
 {
@@ -165,6 +209,8 @@ struct invite_decision invite_decide(const struct pipeline *p, const struct api_
             row_note(r, "rate limited (HTTP 429) %d times in a row: gave up", r->attempts);
             return done(r, ROW_FAILED);
         }
+        if (too_long(p, res))
+            return stop_waiting(p, res, r, "HTTP 429");
         struct invite_decision d = {.verdict = INVITE_RATE_LIMITED,
                                     .wait = res->retry_after >= 0 ? res->retry_after
                                                                   : api_backoff(r->attempts)};
@@ -180,6 +226,8 @@ struct invite_decision invite_decide(const struct pipeline *p, const struct api_
         return d;
     }
     if (st == 503) {
+        if (too_long(p, res))
+            return stop_waiting(p, res, r, "HTTP 503");
         snprintf(what, sizeof what, "HTTP 503: %s", msg);
         return retry_or_give_up(p, r, res->retry_after >= 0 ? res->retry_after
                                                             : api_backoff(r->attempts), what);

@@ -23,7 +23,8 @@ enum invite_verdict {
     INVITE_RETRY,       /* send the same row again after `wait` seconds */
     INVITE_RATE_LIMITED,/* 429: pause everything for `wait` seconds, then resend */
     INVITE_STOP_AUTH,   /* 401: stop the run, exit 3 */
-    INVITE_STOP_PIPELINE/* 404 on a single-target run, or TLS refused: stop, exit 2 */
+    INVITE_STOP_PIPELINE,/* 404 on a single-target run, or TLS refused: stop, exit 2 */
+    INVITE_STOP_WAIT    /* the server asked to wait past api.max_retry_wait: stop, exit 1 */
 };
 
 struct invite_decision {

@@ -12,7 +12,6 @@
 #include "invite/invite.h"
 
 #define WINDOW 256
-#define PROBE_SECONDS 0.25
 #define INVITE_PATH "/send-review-invite"
 
 enum slot_state {
@@ -39,9 +38,10 @@ struct sender {
     int queued;          /* slots in SLOT_QUEUED: rows waiting for their turn */
     int input_done;
     int interrupts;      /* stop requests seen so far */
+    int target_proven;   /* an answer showed the key, business and campaign work */
+    long posts;          /* requests handed to the transport */
+    struct cp_error ledger_err; /* the first outcome the ledger could not record */
     int stop_code;       /* != 0: stop sending; the exit code it leads to */
-    int answered;        /* the API has answered a request of this run (any HTTP status) */
-    double first_post;   /* when the run's first request went out */
     char stop_reason[600];
 };
 
@@ -115,6 +115,16 @@ static void stop(struct sender *s, int code, const char *why)
         return;
     s->stop_code = code;
     snprintf(s->stop_reason, sizeof s->stop_reason, "%s", why);
+}
+
+void sender_stop(struct sender *s, int code, const char *why)
+{
+    stop(s, code, why);
+}
+
+long sender_posts(const struct sender *s)
+{
+    return s->posts;
 }
 
 void sender_interrupt(struct sender *s, int level)
@@ -218,15 +228,28 @@ static int flush_head(struct sender *s, struct cp_error *err)
  * window that delay alone can make one request too many). The claim checks
  * the cooldown again in the same transaction: another pipeline of the
  * account may have invited this person meanwhile. 1 claimed, 0 when the row
- * became final instead, -1 with err. */
+ * became final instead (another pipeline got there first, or the ledger
+ * cannot be written: then sending stops), -1 with err. */
 static int claim_one(struct sender *s, struct slot *sl, struct cp_error *err)
 {
     char *body = invite_body(s->c.p, &sl->r);
     if (!body)
         return cp_fail(err, CP_EXIT_USAGE, "out of memory");
+    struct cp_error lerr = {0};
     int claimed = gate_claim(&s->gate, &sl->r, s->c.p->run_id, s->c.input_path, body,
-                             &sl->attempt_id, err);
+                             &sl->attempt_id, &lerr);
     free(body);
+    if (claimed < 0) {
+        /* Without its intent on disk a request may not go out. Stop, and
+         * let every row read still reach the results. */
+        char why[sizeof s->stop_reason];
+        snprintf(why, sizeof why, "the ledger cannot be written (%.300s): stopped sending%s",
+                 lerr.msg, s->posts ? "; the rows sent are in the results file" : "");
+        stop(s, s->posts ? CP_EXIT_INCOMPLETE : CP_EXIT_USAGE, why);
+        sl->attempt_id = 0;
+        not_attempted(s, sl);
+        return 0;
+    }
     if (claimed == 0)
         set_state(s, sl, SLOT_FINAL);
     return claimed;
@@ -255,9 +278,8 @@ static int post_one(struct sender *s, long seq, struct slot *sl, struct cp_error
     free(body);
     if (rc < 0)
         return -1;
+    s->posts++;
     sl->r.attempts++;
-    if (!s->first_post)
-        s->first_post = now_of(s);
     set_state(s, sl, SLOT_IN_FLIGHT);
     return 0;
 }
@@ -279,13 +301,11 @@ static int start_sends(struct sender *s, struct cp_error *err)
         }
         if (sl->not_before > now)
             continue;
-        /* The first request goes alone for a moment: a wrong key (401) or a
-         * wrong campaign (404) is answered within it and then costs one
-         * request, not max_in_flight of them; a slow server costs the run
-         * only that moment once. */
-        if (!s->answered && in_flight(s) > 0 && now - s->first_post < PROBE_SECONDS)
-            break;
-        if (in_flight(s) >= s->c.p->api.max_in_flight)
+        /* Until one answer proves the key and the target, one request at a
+         * time: a wrong key or campaign then costs exactly one request
+         * (401 "stopped at the first one"), whatever max_in_flight says. */
+        int cap = s->target_proven ? s->c.p->api.max_in_flight : 1;
+        if (in_flight(s) >= cap)
             break;
         if (!sl->attempt_id) {
             if (!gate_send(&s->gate, &sl->r)) {
@@ -326,16 +346,43 @@ static const char *attempt_status(const struct invite_decision *d, const struct 
     }
 }
 
-static int settle(struct sender *s, const struct api_result *res, struct cp_error *err)
+/* The answer arrived but the ledger could not take it (disk full, a lock
+ * held past the busy timeout). The row is what the server said it is:
+ * report that, and send nothing more, since every further intent would
+ * fail the same way. The next run finds the intent without an outcome and
+ * reports the row in_doubt, so it is never sent twice. */
+static void outcome_unrecorded(struct sender *s, struct slot *sl, struct invite_decision *d,
+                               const struct cp_error *lerr)
+{
+    if (!s->ledger_err.msg[0])
+        s->ledger_err = *lerr;
+    if (d->verdict == INVITE_RETRY || d->verdict == INVITE_RATE_LIMITED) {
+        /* Not acted on by the server, but it cannot be retried now. */
+        row_note(&sl->r, "not sent: the ledger could not record the attempt (%s); a later run "
+                         "sends it", lerr->msg);
+        sl->r.status = ROW_SKIPPED;
+        d->verdict = INVITE_DONE;
+    } else {
+        row_note(&sl->r, "(the ledger could not record this outcome: %s)", lerr->msg);
+    }
+    char why[sizeof s->stop_reason];
+    snprintf(why, sizeof why, "the ledger cannot be written (%.300s): stopped sending; the rows "
+             "sent are in the results file, and the next run reports them in_doubt rather than "
+             "send them again", lerr->msg);
+    stop(s, CP_EXIT_INCOMPLETE, why);
+}
+
+static void settle(struct sender *s, const struct api_result *res)
 {
     struct slot *sl = slot_at(s, (long)res->tag);
     double now = now_of(s);
     struct invite_decision d = invite_decide(s->c.p, res, &sl->r, s->c.single_target);
-    if (res->http_status)
-        s->answered = 1;
-    if (ledger_outcome(s->c.ledger, sl->attempt_id, attempt_status(&d, &sl->r), &sl->r, err) < 0)
-        return -1;
+    struct cp_error lerr = {0};
+    if (ledger_outcome(s->c.ledger, sl->attempt_id, attempt_status(&d, &sl->r), &sl->r, &lerr) < 0)
+        outcome_unrecorded(s, sl, &d, &lerr);
     sl->attempt_id = 0;
+    if ((res->http_status >= 200 && res->http_status < 300) || res->http_status == 400)
+        s->target_proven = 1;
     gate_note_sms(&s->gate, sl->r.sms_left);
     switch (d.verdict) {
     case INVITE_DONE:
@@ -359,8 +406,11 @@ static int settle(struct sender *s, const struct api_result *res, struct cp_erro
         set_state(s, sl, SLOT_FINAL);
         stop(s, CP_EXIT_USAGE, d.message);
         break;
+    case INVITE_STOP_WAIT:
+        set_state(s, sl, SLOT_FINAL);
+        stop(s, CP_EXIT_INCOMPLETE, d.message);
+        break;
     }
-    return 0;
 }
 
 /* How long the loop may sleep before something is due. */
@@ -401,7 +451,6 @@ int sender_run(struct sender *s, struct cp_error *err)
             return -1;
         struct api_result res;
         while (t->take(t->ctx, &res))
-            if (settle(s, &res, err) < 0)
-                return -1;
+            settle(s, &res);
     }
 }

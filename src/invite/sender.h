@@ -71,6 +71,14 @@ int sender_run(struct sender *s, struct cp_error *err);
  * sends nothing more; level 2 also abandons the requests in flight. */
 void sender_interrupt(struct sender *s, int level);
 
+/* Stop sending from outside (the input changed under the run): what is in
+ * flight is settled, the rest is skipped for a later run. */
+void sender_stop(struct sender *s, int code, const char *why);
+
+/* Requests handed to the transport so far: once one has, the run may have
+ * sent invites, and no error may say "nothing was sent". */
+long sender_posts(const struct sender *s);
+
 /* After sender_run: the exit code a stop led to (0 when none) and why. */
 int sender_stop_code(const struct sender *s);
 const char *sender_stop_reason(const struct sender *s);

@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +50,39 @@ static int open_in_place(struct atomic_file *af, const char *path, struct cp_err
     return 0;
 }
 
+/* PATH.tmp-PID files whose process is gone were left by a killed run:
+ * they hold customer data and would pile up night after night. */
+static void remove_stale_temps(const char *path)
+{
+    char *dup = strdup(path), *dup2 = strdup(path);
+    DIR *d = NULL;
+    if (!dup || !dup2)
+        goto out;
+    const char *dir = dirname(dup), *base = basename(dup2);
+    size_t blen = strlen(base);
+    if (!(d = opendir(dir)))
+        goto out;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, base, blen) != 0 || strncmp(de->d_name + blen, ".tmp-", 5) != 0)
+            continue;
+        char *end;
+        long pid = strtol(de->d_name + blen + 5, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+            char victim[4096];
+            snprintf(victim, sizeof victim, "%s/%s", dir, de->d_name);
+            unlink(victim);
+        }
+    }
+out:
+    if (d)
+        closedir(d);
+    free(dup);
+    free(dup2);
+}
+
 int atomic_open(struct atomic_file *af, const char *path, struct cp_error *err)
 {
     struct stat st;
@@ -56,6 +91,7 @@ int atomic_open(struct atomic_file *af, const char *path, struct cp_error *err)
         return open_in_place(af, path, err);
     if (make_parent_dirs(path, err) < 0)
         return -1;
+    remove_stale_temps(path);
     af->path = strdup(path);
     size_t n = strlen(path) + 32;
     af->tmp = malloc(n);

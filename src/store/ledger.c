@@ -12,9 +12,13 @@
 #include <string.h>
 
 #include <sqlite3.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/csv_cell.h"
+#include "core/log.h"
 #include "core/sha256.h"
 #include "store/atomic_file.h"
 #include "store/ledger_internal.h"
@@ -147,7 +151,10 @@ static int open_db(const char *path, int flags, sqlite3 **out, struct cp_error *
         sqlite3_close(db);
         return -1;
     }
-    sqlite3_busy_timeout(db, 5000);
+    /* Another process of the account may hold the write lock for a while
+     * (a long listing, a backup); waiting is right, failing would turn an
+     * answered invite into a false in_doubt. */
+    sqlite3_busy_timeout(db, 60000);
     *out = db;
     return 0;
 }
@@ -220,6 +227,22 @@ int ledger_open(const char *path, int readonly, struct ledger **out, struct cp_e
         goto fail;
     if (readonly && upgrade_for_reading(path, err) < 0)
         goto fail;
+    struct stat st = {0};
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+        /* SQLite takes an empty file for a new database: say so, since a
+         * ledger truncated by a full disk or a bad copy loses the history
+         * that stops a second invite. */
+        log_msg(LOG_WARN, "ledger '%s' is empty (0 bytes): %s; if it held history, restore it "
+                          "from a backup before the next run", path,
+                readonly ? "nothing is known yet" : "starting a new ledger");
+    if (!readonly) {
+        /* Created 0600 before SQLite sees it: the ledger holds customers'
+         * emails and phones, and SQLite gives its -wal and -shm files the
+         * database file's mode. */
+        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        if (fd >= 0)
+            close(fd);
+    }
     int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     if (open_db(path, flags, &l->db, err) < 0)
         goto fail;
@@ -237,9 +260,20 @@ int ledger_open(const char *path, int readonly, struct ledger **out, struct cp_e
             goto fail;
     } else if (user_version(l->db) != LEDGER_SCHEMA_VERSION) {
         /* A read-only look at an older ledger: the next real run migrates it. */
-        if (user_version(l->db) < 1) {
-            cp_fail(err, CP_EXIT_USAGE, "ledger '%s' is not a cloutly-pipe ledger", path);
+        int v = user_version(l->db);
+        if (v < 0) {
+            cp_fail(err, CP_EXIT_USAGE, "cannot read ledger '%s': %s (damaged, or not an SQLite "
+                    "file)", path, sqlite3_errmsg(l->db));
             goto fail;
+        }
+        if (v == 0 && st.st_size > 0) {
+            cp_fail(err, CP_EXIT_USAGE, "'%s' is an SQLite file but not a cloutly-pipe ledger",
+                    path);
+            goto fail;
+        }
+        if (v == 0) { /* empty: warned above */
+            ledger_close(l);
+            return 0;
         }
     }
     *out = l;
@@ -273,6 +307,9 @@ void ledger_copy_col(sqlite3_stmt *st, int i, char *dst, size_t len)
 }
 
 #define PRIOR_COLUMNS LEDGER_PRIOR_COLUMNS
+#define PRIOR_COLUMNS_A \
+    "a.id, a.status, a.contact_id, a.file_path, a.http_status, a.sms_left, a.sms_renews, " \
+    "a.reason, a.created_at, a.body_hash"
 
 void ledger_read_prior(sqlite3_stmt *st, struct ledger_prior *out)
 {
@@ -336,6 +373,28 @@ int ledger_recent_contact(struct ledger *l, const char *email, const char *phone
     ledger_bind_text(st, 3, business_id);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)since);
     ledger_bind_text(st, 5, file_hash);
+    return ledger_one_prior(l, st, out, err);
+}
+
+int ledger_pipeline_contact(struct ledger *l, const char *pipeline, const char *email,
+                            const char *phone, const char *business_id, time_t since,
+                            const char *file_hash, struct ledger_prior *out, struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT " PRIOR_COLUMNS_A " FROM attempts a JOIN runs r ON "
+                           "r.run_id = a.run_id WHERE r.pipeline = ?1 AND a.business_id = ?4 AND "
+                           "(a.email = ?2 OR a.phone = ?3) AND a.created_at > ?5 AND "
+                           "a.file_hash <> ?6 AND a.status IN ('sent', 'intent', 'in_doubt') "
+                           "ORDER BY a.id DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return ledger_db_fail(l, l->db, err, "lookup failed");
+    ledger_bind_text(st, 1, pipeline);
+    ledger_bind_text(st, 2, email);
+    ledger_bind_text(st, 3, phone);
+    ledger_bind_text(st, 4, business_id);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)since);
+    ledger_bind_text(st, 6, file_hash);
     return ledger_one_prior(l, st, out, err);
 }
 

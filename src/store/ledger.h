@@ -59,6 +59,12 @@ int ledger_recent_contact(struct ledger *l, const char *email, const char *phone
                           const char *business_id, time_t since, const char *file_hash,
                           struct ledger_prior *out, struct cp_error *err);
 
+/* The same question for one pipeline (by name, through its runs): an
+ * attempt for this contact and business since `since` from another file. */
+int ledger_pipeline_contact(struct ledger *l, const char *pipeline, const char *email,
+                            const char *phone, const char *business_id, time_t since,
+                            const char *file_hash, struct ledger_prior *out, struct cp_error *err);
+
 /* The most recent SMS balance the API reported, or -1. */
 long ledger_last_sms_left(struct ledger *l);
 

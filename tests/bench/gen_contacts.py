@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a realistic, deterministic contacts export for the benchmarks.
 
-    gen_contacts.py N OUT.csv [--phones] [--clean] [--seed S]
+    gen_contacts.py N OUT.csv [--phones] [--clean] [--one-contact] [--seed S]
 
 Writes N data rows under the header
 
@@ -24,6 +24,9 @@ about 110 with (~100 MB / ~110 MB at 1,000,000 rows). What is in it:
 - with --phones: AU mobiles and landlines in national formats
   ("0412 345 678", "(02) 9374 4000", "0412345678", "02 9374 4000"), some
   international ("+61 412 345 678"), a few % invalid or too short, some empty.
+
+--one-contact gives every row the same placeholder email and phone (POS
+exports fill a missing contact that way): all but the first are duplicates.
 
 --clean leaves out every invalid, missing or duplicate value (the rate
 benchmark wants every row sent). The same N, flags and seed always give the
@@ -88,6 +91,8 @@ def main():
     ap.add_argument("--phones", action="store_true", help="fill the Phone Number column")
     ap.add_argument("--clean", action="store_true",
                     help="no invalid, missing or duplicate emails, phones or names")
+    ap.add_argument("--one-contact", action="store_true",
+                    help="the same placeholder email (and phone) on every row")
     ap.add_argument("--seed", type=int, default=2026)
     a = ap.parse_args()
 
@@ -146,6 +151,8 @@ def main():
         elif x < 0.95:
             email = " " + email + " "                   # stray spaces: trimmed
         phone = phone_value() if phones else ""
+        if a.one_contact:
+            email, phone = "noemail@example.com", ("0400 000 000" if phones else "")
 
         if not clean:
             x = rnd()

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 SRC = os.environ.get("CLOUTLY_SRC") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("CLOUTLY_PIPE") or os.path.join(SRC, "build", "cloutly-pipe")
@@ -41,7 +42,7 @@ class Sim:
             cmd += ["--tls-cert", tls[0], "--tls-key", tls[1]]
         self.stderr = open(os.path.join(workdir, "sim.stderr"), "w")
         self.proc = subprocess.Popen(cmd, stderr=self.stderr, stdout=subprocess.DEVNULL)
-        deadline = time.time() + 10
+        deadline = time.time() + 60  # only a hung simulator takes this long, even at ctest -j8
         while not os.path.exists(port_file):
             if self.proc.poll() is not None or time.time() > deadline:
                 raise RuntimeError("simulator did not start: " + open(self.stderr.name).read())
@@ -67,6 +68,22 @@ class Sim:
     def accepted(self):
         return [r for r in self.requests() if r.get("accepted")]
 
+    def counters(self):
+        """The simulator's live counters (GET /_sim/counters): requests, in_flight,
+        posts, accepted, gets, held. What a test waits on instead of sleeping."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_sim/counters", timeout=10) as r:
+            return json.loads(r.read())
+
+    def wait_for(self, what, pred, timeout=60):
+        """Poll the counters until pred(counters) holds; fail loudly after timeout
+        seconds (a generous bound that only a hung process reaches)."""
+        return wait_until(what, lambda: pred(self.counters()), timeout)
+
+    def quiesce(self, timeout=60):
+        """Wait until no request is being handled, so that the log is complete."""
+        return self.wait_for("the simulator to finish every request",
+                             lambda c: c["in_flight"] == 0, timeout)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -76,6 +93,45 @@ class Sim:
                 self.proc.kill()
                 self.proc.wait()
         self.stderr.close()
+
+
+def wait_until(what, pred, timeout=60):
+    """Poll pred() every 10 ms until it holds; raise naming `what` after timeout s."""
+    deadline = time.time() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.01)
+
+
+class Child:
+    """The binary running in the background, its stderr going to a file that a
+    test can wait on ("interrupted: finishing ..." means the signal was seen)."""
+
+    def __init__(self, argv, env, workdir):
+        fd, self.err_path = tempfile.mkstemp(prefix="child-stderr-", dir=workdir)
+        with os.fdopen(fd, "w") as err:
+            self.proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=err,
+                                         stdin=subprocess.DEVNULL)
+        self.pid = self.proc.pid
+
+    def stderr(self):
+        with open(self.err_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def wait_stderr(self, text, timeout=60):
+        wait_until(f"{text!r} on the child's stderr", lambda: text in self.stderr(), timeout)
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def finish(self, timeout=60):
+        """Wait for the exit; (exit code, stderr)."""
+        self.proc.wait(timeout)
+        return self.proc.returncode, self.stderr()
 
 
 def pipeline_yaml(input_path, results, rejects, *, rate="50/s", extra_api="", columns=None,
@@ -182,6 +238,15 @@ class E2E(unittest.TestCase):
                 with open(path, encoding="utf-8", errors="replace") as f:
                     self.assertNotIn(API_KEY, f.read())
         return p
+
+    def start_cli(self, *args, env=None):
+        """The binary in the background against the simulator, as a Child."""
+        e = dict(os.environ, CLOUTLY_API_KEY=API_KEY)
+        if self.sim:
+            e["CLOUTLY_BASE_URL"] = self.sim.base_url
+        if env:
+            e.update(env)
+        return Child([BIN, *args], e, self.dir)
 
     def assertRun(self, p, code):
         self.assertEqual(p.returncode, code, f"exit {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")

@@ -86,8 +86,17 @@ class Guess(E2E):
         self.assertTrue(all(line.startswith("#") for line in p.stderr.splitlines()), p.stderr)
         self.assertIn("#   as they would be sent:\n#     row ", p.stderr)
 
-        # The YAML as printed loads, and check reads every row of the export.
+        # The YAML as printed loads and check reads every row of the export,
+        # then refuses the placeholders as run would, with their place.
         path = self.save(p.stdout)
+        c = self.run_cli("check", path)
+        self.assertRun(c, 2)
+        self.assertRegex(c.stderr, r"guessed\.yaml:\d+:\d+: invite\.business_id is still the "
+                                   r"placeholder 'guess' wrote")
+        self.assertRegex(c.stdout, rf"\nrows:     {rows}: \d+ valid")
+        # With real ids in, check passes.
+        path = self.save(p.stdout.replace(f"business_id: {PLACEHOLDER}", f"business_id: {BUSINESS}")
+                         .replace(f"campaign_id: {PLACEHOLDER}", f"campaign_id: {CAMPAIGN}"))
         c = self.run_cli("check", path)
         self.assertRun(c, 0)
         self.assertIn(f"input:    {sample(name)} (", c.stdout)
@@ -96,7 +105,7 @@ class Guess(E2E):
             self.assertIn(f"\nsystem:   looks like a {system} export", c.stdout)
         # So does the stream with the analysis in front of it.
         both = self.save(p.stderr + p.stdout, "both.yaml")
-        self.assertRun(self.run_cli("check", both), 0)
+        self.assertRun(self.run_cli("check", both), 2)
 
 
 def make_case(name):

@@ -7,7 +7,8 @@
 #   tests/fuzz/run.sh 0             build, and run the seeds once (no fuzzing)
 #
 # Environment:
-#   FUZZ_TARGETS   which targets, default "csv_in pipeline review_page"
+#   FUZZ_TARGETS   which targets, default all: "csv_in pipeline review_page retry_after
+#                  isotime sniff results"
 #   FUZZ_OUT       work folder, default build-fuzz-libfuzzer/ (git-ignored)
 #   FUZZ_MAX_LEN   libFuzzer -max_len for every target (default: per target)
 #   FUZZ_ARGS      more libFuzzer options, e.g. "-fork=2" or "-use_value_profile=1"
@@ -30,7 +31,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 secs=${1:-60}
-targets=${FUZZ_TARGETS:-csv_in pipeline review_page}
+targets=${FUZZ_TARGETS:-csv_in pipeline review_page retry_after isotime sniff results}
 out=${FUZZ_OUT:-$root/build-fuzz-libfuzzer}
 
 case $secs in '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;; esac
@@ -67,10 +68,10 @@ fi
 echo "run.sh: compiling src/ with clang into $obj" >&2
 pids=() objs=()
 jobs=$(nproc 2>/dev/null || echo 2)
-for src in "$root"/src/*.c "$root"/src/*.cc; do
-  base=$(basename "$src")
-  [ "$base" = main.c ] && continue
-  o=$obj/${base%.*}.o
+for src in $(find "$root/src" -mindepth 2 \( -name '*.c' -o -name '*.cc' \) | sort); do
+  rel=${src#"$root"/src/}
+  o=$obj/${rel//\//_}
+  o=${o%.*}.o
   objs+=("$o")
   # Rebuild what changed (sources only: the headers are few and small, so
   # any header change rebuilds everything).
@@ -101,7 +102,7 @@ export TMPDIR=$out/tmp # the targets' files; a crash leaves its folder here
 
 max_len_of() {
   [ -n "${FUZZ_MAX_LEN:-}" ] && { echo "$FUZZ_MAX_LEN"; return; }
-  case $1 in csv_in) echo 16384 ;; pipeline) echo 8192 ;; *) echo 16384 ;; esac
+  case $1 in csv_in) echo 16384 ;; pipeline) echo 8192 ;; retry_after | isotime) echo 128 ;; *) echo 16384 ;; esac
 }
 
 status=0

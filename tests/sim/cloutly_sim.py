@@ -32,6 +32,14 @@ The API key itself is never written anywhere.
 GET /_sim/reviews (outside /api/v1, no key, never logged or counted) answers every
 review as NDJSON in ascending createdAt order, each line the exact bytes that
 GET /reviews serves: what tests compare an export with.
+
+GET /_sim/counters (outside /api/v1, no key, never logged or counted) answers the
+live counters as one JSON object: "requests" (arrived so far), "in_flight" (being
+handled now), "posts" (invite POSTs that passed the key check), "accepted" (contacts
+created), "gets", "held" (requests waiting on --hold-file). Tests wait on these
+instead of sleeping: "three requests are in flight" is a fact to poll, not a guess.
+With --hold-file PATH, every request waits before its answer (or its reset) while
+PATH exists, so a test can keep requests in flight for as long as it needs.
 """
 
 import argparse
@@ -305,6 +313,12 @@ def parse_args(argv=None):
                    help="add Retry-After to every 429 (rate limit, storm, 429 fault)")
     g.add_argument("--retry-after-http-date", action="store_true",
                    help="send Retry-After as an HTTP date (now + SECONDS) instead of seconds")
+    g.add_argument("--retry-after-raw", metavar="VALUE",
+                   help="send this literal Retry-After on every 429 (hostile values: "
+                        "'inf', '0x10', a date in year 9999)")
+    g.add_argument("--echo-key", action="store_true",
+                   help="quote the request's x-api-key back in every error message and an "
+                        "X-Echo-Key header (a careless server)")
     g.add_argument("--log", metavar="PATH",
                    help="NDJSON request log, one line per finished request (appended)")
 
@@ -323,6 +337,10 @@ def parse_args(argv=None):
                    help="POSTs START..START+COUNT-1 all get 429")
     g.add_argument("--slow-ms", type=_nonneg_int, default=5000, metavar="N",
                    help="extra delay of the 'timeout' fault before its 200")
+    g.add_argument("--hold-file", metavar="PATH",
+                   help="while PATH exists, every request (after its invite was accepted, "
+                        "if it was) waits before its answer: tests create and remove it to "
+                        "keep requests in flight without guessing at timing")
 
     g = p.add_argument_group(
         "fault injection (GET /reviews and /businesses)",
@@ -377,8 +395,12 @@ class State:
 
         self.retry_after = args.retry_after
         self.retry_after_date = args.retry_after_http_date
+        self.retry_after_raw = args.retry_after_raw
+        self.echo_key = args.echo_key
         self.latency = args.latency_ms / 1000.0
         self.slow = args.slow_ms / 1000.0
+        self.hold_file = args.hold_file
+        self.held = 0
 
         self.fixed_faults = dict(args.fault)
         self.conn_faults = dict(args.fault_conn_request)
@@ -487,6 +509,8 @@ class State:
             return self.sms_left
 
     def retry_after_header(self):
+        if self.retry_after_raw is not None:
+            return [("Retry-After", self.retry_after_raw)]
         if self.retry_after is None:
             return []
         if self.retry_after_date:
@@ -775,6 +799,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         total = self.state.latency + extra
         if total > 0:
             time.sleep(total)
+        self._hold()
+
+    def _hold(self):
+        """Wait while --hold-file exists (counted in "held" meanwhile)."""
+        st = self.state
+        if not st.hold_file or not os.path.exists(st.hold_file):
+            return
+        with st.lock:
+            st.held += 1
+        try:
+            while os.path.exists(st.hold_file):
+                time.sleep(0.01)
+        finally:
+            with st.lock:
+                st.held -= 1
 
     def _finish_record(self, status):
         """Write the request's log line, once. Called just BEFORE the response bytes
@@ -798,6 +837,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         raise Abort()
 
     def respond_message(self, status, text, headers=()):
+        if self.server.state.echo_key and status >= 400:
+            # A careless server that quotes the request back: the client must
+            # scrub its key from everything it keeps or prints.
+            key = self.headers.get("x-api-key", "")
+            text = "%s (request key %s)" % (text, key)
+            headers = list(headers) + [("X-Echo-Key", key)]
         self.respond(status, message_body(text), headers)
 
     def drop_connection(self):
@@ -820,6 +865,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # -- per request --------------------------------------------------------
     def _dispatch(self):
+        if self.command == "GET" and self.path == "/_sim/counters":
+            st = self.state
+            with st.lock:
+                body = dumps_compact({"requests": st.seq, "in_flight": st.in_flight,
+                                      "posts": st.post_n, "accepted": st.contacts_created,
+                                      "gets": st.get_n, "held": st.held})
+            try:
+                self._write(200, body)
+            except OSError:
+                self.close_connection = True
+            return
         if self.command == "GET" and self.path == "/_sim/reviews":
             with self.state.lock:
                 body = self.state.reviews.all_ndjson()

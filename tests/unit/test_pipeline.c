@@ -1,6 +1,7 @@
 /*
- * Unit tests for src/pipeline.c: pipeline files are written into a fresh
- * temporary folder and loaded with a fixed `now` (2026-11-26T03:04:05, TZ=UTC).
+ * Unit tests for src/config/ (the loader, pipeline_check_ready and
+ * pipeline_override): pipeline files are written into a fresh temporary
+ * folder and loaded with a fixed `now` (2026-11-26T03:04:05, TZ=UTC).
  * Error cases compare the whole message, place included, so a wrong line,
  * column, key or hint fails the test.
  */
@@ -916,6 +917,307 @@ static void test_delimiters(void **state)
     }
 }
 
+
+/* ---- one date parser, one grammar (issue 8) -------------------------------- */
+
+#define EXPORT_HEAD "version: 1\nkind: export\n"
+
+/* since: goes through core/isotime: an impossible date is refused with its
+ * place (it used to load and fail later in run, with no place), and the
+ * offset forms --since accepts are accepted here too. */
+static void test_since_dates(void **state)
+{
+    struct pipeline p;
+    (void)state;
+    expect_error("feb31.yaml", EXPORT_HEAD "export:\n  since: 2026-02-31\n",
+                 "feb31.yaml:4:10: invalid since '2026-02-31' (expected last_run or an ISO date "
+                 "like 2026-01-31)");
+    expect_error("feb29.yaml", EXPORT_HEAD "export:\n  since: 2026-02-29T10:00:00Z\n",
+                 "feb29.yaml:4:10: invalid since '2026-02-29T10:00:00Z' (expected last_run or "
+                 "an ISO date like 2026-01-31)");
+    load_ok("basic.yaml", EXPORT_HEAD "export:\n  since: 2026-01-31T10:00:00+1000\n", &p);
+    assert_string_equal(p.export.since, "2026-01-31T10:00:00+1000");
+    pipeline_release(&p);
+    load_ok("ext.yaml", EXPORT_HEAD "export:\n  since: 2026-01-31T10:00:00-05:30\n", &p);
+    assert_string_equal(p.export.since, "2026-01-31T10:00:00-05:30");
+    pipeline_release(&p);
+    load_ok("leap.yaml", EXPORT_HEAD "export:\n  since: 2024-02-29\n", &p);
+    assert_string_equal(p.export.since, "2024-02-29");
+    pipeline_release(&p);
+}
+
+/* Enum words in any case, in the file as on the command line. */
+static void test_enum_words_any_case(void **state)
+{
+    struct pipeline p;
+    (void)state;
+    load_ok("upper.yaml", EXPORT_HEAD "export:\n  format: CSV\n  sort: Asc\n", &p);
+    assert_int_equal(p.export.format, EXPORT_CSV);
+    assert_int_equal(p.export.sort, EXPORT_SORT_ASC);
+    pipeline_release(&p);
+    load_ok("upper2.yaml", HEAD INVITE "validate:\n  landlines: SEND\ninput:\n  encoding: UTF-16\n",
+            &p);
+    assert_int_equal(p.validate.landlines, LANDLINES_SEND);
+    assert_string_equal(p.input.encoding, "utf-16");
+    pipeline_release(&p);
+}
+
+/* ---- state.path is one ledger per pipeline (issue 9 item 5) ---------------- */
+
+static void test_state_path_stable(void **state)
+{
+    static const char *const varying[] = { "{run_id}", "{time}", "{date}" };
+    char yaml[256], want[512];
+    struct pipeline p;
+    (void)state;
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(yaml, sizeof yaml, HEAD INVITE "state:\n  path: x-%s.sqlite\n", varying[i]);
+        snprintf(want, sizeof want,
+                 "stable.yaml:7:9: '%s' in 'state.path' changes from run to run: every run "
+                 "would get a fresh ledger and lock, so a resume or a second run at the same "
+                 "time would send the whole file again (use {name} or a fixed path)",
+                 varying[i]);
+        expect_error("stable.yaml", yaml, want);
+    }
+    expect_error("stable2.yaml", HEAD INVITE "state:\n  path: x-{day}.sqlite\n",
+                 "stable2.yaml:7:9: unknown template '{day}' in 'path' (expected {name})");
+    /* {name} is the same every run; the results file may still vary */
+    load_ok("stable3.yaml",
+            HEAD INVITE "output:\n  results: r-{run_id}.csv\nstate:\n  path: s/{name}.sqlite\n",
+            &p);
+    path_of(want, sizeof want, "s/stable3.sqlite");
+    assert_string_equal(p.state.path, want);
+    pipeline_release(&p);
+}
+
+/* ---- check as strict as run (issue 14 item 5) ------------------------------ */
+
+static void test_unset_variable_hint(void **state)
+{
+    struct pipeline p;
+    struct cp_error err = { 0 };
+    char want[512];
+    (void)state;
+    setenv("CLOUTLY_API_KEY", "set-key", 1);
+    unsetenv("CLOUTY_API_KEY");
+    expect_error("hint.yaml", HEAD INVITE "  source: ${CLOUTY_API_KEY}\n",
+                 "hint.yaml:6:11: environment variable 'CLOUTY_API_KEY' is not set (did you mean "
+                 "CLOUTLY_API_KEY?)");
+    /* for api_key the error waits for check or run, and still names the hint */
+    load_ok("hint2.yaml", HEAD INVITE "api:\n  api_key: ${CLOUTY_API_KEY}\n", &p);
+    snprintf(want, sizeof want,
+             "%s/hint2.yaml:7:12: environment variable 'CLOUTY_API_KEY' is not set (did you "
+             "mean CLOUTLY_API_KEY?)",
+             tmp);
+    assert_int_equal(pipeline_check_ready(&p, &err), -1);
+    assert_int_equal(err.code, CP_EXIT_USAGE);
+    assert_string_equal(err.msg, want);
+    pipeline_release(&p);
+    /* an empty variable is no hint: it would not help */
+    setenv("CLOUTLY_API_KEY", "", 1);
+    expect_error("hint3.yaml", HEAD INVITE "  source: ${CLOUTY_API_KEY}\n",
+                 "hint3.yaml:6:11: environment variable 'CLOUTY_API_KEY' is not set (export it, "
+                 "or put the value in the pipeline)");
+}
+
+static void test_country_codes(void **state)
+{
+    struct pipeline p;
+    (void)state;
+    expect_error("uk.yaml", HEAD INVITE "validate:\n  default_country: UK\n",
+                 "uk.yaml:7:20: unknown default_country 'UK' (did you mean GB? phone numbers use "
+                 "ISO 3166 codes)");
+    expect_error("uk2.yaml", HEAD INVITE "validate:\n  default_country: uk\n",
+                 "uk2.yaml:7:20: unknown default_country 'uk' (did you mean GB? phone numbers "
+                 "use ISO 3166 codes)");
+    expect_error("xx.yaml", HEAD INVITE "validate:\n  default_country: XX\n",
+                 "xx.yaml:7:20: unknown default_country 'XX' (expected an ISO 3166 two-letter "
+                 "code such as AU, CA, GB, IE, NZ or US: the list is at "
+                 "https://www.iso.org/obp/ui/#search/code/)");
+    load_ok("gb.yaml", HEAD INVITE "validate:\n  default_country: gb\n", &p);
+    assert_string_equal(p.validate.default_country, "GB");
+    pipeline_release(&p);
+}
+
+static void test_check_ready(void **state)
+{
+    struct pipeline p;
+    struct cp_error err = { 0 };
+    char want[512];
+    (void)state;
+
+    /* guess's placeholders load (so check can read the rows) but are not ready */
+    load_ok("ph.yaml", HEAD "invite:\n  business_id: 00000000-0000-0000-0000-000000000000\n"
+                       "  campaign_id: " CAMP "\n", &p);
+    setenv("CLOUTLY_API_KEY", "k", 1);
+    assert_int_equal(pipeline_check_ready(&p, &err), -1);
+    snprintf(want, sizeof want,
+             "%s/ph.yaml:4:16: invite.business_id is still the placeholder 'guess' wrote: run "
+             "'cloutly-pipe businesses' and put the id in", tmp);
+    assert_string_equal(err.msg, want);
+    pipeline_release(&p);
+    load_ok("ph2.yaml", HEAD "invite:\n  business_id: " BIZ "\n"
+                        "  campaign_id: 00000000-0000-0000-0000-000000000000\n", &p);
+    assert_int_equal(pipeline_check_ready(&p, &err), -1);
+    snprintf(want, sizeof want,
+             "%s/ph2.yaml:5:16: invite.campaign_id is still the placeholder 'guess' wrote: copy "
+             "the id from the campaign page's URL in Cloutly", tmp);
+    assert_string_equal(err.msg, want);
+    pipeline_release(&p);
+
+    /* no key anywhere: run would stop, so check does */
+    unsetenv("CLOUTLY_API_KEY");
+    load_ok("ready.yaml", HEAD INVITE, &p);
+    assert_int_equal(pipeline_check_ready(&p, &err), -1);
+    assert_non_null(strstr(err.msg, "no API key: set CLOUTLY_API_KEY"));
+    setenv("CLOUTLY_API_KEY", "k", 1);
+    assert_int_equal(pipeline_check_ready(&p, &err), 0);
+    pipeline_release(&p);
+
+    /* a CA file that is not there: curl would say so only at the first request */
+    load_ok("ready3.yaml", HEAD INVITE "api:\n  ca_file: certs/none.pem\n", &p);
+    assert_int_equal(pipeline_check_ready(&p, &err), -1);
+    snprintf(want, sizeof want, "cannot read api.ca_file '%s/certs/none.pem': no such file or "
+             "directory", tmp);
+    assert_string_equal(err.msg, want);
+    pipeline_release(&p);
+
+    /* a key file others can read: refused before any run */
+    write_file("rk/key", "k\n", 2, 0644);
+    load_ok("ready2.yaml", HEAD INVITE "api:\n  api_key_file: rk/key\n", &p);
+    assert_int_equal(pipeline_check_ready(&p, &err), -1);
+    assert_non_null(strstr(err.msg, "is readable by others (mode 0644)"));
+    pipeline_release(&p);
+}
+
+/* ---- pipeline_override: the command line through the same setters --------- */
+
+static void expect_override_error(struct pipeline *p, const char *key, const char *value,
+                                  const char *origin, const char *want)
+{
+    struct cp_error err = { 0 };
+    assert_int_equal(pipeline_override(p, key, value, origin, &err), -1);
+    assert_int_equal(err.code, CP_EXIT_USAGE);
+    assert_string_equal(err.msg, want);
+}
+
+static void override_ok(struct pipeline *p, const char *key, const char *value)
+{
+    struct cp_error err = { 0 };
+    if (pipeline_override(p, key, value, NULL, &err) != 0)
+        fail_msg("override %s=%s: %s", key, value, err.msg);
+}
+
+static void test_override_export(void **state)
+{
+    struct pipeline p;
+    (void)state;
+    load_ok("ov.yaml", EXPORT_HEAD "export:\n  since: 2026-01-01\n  output: o-{date}.csv\n", &p);
+
+    override_ok(&p, "export.format", "CSV");
+    assert_int_equal(p.export.format, EXPORT_CSV);
+    override_ok(&p, "export.format", "ndjson");
+    assert_int_equal(p.export.format, EXPORT_NDJSON);
+    expect_override_error(&p, "export.format", "xml", "--format",
+                          "invalid --format 'xml' (expected ndjson or csv)");
+    assert_int_equal(p.export.format, EXPORT_NDJSON); /* unchanged on failure */
+    override_ok(&p, "export.sort", "ASC");
+    assert_int_equal(p.export.sort, EXPORT_SORT_ASC);
+    expect_override_error(&p, "export.sort", "up", "--sort",
+                          "invalid --sort 'up' (expected asc or desc)");
+
+    /* since: the same dates as the file, and last_run */
+    expect_override_error(&p, "export.since", "2026-02-31", "--since",
+                          "invalid --since '2026-02-31' (expected last_run or an ISO date like "
+                          "2026-01-31)");
+    assert_string_equal(p.export.since, "2026-01-01");
+    override_ok(&p, "export.since", "2026-01-31T10:00:00+1000");
+    assert_string_equal(p.export.since, "2026-01-31T10:00:00+1000");
+    override_ok(&p, "export.since", "last_run");
+    assert_null(p.export.since);
+    assert_true(p.export.since_last_run);
+    override_ok(&p, "export.since", "2026-03-01");
+    assert_string_equal(p.export.since, "2026-03-01");
+    assert_false(p.export.since_last_run);
+
+    /* filters */
+    override_ok(&p, "export.filters.source", "google");
+    assert_string_equal(p.export.filters.source, "google");
+    expect_override_error(&p, "export.filters.source", "", "--source",
+                          "'--source' is empty (leave the option out to keep the pipeline's "
+                          "value)");
+    override_ok(&p, "export.filters.businessId", "634D8ED1-11FD-413D-A9A6-D6B8BA0C95A5");
+    assert_string_equal(p.export.filters.business_id, "634D8ED1-11FD-413D-A9A6-D6B8BA0C95A5");
+    expect_override_error(&p, "export.filters.businessId", "nope", "--business-id",
+                          "invalid --business-id 'nope' (expected a UUID like "
+                          "44271176-7053-4534-ad6f-b38d132d341e; run 'cloutly-pipe businesses' "
+                          "to list ids)");
+    override_ok(&p, "export.filters.showOnWidget", "true");
+    assert_int_equal(p.export.filters.show_on_widget, 1);
+    override_ok(&p, "export.filters.showOnWidget", "false");
+    assert_int_equal(p.export.filters.show_on_widget, 0);
+    expect_override_error(&p, "export.filters.showOnWidget", "yes", "--show-on-widget",
+                          "invalid --show-on-widget 'yes' (expected true or false)");
+    expect_override_error(&p, "export.page_size", "0", "--page-size",
+                          "invalid --page-size 0 (expected 1 to 1000)");
+
+    /* output: templates as in the file, relative to the caller, "-" as it is */
+    override_ok(&p, "export.output", "out/{name}-{date}.csv");
+    assert_string_equal(p.export.output, "out/ov-2026-11-26.csv");
+    override_ok(&p, "export.output", "-");
+    assert_string_equal(p.export.output, "-");
+    expect_override_error(&p, "export.output", "x-{day}.csv", "--output",
+                          "unknown template '{day}' in '--output' (expected {name}, {date}, "
+                          "{time} or {run_id})");
+    assert_string_equal(p.export.output, "-");
+    /* no ${VAR}: the shell expanded what it meant to */
+    override_ok(&p, "export.filters.source", "${HOME}");
+    assert_string_equal(p.export.filters.source, "${HOME}");
+    pipeline_release(&p);
+}
+
+static void test_override_keys(void **state)
+{
+    struct pipeline p;
+    (void)state;
+    load_ok("ovi.yaml", HEAD INVITE, &p);
+
+    override_ok(&p, "input.path", "in/{date}.csv");
+    assert_string_equal(p.input.path, "in/2026-11-26.csv");
+    override_ok(&p, "validate.default_country", "nz");
+    assert_string_equal(p.validate.default_country, "NZ");
+    expect_override_error(&p, "validate.default_country", "UK", "--country",
+                          "unknown --country 'UK' (did you mean GB? phone numbers use ISO 3166 "
+                          "codes)");
+    expect_override_error(&p, "state.path", "s-{run_id}.sqlite", "--state",
+                          "'{run_id}' in '--state' changes from run to run: every run would get "
+                          "a fresh ledger and lock, so a resume or a second run at the same time "
+                          "would send the whole file again (use {name} or a fixed path)");
+    /* A refused override leaves the default: the account's ledger (no state.path). */
+    assert_null(p.state.path);
+    override_ok(&p, "state.path", "{name}.sqlite"); /* relative to where the command runs */
+    assert_string_equal(p.state.path, "ovi.sqlite");
+
+    /* what cannot be overridden, and how it says so */
+    expect_override_error(&p, "export.format", "csv", "--format",
+                          "--format: 'export.format' does not apply to a 'kind: invite' pipeline");
+    expect_override_error(&p, "input.pth", "x", NULL,
+                          "unknown pipeline key 'input.pth' (did you mean 'input.path'?)");
+    expect_override_error(&p, "nonsense.entirely.wrong", "x", NULL,
+                          "unknown pipeline key 'nonsense.entirely.wrong'");
+    expect_override_error(&p, "input.path.x", "x", NULL,
+                          "unknown pipeline key 'input.path.x' (did you mean 'input.path'?)");
+    expect_override_error(&p, "export.filters", "x", NULL,
+                          "'export.filters' does not apply to a 'kind: invite' pipeline");
+    expect_override_error(&p, "input.columns", "x", NULL,
+                          "'input.columns' is a section of the pipeline, not a key");
+    expect_override_error(&p, "name", "other", "--name",
+                          "--name: 'name' can only be set in the pipeline file");
+    expect_override_error(&p, "input.where", "x", NULL,
+                          "'input.where' can only be set in the pipeline file");
+    pipeline_release(&p);
+}
+
 /* ---- fixtures ------------------------------------------------------------- */
 
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -980,6 +1282,14 @@ int main(void)
         TEST(test_release_zeroed),
         TEST(test_name_from_file),
         TEST(test_delimiters),
+        TEST(test_since_dates),
+        TEST(test_enum_words_any_case),
+        TEST(test_state_path_stable),
+        TEST(test_unset_variable_hint),
+        TEST(test_country_codes),
+        TEST(test_check_ready),
+        TEST(test_override_export),
+        TEST(test_override_keys),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

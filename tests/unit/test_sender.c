@@ -335,13 +335,30 @@ static void test_401_stops_with_no_further_request_and_settles_every_row(void **
     assert_int_equal(sender_run(s, &err), 0);
     assert_int_equal(sender_stop_code(s), CP_EXIT_AUTH);
     assert_int_equal(w.fake.posts_after_401, 0);
-    assert_true(w.fake.posts >= 1);
-    assert_true(w.fake.posts <= 4);
+    /* The first request goes alone: a refused key costs exactly one. */
+    assert_int_equal(w.fake.posts, 1);
     /* Every row read is in the results exactly once: the ones sent as
      * failed, the rest skipped for a later run. */
     assert_int_equal(sender_tally(s)->rows, 20);
     assert_int_equal(ledger_count(&w, "intent"), 0);
     assert_int_equal(result_lines(&w, NULL), 20);
+    sender_free(s);
+    world_close(&w);
+}
+
+static void test_a_404_on_the_first_request_costs_exactly_one(void **state)
+{
+    struct world w;
+    struct cp_error err = {0};
+    (void)state;
+    world_open(&w, 8, 4);
+    w.fake.script[0] = 404;
+    w.fake.n_script = 1;
+    struct sender *s = world_sender(&w, 0);
+    assert_int_equal(sender_run(s, &err), 0);
+    assert_int_equal(sender_stop_code(s), CP_EXIT_USAGE);
+    assert_int_equal(w.fake.posts, 1);
+    assert_int_equal(result_lines(&w, NULL), 8);
     sender_free(s);
     world_close(&w);
 }
@@ -359,6 +376,9 @@ static void test_404_single_target_stops_mid_window_and_skips_the_rest(void **st
     struct sender *s = world_sender(&w, 0);
     assert_int_equal(sender_run(s, &err), 0);
     assert_int_equal(sender_stop_code(s), CP_EXIT_USAGE);
+    /* After the first success, two in flight: the 404 (third) may have
+     * had the fourth beside it, never more. */
+    assert_true(w.fake.posts >= 3);
     assert_true(w.fake.posts <= 4);
     const struct tally *t = sender_tally(s);
     assert_int_equal(t->rows, 10);
@@ -414,6 +434,7 @@ int main(void)
         cmocka_unit_test(test_intent_is_committed_before_the_transport_sees_the_request),
         cmocka_unit_test(test_intents_pile_up_to_max_in_flight_only),
         cmocka_unit_test(test_401_stops_with_no_further_request_and_settles_every_row),
+        cmocka_unit_test(test_a_404_on_the_first_request_costs_exactly_one),
         cmocka_unit_test(test_404_single_target_stops_mid_window_and_skips_the_rest),
         cmocka_unit_test(test_429_retries_the_same_row),
         cmocka_unit_test(test_dry_run_hands_nothing_to_a_transport),
