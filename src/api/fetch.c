@@ -23,6 +23,11 @@ void fetcher_init(struct fetcher *f, struct api_client *api, double rate_per_sec
     ratelimit_init(&f->rl, rate_per_sec, clock_now());
 }
 
+void fetcher_share_budget(struct fetcher *f, const struct rate_shared *shared)
+{
+    f->rl.shared = shared;
+}
+
 void fetcher_set_max_wait(struct fetcher *f, long max_wait_ms)
 {
     f->max_wait = max_wait_ms / 1000.0;
@@ -71,16 +76,22 @@ static int sleep_until(const struct fetcher *f, double until, struct cp_error *e
 static int one_request(struct fetcher *f, const char *path, struct api_result *res,
                        struct cp_error *err)
 {
-    if (sleep_until(f, clock_now() + ratelimit_wait(&f->rl, clock_now()), err) < 0)
+    /* A stop asked for between pages ends the walk here, whether or not the
+     * pace makes this request wait. */
+    if (interrupted(f, err) < 0)
         return -1;
+    /* Book the request's slot (the account's, when the budget is shared)
+     * before it goes out; wait and ask again until there is one. */
+    double wait;
+    while ((wait = ratelimit_acquire(&f->rl, clock_now())) > 0)
+        if (sleep_until(f, clock_now() + wait, err) < 0)
+            return -1;
     if (f->transport) {
-        ratelimit_take(&f->rl, clock_now());
         f->requests++;
         return f->transport->get(f->transport->ctx, path, f->stop, res, err);
     }
     if (api_get(f->api, 0, path, err) < 0)
         return -1;
-    ratelimit_take(&f->rl, clock_now());
     f->requests++;
     for (;;) {
         if (api_poll(f->api, 100, err) < 0)

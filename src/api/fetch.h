@@ -50,6 +50,9 @@ struct fetcher {
 
 void fetcher_init(struct fetcher *f, struct api_client *api, double rate_per_sec, int retries,
                   volatile sig_atomic_t *stop);
+/* Take every request's slot from the account's shared budget (borrowed, may
+ * be NULL: pace alone). Call after fetcher_init. */
+void fetcher_share_budget(struct fetcher *f, const struct rate_shared *shared);
 
 /* api.max_retry_wait for this fetcher (fetcher_init sets the default). */
 void fetcher_set_max_wait(struct fetcher *f, long max_wait_ms);

@@ -17,6 +17,7 @@
 #include "cli/cmd_export.h"
 #include "api/businesses.h"
 #include "api/fetch.h"
+#include "cli/state.h"
 #include "api/json_scan.h"
 #include "core/log.h"
 #include "export/reviews_out.h"
@@ -165,6 +166,7 @@ int cmd_businesses(int argc, char **argv)
     struct business_list l = {0};
     struct api_client *api = NULL;
     struct fetcher f;
+    struct cli_state state = {0};
     struct api_result res;
     const char *pipeline = NULL, *key;
     enum format fmt;
@@ -190,6 +192,10 @@ int cmd_businesses(int argc, char **argv)
     if (!(api = api_client_new(&ao, &err)))
         goto fail;
     fetcher_init(&f, api, p.api.rate_per_sec, p.api.retries, NULL);
+    /* The GET takes its slot from the account's budget, like every request. */
+    if (cli_state_open(&state, key, p.state.path, &err) < 0)
+        goto fail;
+    fetcher_share_budget(&f, cli_state_budget(&state));
     if (fetch_get(&f, "/businesses", business_list_read, &l, &res, &err) < 0)
         goto fail;
     if (fmt == TABLE)
@@ -211,6 +217,7 @@ fail:
 out:
     business_list_release(&l);
     api_client_free(api);
+    cli_state_close(&state);
     pipeline_release(&p);
     return rc;
 }

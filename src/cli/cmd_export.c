@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/signals.h"
 #include "export/export_job.h"
+#include "cli/state.h"
 #include "cli/run_report.h"
 #include "core/uuid.h"
 
@@ -58,12 +59,27 @@ static int execute(const struct pipeline *p, const struct export_flags *fl)
     struct run_report report;
     struct export_job_report rep;
     memset(&rep, 0, sizeof rep);
-    report_begin(&report, p, fl->metrics_file, 0, NULL, 0);
-    int rc = export_job_run(p, &o, &rep, &err);
+    /* The account's state: its ledger holds the watermark when the pipeline
+     * names no state.path, and its budget paces these GETs with every other
+     * process of the account. A shallow copy carries the ledger's path. */
+    struct cli_state state = {0};
+    const char *key = NULL;
+    struct pipeline q = *p;
+    struct cp_error nokey = {0};
+    if (pipeline_api_key(p, &key, &nokey) == 0 &&
+        cli_state_open(&state, key, p->state.path, &err) == 0) {
+        const char *ledger = cli_state_ledger(&state, p->state.path);
+        if (!q.state.path && ledger && p->file)
+            q.state.path = (char *)ledger;
+        o.budget = cli_state_budget(&state);
+    }
+    report_begin(&report, &q, fl->metrics_file, 0, NULL, 0);
+    int rc = export_job_run(&q, &o, &rep, &err);
     export_progress_end(&pl);
     rc = rc == 0 ? CP_EXIT_OK
        : err.code == CP_EXIT_INTERRUPTED ? CP_EXIT_INTERRUPTED : cli_report(&err);
     report_export_end(&report, rc, &rep.st, NULL);
+    cli_state_close(&state);
     return rc;
 }
 

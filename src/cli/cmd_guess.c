@@ -23,6 +23,7 @@
 #include "intake/engine.h"
 #include "api/businesses.h"
 #include "api/fetch.h"
+#include "cli/state.h"
 #include "guess/guess.h"
 #include "core/log.h"
 #include "guess/starter.h"
@@ -75,6 +76,7 @@ static void lookup_businesses(struct starter *s, int verbose)
     struct api_client *api = NULL;
     struct api_result res;
     struct fetcher f;
+    struct cli_state state = {0};
     struct business_list list = {0};
     const char *key, *env = getenv("CLOUTLY_API_KEY");
 
@@ -93,6 +95,10 @@ static void lookup_businesses(struct starter *s, int verbose)
     if (!(api = api_client_new(&ao, &err)))
         goto fail;
     fetcher_init(&f, api, p.api.rate_per_sec, 1, NULL);
+    /* The GET takes its slot from the account's budget, like every request. */
+    if (cli_state_open(&state, key, NULL, &err) < 0)
+        goto fail;
+    fetcher_share_budget(&f, cli_state_budget(&state));
     if (fetch_get(&f, "/businesses", business_list_read, &list, &res, &err) < 0)
         goto fail;
     if (take_businesses(s, &list) < 0) {
@@ -109,6 +115,7 @@ fail:
 out:
     business_list_release(&list);
     api_client_free(api);
+    cli_state_close(&state);
     pipeline_release(&p);
 }
 

@@ -21,6 +21,8 @@
 #include "cli/cmd_export.h"
 #include "cli/progress.h"
 #include "cli/run_report.h"
+#include "cli/state.h"
+#include "cli/suppress_file.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/signals.h"
@@ -46,7 +48,9 @@ struct run {
     struct api_transport transport;
     struct sender *sender;
     struct progress pg;
-    struct runlock lock;
+    struct runlock lock;       /* this pipeline's: two runs of it exclude each other */
+    struct runlock input_lock; /* this input's: two pipelines never send one file at once */
+    struct cli_state *state;   /* the account: ledger path, rate budget, lock folder */
     struct ledger *ledger; /* NULL for a dry run with no ledger yet */
     struct snapshot snap;  /* a sending run's private copy of the input */
     char file_hash[17];
@@ -146,18 +150,39 @@ static void summary(struct run *run)
     log_msg(LOG_INFO, "results: %s", run->p->output.results);
 }
 
-/* The folder the ledger lives in: the input's snapshot goes beside it. */
-static int state_dir(const struct pipeline *p, char *buf, size_t n, struct cp_error *err)
+/* Two runs of one pipeline, or two runs of one input file, exclude each
+ * other; other pipelines of the account go on side by side. */
+static int take_locks(struct run *run, const char *input, struct cp_error *err)
 {
-    const char *slash = strrchr(p->state.path, '/');
+    const struct pipeline *p = run->p;
+    char what[600];
+    snprintf(what, sizeof what, "another run of pipeline '%s' is in progress", p->name);
+    struct runlock_spec spec = {.dir = run->state->acct.lock_dir, .kind = "pipeline",
+                                .id = p->name, .pipeline = p->name, .what = what,
+                                .wait = run->o->wait_lock};
+    if (runlock_take(&run->lock, &spec, err) < 0)
+        return -1;
+    if (run->lock.stale_pid)
+        log_msg(LOG_WARN, "the previous run (pid %ld) did not finish: resuming; requests it "
+                          "left in flight are reported in_doubt", run->lock.stale_pid);
+    snprintf(what, sizeof what, "input '%s' is being sent by another run", input);
+    spec.kind = "input";
+    spec.id = run->file_hash;
+    spec.what = what;
+    return runlock_take(&run->input_lock, &spec, err);
+}
+
+/* The folder the ledger lives in: the input's snapshot goes beside it. */
+static int state_dir(const char *ledger, char *buf, size_t n, struct cp_error *err)
+{
+    const char *slash = strrchr(ledger, '/');
     if (!slash)
         snprintf(buf, n, ".");
-    else if ((size_t)(slash - p->state.path) >= n)
-        return cp_fail(err, CP_EXIT_USAGE, "state.path '%s' is too long", p->state.path);
+    else if ((size_t)(slash - ledger) >= n)
+        return cp_fail(err, CP_EXIT_USAGE, "state path '%s' is too long", ledger);
     else
-        snprintf(buf, n, "%.*s", slash == p->state.path ? 1 : (int)(slash - p->state.path),
-                 p->state.path);
-    return 0;
+        snprintf(buf, n, "%.*s", slash == ledger ? 1 : (int)(slash - ledger), ledger);
+    return make_parent_dirs(ledger, err);
 }
 
 /* A real run reads a private snapshot of the input (hashed as it is
@@ -168,34 +193,60 @@ static int open_input(struct run *run, const char *input, struct cp_error *err)
     char dir[4096];
     if (run->o->dry_run)
         return file_hash(input, run->file_hash, err);
-    if (state_dir(run->p, dir, sizeof dir, err) < 0 || snapshot_take(&run->snap, input, dir, err) < 0)
+    /* A real run knows its key, so the account's ledger has a place. */
+    const char *ledger = cli_state_ledger(run->state, run->p->state.path);
+    if (!ledger)
+        return cp_fail(err, CP_EXIT_USAGE, "no state folder for the ledger");
+    if (state_dir(ledger, dir, sizeof dir, err) < 0 || snapshot_take(&run->snap, input, dir, err) < 0)
         return -1;
     memcpy(run->file_hash, run->snap.hash, sizeof run->file_hash);
     return 0;
 }
 
-/* A real run holds the pipeline's lock and writes the ledger; a dry run
- * only reads it, when there is one, to show what would be skipped. Both
- * come after the input was read through, so a broken file creates neither. */
+/* A real run holds its locks and writes the ledger; a dry run only reads
+ * it, when there is one, to show what would be skipped. Both come after
+ * the input was read through, so a broken file creates neither. */
 static int open_ledger(struct run *run, const char *input, struct cp_error *err)
 {
     const struct pipeline *p = run->p;
-    if (!run->o->dry_run) {
-        if (runlock_acquire(&run->lock, p->state.path, p->name, err) < 0)
-            return -1;
-        if (run->lock.stale_pid)
-            log_msg(LOG_WARN, "the previous run (pid %ld) did not finish: resuming; requests it "
-                              "left in flight are reported in_doubt", run->lock.stale_pid);
+    const char *path = cli_state_ledger(run->state, p->state.path);
+    if (!path) {
+        log_msg(LOG_WARN, "dry run without an API key: the account's ledger is unknown, so "
+                          "cooldowns and earlier runs are not shown");
+        return 0;
     }
-    if (ledger_open(p->state.path, run->o->dry_run, &run->ledger, err) < 0)
+    if (!run->o->dry_run && take_locks(run, input, err) < 0)
         return -1;
+    if (ledger_open(path, run->o->dry_run, &run->ledger, err) < 0)
+        return -1;
+    if (run->o->dry_run && p->validate.suppress)
+        log_msg(LOG_WARN, "dry run: validate.suppress '%s' is imported by a real run; only the "
+                "suppression list already in the ledger is applied here", p->validate.suppress);
     if (run->ledger && ledger_file_summary(run->ledger, run->file_hash, p->run_id, &run->earlier,
                                            err) < 0)
         return -1;
-    if (run->ledger && !run->o->dry_run &&
+    if (!run->ledger || run->o->dry_run)
+        return 0;
+    if (cli_state_merge_legacy(p, run->ledger, err) < 0 ||
         ledger_run_begin(run->ledger, p->run_id, p->name, run->spooled ? "-" : input,
                          run->file_hash, err) < 0)
         return -1;
+    if (p->validate.suppress) {
+        struct suppress_counts c;
+        if (suppress_file_import(run->ledger, p->validate.suppress, p->validate.default_country,
+                                 &c, err) < 0) {
+            cp_error_prefix(err, "validate.suppress");
+            return -1;
+        }
+        log_msg(c.added ? LOG_INFO : LOG_DEBUG, "validate.suppress: %ld new on the suppression "
+                "list from %s (%ld emails, %ld phones in it)", c.added, p->validate.suppress,
+                c.emails, c.phones);
+    }
+    if (run->o->retry_failed)
+        log_msg(LOG_INFO, "--retry-failed: rows the API refused in earlier runs are sent again");
+    if (run->o->retry_in_doubt)
+        log_msg(LOG_INFO, "--retry-in-doubt: rows left in doubt by earlier runs are sent again "
+                          "(a person may get a second invite)");
     return 0;
 }
 
@@ -223,8 +274,12 @@ static int spool_input(struct run *run, const char **input, struct cp_error *err
     char dir[4096];
     if (strcmp(*input, "-") != 0)
         return 0;
-    if (state_dir(run->p, dir, sizeof dir, err) < 0)
+    const char *ledger = cli_state_ledger(run->state, run->p->state.path);
+    if (!ledger) {
+        snprintf(dir, sizeof dir, ".");
+    } else if (state_dir(ledger, dir, sizeof dir, err) < 0) {
         return -1;
+    }
     struct cp_error first = {0};
     if (spool_stream(stdin, dir, &run->spooled, &first) < 0) {
         const char *tmp = getenv("TMPDIR");
@@ -293,6 +348,9 @@ static int run_open(struct run *run, struct cp_error *err)
         .file_hash = run->file_hash,
         .dry_run = run->o->dry_run,
         .single_target = engine_mapping(run->eng)->n[MAP_BUSINESS_ID] == 0,
+        .rate_shared = cli_state_budget(run->state),
+        .retry_failed = run->o->retry_failed,
+        .retry_in_doubt = run->o->retry_in_doubt,
         .on_tick = on_tick,
         .tick_ctx = run,
     };
@@ -372,6 +430,7 @@ static void run_close(struct run *run, int code)
     if (run->ledger && !run->o->dry_run)
         ledger_run_end(run->ledger, run->p->run_id, code, &ignored);
     ledger_close(run->ledger);
+    runlock_release(&run->input_lock);
     runlock_release(&run->lock);
     results_abort(run->out);
     sender_free(run->sender);
@@ -385,7 +444,7 @@ static void run_close(struct run *run, int code)
 /* invite.business_by_name needs GET /businesses; a dry run without a key
  * goes on without the names (their rows show as unknown locations). */
 static int load_business_names(struct pipeline *p, const struct run_options *o,
-                               struct cp_error *err)
+                               const struct cli_state *st, struct cp_error *err)
 {
     const char *key;
     struct cp_error why = {0};
@@ -398,7 +457,24 @@ static int load_business_names(struct pipeline *p, const struct run_options *o,
                           "location names are not matched (%s)", why.msg);
         return 0;
     }
-    return business_names_load(p, key, err);
+    return business_names_load(p, key, cli_state_budget(st), err);
+}
+
+/* The account this run works for: a real run needs its key; a dry run
+ * without one reads only an explicit state.path. */
+static int open_state(const struct pipeline *p, const struct run_options *o,
+                      struct cli_state *st, struct cp_error *err)
+{
+    const char *key = NULL;
+    struct cp_error why = {0};
+    if (pipeline_api_key(p, &key, &why) < 0) {
+        if (!o->dry_run) {
+            *err = why;
+            return -1;
+        }
+        key = NULL;
+    }
+    return cli_state_open(st, key, p->state.path, err);
 }
 
 static const struct cli_opt run_opts[] = {
@@ -406,13 +482,20 @@ static const struct cli_opt run_opts[] = {
     {"dry-run", 0, NULL, RUN_OPT_DRY_RUN, "do everything but send (no ledger writes)"},
     {"limit", 0, "N", RUN_OPT_LIMIT, "only the first N data rows"},
     {"metrics-file", 0, "PATH", RUN_OPT_METRICS, "write Prometheus metrics here (output.metrics)"},
+    {"wait-lock", 0, "DURATION", RUN_OPT_WAIT_LOCK,
+     "wait up to DURATION (30s, 10m) for another run of this pipeline or input to finish"},
+    {"retry-failed", 0, NULL, RUN_OPT_RETRY_FAILED,
+     "send again the rows the API refused in earlier runs (this run only)"},
+    {"retry-in-doubt", 0, NULL, RUN_OPT_RETRY_IN_DOUBT,
+     "send again the rows left in doubt by earlier runs (this run only)"},
     {NULL, 0, NULL, 0, NULL},
 };
 
 const struct cli_spec cmd_run_spec = {
     .command = "run",
     .synopsis = "PIPELINE.yaml [--dry-run] [--input PATH|-] [--limit N] [-q|-v] [--no-progress]\n"
-                "                        [--log-format text|json] [--metrics-file PATH]",
+                "                        [--log-format text|json] [--metrics-file PATH]\n"
+                "                        [--wait-lock DURATION] [--retry-failed] [--retry-in-doubt]",
     .about = "Send a review invite for every valid contact of the input, at the pipeline's\n"
              "rate, and write the results and rejects files. --dry-run does everything but\n"
              "send. -v also prints each row's outcome and the HTTP exchange (key redacted).",
@@ -450,7 +533,8 @@ int cmd_run(int argc, char **argv)
     struct run_options o;
     struct cp_error err = {0};
     struct pipeline p = {0};
-    struct run run = {.lock.fd = -1, .o = &o};
+    struct cli_state state = {0};
+    struct run run = {.lock.fd = -1, .input_lock.fd = -1, .o = &o, .state = &state};
     int rc;
 
     if (run_options_parse(&cmd_run_spec, argc, argv, &o, &err) < 0)
@@ -472,7 +556,9 @@ int cmd_run(int argc, char **argv)
         rc = export_run_pipeline(&p, &o);
         goto out;
     }
-    if (p.invite.business_by_name && load_business_names(&p, &o, &err) < 0)
+    if (open_state(&p, &o, &state, &err) < 0)
+        goto fail;
+    if (p.invite.business_by_name && load_business_names(&p, &o, &state, &err) < 0)
         goto fail;
     run.p = &p;
     signals_install();
@@ -501,6 +587,7 @@ fail:
 out:
     if (run.p)
         run_close(&run, rc);
+    cli_state_close(&state);
     pipeline_release(&p);
     return rc;
 }

@@ -40,6 +40,10 @@ static const char *const landline_names[] = { [LANDLINES_SKIP] = "skip",
                                               [LANDLINES_SEND] = "send" };
 static const struct enum_words landline_words = WORDS(landline_names, "skip or send", false);
 
+static const char *const scope_names[] = { [COOLDOWN_BUSINESS] = "business",
+                                           [COOLDOWN_ACCOUNT] = "account" };
+static const struct enum_words scope_words = WORDS(scope_names, "business or account", false);
+
 static const char *const format_names[] = { [EXPORT_NDJSON] = "ndjson", [EXPORT_CSV] = "csv" };
 static const struct enum_words format_words = WORDS(format_names, "ndjson or csv", false);
 
@@ -101,6 +105,8 @@ static const struct key_spec validate_keys[] = {
     INT_KEY("cooldown_days", validate.cooldown_days, 0, 3650),
     BOOL_KEY("fix_email_typos", validate.fix_email_typos),
     BOOL_KEY("honour_opt_outs", validate.honour_opt_outs),
+    ENUM_KEY("cooldown_scope", validate.cooldown_scope, scope_words),
+    KEY("suppress", cfg_set_path, validate.suppress),
 };
 
 static const struct key_spec invite_keys[] = {
@@ -119,6 +125,7 @@ static const struct key_spec invite_keys[] = {
     KEY("outside_window", cfg_set_outside_window, invite.outside_window),
     INT_KEY("max_per_day", invite.max_per_day, 1, 10000000),
     KEY("spread", cfg_set_spread, invite.spread_even),
+    KEY("campaigns", cfg_set_campaigns, invite),
 };
 
 static const struct key_spec channel_keys[] = {

@@ -181,6 +181,10 @@ int cfg_set_where_not_in(struct loader *, const struct ynode *, void *, const st
 int cfg_set_where(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_channel(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_business_map(struct loader *, const struct ynode *, void *, const struct key_spec *);
+/* The account's keys (account_keys.c): a location's {business_id, campaign_id}
+ * in business_map, and invite.campaigns by location name. */
+int cfg_set_location_target(struct loader *, const struct ynode *, struct business_map_entry *);
+int cfg_set_campaigns(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_fields(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_since(struct loader *, const struct ynode *, void *, const struct key_spec *);
 int cfg_set_api_key(struct loader *, const struct ynode *, void *, const struct key_spec *);

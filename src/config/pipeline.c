@@ -265,8 +265,12 @@ static int check_invite(struct loader *l, const struct ynode *root)
                         "missing 'business_id' in 'invite' (" HINT_BUSINESS
                         ", or map input.columns.businessId through business_map or "
                         "business_by_name)");
-    if (!p->invite.campaign_id)
-        return cfg_fail(l, invite_at, "missing 'campaign_id' in 'invite' (" HINT_CAMPAIGN ")");
+    bool per_location_campaigns = p->invite.n_campaigns > 0;
+    for (size_t i = 0; i < p->invite.n_business_map; i++)
+        per_location_campaigns |= p->invite.business_map[i].campaign_id != NULL;
+    if (!p->invite.campaign_id && !per_location_campaigns)
+        return cfg_fail(l, invite_at, "missing 'campaign_id' in 'invite' (" HINT_CAMPAIGN
+                        ", or give locations their own in business_map or campaigns)");
     return find_placeholders(l, invite);
 }
 
@@ -326,8 +330,8 @@ static int finish(struct loader *l, const struct ynode *root)
          add_default_path(l, &p->output.results, "results", "out/{name}-{run_id}-results.csv") < 0 ||
          add_default_path(l, &p->output.rejects, "rejects", "out/{name}-{run_id}-rejects.csv") < 0))
         return -1;
-    if (add_default_path(l, &p->state.path, "path", "out/{name}.ledger.sqlite") < 0)
-        return -1;
+    /* No state.path: the account's ledger, placed once the key is known
+     * (store/account.h). */
     return resolve_paths(l);
 }
 
@@ -430,9 +434,16 @@ void pipeline_release(struct pipeline *p)
     for (size_t i = 0; p->invite.business_map && i < p->invite.n_business_map; i++) {
         free(p->invite.business_map[i].value);
         free(p->invite.business_map[i].business_id);
+        free(p->invite.business_map[i].campaign_id);
     }
     free(p->invite.business_map);
     free(p->invite.timezone);
+    for (size_t i = 0; p->invite.campaigns && i < p->invite.n_campaigns; i++) {
+        free(p->invite.campaigns[i].value);
+        free(p->invite.campaigns[i].campaign_id);
+    }
+    free(p->invite.campaigns);
+    free(p->validate.suppress);
     free(p->export.output);
     free(p->export.mirror);
     free(p->export.changes);

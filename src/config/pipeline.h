@@ -64,8 +64,13 @@ struct where_rule {
 
 struct business_map_entry {
     char *value;       /* the CSV cell, e.g. "Bondi" */
-    char *business_id; /* the Cloutly business id it means */
+    char *business_id; /* the Cloutly business id it means (NULL in invite.campaigns) */
+    char *campaign_id; /* that location's own campaign, or NULL: invite.campaign_id */
 };
+
+/* validate.cooldown_scope: a cooldown per business (default), or across every
+ * location of the account. */
+enum cooldown_scope { COOLDOWN_BUSINESS, COOLDOWN_ACCOUNT };
 
 enum landline_policy { LANDLINES_SKIP, LANDLINES_SEND };
 
@@ -130,6 +135,8 @@ struct pipeline {
         bool fix_email_typos;           /* gmial.com -> gmail.com; default false (reported only) */
         bool honour_opt_outs;           /* default true: the export's own unsubscribed,
                                            bounced and opted-out marks are obeyed */
+        enum cooldown_scope cooldown_scope; /* default business */
+        char *suppress;                 /* resolved path of an opt-out list, or NULL */
     } validate;
 
     struct {
@@ -151,6 +158,9 @@ struct pipeline {
         enum outside_window outside_window; /* default defer */
         int max_per_day;      /* per business per local day, across runs; 0 = no cap */
         bool spread_even;     /* spread: even: each run takes its share of the day's cap */
+        struct business_map_entry *campaigns; /* invite.campaigns: location name -> campaign
+                                                 (value, campaign_id; business_id NULL) */
+        size_t n_campaigns;
     } invite;
 
     /* kind: export only (a pipeline of the other kind refuses the section). */
@@ -189,8 +199,9 @@ struct pipeline {
     } output;
 
     struct {
-        char *path; /* resolved ledger path; default out/{name}.ledger.sqlite (both kinds);
-                       never holds {date}, {time} or {run_id}: one ledger per pipeline */
+        char *path; /* resolved ledger path, or NULL: the account's ledger in the state folder
+                       (store/account.h places it once the key is known); never holds {date},
+                       {time} or {run_id}: one ledger, not one per run */
     } state;
 
     /* What a scheduler watches (both kinds; README "Running it unattended"). */

@@ -727,6 +727,11 @@ int cfg_set_business_map(struct loader *l, const struct ynode *v, void *base,
         const struct ynode *k = v->kids[2 * i], *val = v->kids[2 * i + 1];
         if (!(e->value = strdup(k->text)))
             return cfg_nomem(l);
+        if (val->type == Y_MAP) {
+            if (cfg_set_location_target(l, val, e) < 0)
+                return -1;
+            continue;
+        }
         if (cfg_get_scalar(l, val, ks->key, "a business id", &e->business_id) < 0)
             return -1;
         if (!e->business_id || !uuid_valid_str(e->business_id))

@@ -175,6 +175,8 @@ static int open_api(struct job *j, struct cp_error *err)
     if (!(j->api = api_client_new(&ao, err)))
         return -1;
     fetcher_init(&j->f, j->api, p->api.rate_per_sec, p->api.retries, j->o->stop);
+    if (j->o->budget)
+        fetcher_share_budget(&j->f, j->o->budget);
     return 0;
 }
 

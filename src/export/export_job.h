@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "api/fetch.h"
+#include "api/ratelimit.h"
 #include "config/pipeline.h"
 #include "core/error.h"
 #include "export/export.h"
@@ -41,6 +42,7 @@
 
 struct export_job_options {
     const char *output;     /* NULL or "-": standard output (`out`); else a path */
+    const struct rate_shared *budget; /* the account's shared rate budget, or NULL */
     FILE *out;              /* the standard output stream; NULL: stdout */
     int trace;              /* print the redacted HTTP trace on stderr (-v) */
     const struct fetch_transport *transport; /* NULL: the API at api.base_url; tests: a fake */

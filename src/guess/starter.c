@@ -415,8 +415,9 @@ int starter_write(const struct starter *s, FILE *out)
     fputs("output:\n"
           "  results: out/{name}-{date}-results.csv\n"
           "  rejects: out/{name}-{date}-rejects.csv\n\n"
-          "state:\n"
-          "  path: out/{name}.ledger.sqlite     # what was sent to whom: never sent twice\n",
+          "# state: what was sent to whom, never sent twice. By default the account's\n"
+          "# ledger (~/.local/state/cloutly-pipe), shared by every pipeline of this key so\n"
+          "# cooldowns hold across them; set state.path only to keep this one apart.\n",
           out);
     return ferror(out) ? -1 : 0;
 }

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
 #include "api/businesses.h"
@@ -19,7 +20,13 @@ static int add_entry(struct pipeline *p, const char *name, const char *id)
     struct business_map_entry *e = &v[p->invite.n_business_map];
     e->value = strdup(name);
     e->business_id = strdup(id);
+    e->campaign_id = NULL;
+    /* invite.campaigns routes a location, by its name, to its own campaign. */
+    for (size_t i = 0; i < p->invite.n_campaigns; i++)
+        if (strcasecmp(p->invite.campaigns[i].value, name) == 0)
+            e->campaign_id = strdup(p->invite.campaigns[i].campaign_id);
     if (!e->value || !e->business_id) {
+        free(e->campaign_id);
         free(e->value);
         free(e->business_id);
         return -1;
@@ -28,7 +35,8 @@ static int add_entry(struct pipeline *p, const char *name, const char *id)
     return 0;
 }
 
-int business_names_load(struct pipeline *p, const char *key, struct cp_error *err)
+int business_names_load(struct pipeline *p, const char *key, const struct rate_shared *shared,
+                        struct cp_error *err)
 {
     struct api_options ao = {.base_url = p->api.base_url, .api_key = key,
                              .timeout_ms = p->api.timeout_ms, .ca_file = p->api.ca_file};
@@ -40,6 +48,7 @@ int business_names_load(struct pipeline *p, const char *key, struct cp_error *er
     if (!api)
         return -1;
     fetcher_init(&f, api, p->api.rate_per_sec, p->api.retries, NULL);
+    fetcher_share_budget(&f, shared);
     fetcher_set_max_wait(&f, p->api.max_retry_wait_ms);
     if (fetch_get(&f, "/businesses", business_list_read, &list, &res, err) < 0) {
         cp_error_prefix(err, "invite.business_by_name: GET /businesses");

@@ -2,9 +2,12 @@
 #include "invite/gate.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/sha256.h"
+#include "invite/invite.h"
 
 void gate_init(struct gate *g, const struct pipeline *p, struct ledger *l, const char *file_hash,
                int writable)
@@ -16,6 +19,18 @@ void gate_init(struct gate *g, const struct pipeline *p, struct ledger *l, const
     g->now = (time_t)clock_wall();
     g->writable = writable;
     g->sms_left = l ? ledger_last_sms_left(l) : -1;
+    g->retry_in_doubt = p->api.retry_in_doubt;
+}
+
+/* The fingerprint of the request this row would send now. */
+static int body_fingerprint(const struct gate *g, const struct row_result *r, char out[65])
+{
+    char *body = invite_body(g->p, r);
+    if (!body)
+        return -1;
+    sha256_hex(body, strlen(body), out);
+    free(body);
+    return 0;
 }
 
 /* Answers settle out of order when several are in flight: the lowest
@@ -75,8 +90,10 @@ static int resume(struct gate *g, struct row_result *r, struct cp_error *err)
         int killed = strcmp(pr.status, "intent") == 0;
         if (g->writable && killed && ledger_mark_in_doubt(g->ledger, pr.id, err) < 0)
             return -1;
-        if (g->p->api.retry_in_doubt)
+        if (g->retry_in_doubt) {
+            g->retried++;
             return 0;
+        }
         if (!killed && strstr(pr.reason, "not repeated"))
             row_note(r, "in doubt since an earlier run (%s): %s", when, pr.reason);
         else if (killed || !pr.reason[0])
@@ -90,15 +107,30 @@ static int resume(struct gate *g, struct row_result *r, struct cp_error *err)
         return 1;
     }
     if (strcmp(pr.status, "failed") == 0 && pr.http_status >= 400 && pr.http_status < 500) {
-        /* The API refused this exact row; the same bytes would be refused again. */
+        /* The API refused this row. The same bytes would be refused again; a
+         * changed request (a corrected name, another campaign) is a new
+         * question and gets a fresh answer. An attempt recorded before
+         * fingerprints existed counts as changed: it is asked once more. */
+        char now_hash[65];
+        if (g->retry_failed) {
+            g->retried++;
+            return 0;
+        }
+        if (body_fingerprint(g, r, now_hash) < 0)
+            return cp_fail(err, CP_EXIT_USAGE, "out of memory");
+        if (!pr.body_hash[0] || strcmp(pr.body_hash, now_hash) != 0)
+            return 0;
         fill_from_prior(r, &pr);
-        row_note(r, "refused by the API in an earlier run (%s): %s", when, pr.reason);
+        row_note(r, "refused by the API in an earlier run (%s): %s (the request is unchanged: "
+                    "fix the row or the pipeline, or run with --retry-failed)", when, pr.reason);
         r->status = ROW_FAILED;
         return 1;
     }
     if (strcmp(pr.status, "failed") == 0 || strcmp(pr.status, "retry") == 0 ||
-        strcmp(pr.status, "skipped") == 0 || strcmp(pr.status, "deferred") == 0)
-        return 0; /* retries exhausted, not attempted, 401, outside its window: try again */
+        strcmp(pr.status, "skipped") == 0 || strcmp(pr.status, "deferred") == 0 ||
+        strcmp(pr.status, "pipeline_error") == 0)
+        return 0; /* retries exhausted, not attempted, 401, outside its window, a 404 of the
+                   * pipeline: try again */
     /* A status this version never writes (a cell edited by hand, a newer
      * version's word): the one safe reading is that it may have been sent. */
     row_note(r, "the ledger holds an unknown status '%s' for this row (%s): treated as in "
@@ -136,6 +168,46 @@ static int resent_by_pipeline(struct gate *g, struct row_result *r, struct cp_er
     return 1;
 }
 
+static void note_suppressed(struct row_result *r, const struct ledger_prior *pr)
+{
+    char when[40];
+    when_text(pr->at, when, sizeof when);
+    row_note(r, "on the suppression list since %s (%s)", when,
+             strcmp(pr->reason, "forget") == 0 ? "erased on request" : pr->reason);
+    r->status = ROW_SKIPPED;
+}
+
+static void note_cooldown(struct gate *g, struct row_result *r, const struct ledger_prior *pr)
+{
+    int days = g->p->validate.cooldown_days;
+    time_t now = clock_wall();
+    long ago = (long)((now - pr->at) / 86400);
+    char ago_text[32];
+    if (ago <= 0)
+        snprintf(ago_text, sizeof ago_text, "today");
+    else
+        snprintf(ago_text, sizeof ago_text, "%ld day%s ago", ago, ago == 1 ? "" : "s");
+    if (strcmp(pr->status, "sent") == 0)
+        row_note(r, "invited %s (cooldown %d days)", ago_text, days);
+    else
+        row_note(r, "may have been invited %s (in doubt; cooldown %d days)", ago_text, days);
+    r->status = ROW_SKIPPED;
+}
+
+static const char *cooldown_business(const struct gate *g, const struct row_result *r)
+{
+    return g->p->validate.cooldown_scope == COOLDOWN_ACCOUNT ? NULL : strbuf_str(&r->business_id);
+}
+
+static int suppressed(struct gate *g, struct row_result *r, struct cp_error *err)
+{
+    struct ledger_prior pr;
+    int found = ledger_suppressed(g->ledger, strbuf_str(&r->email), strbuf_str(&r->phone), &pr, err);
+    if (found > 0)
+        note_suppressed(r, &pr);
+    return found;
+}
+
 static int cooldown(struct gate *g, struct row_result *r, struct cp_error *err)
 {
     int days = g->p->validate.cooldown_days;
@@ -144,21 +216,49 @@ static int cooldown(struct gate *g, struct row_result *r, struct cp_error *err)
     struct ledger_prior pr;
     time_t since = g->now - (time_t)days * 86400;
     int found = ledger_recent_contact(g->ledger, strbuf_str(&r->email), strbuf_str(&r->phone),
-                                      strbuf_str(&r->business_id), since, g->file_hash, &pr, err);
+                                      cooldown_business(g, r), since, g->file_hash, &pr, err);
     if (found <= 0)
         return found;
-    long ago = (long)((g->now - pr.at) / 86400);
-    char ago_text[32];
-    if (ago == 0)
-        snprintf(ago_text, sizeof ago_text, "today");
-    else
-        snprintf(ago_text, sizeof ago_text, "%ld day%s ago", ago, ago == 1 ? "" : "s");
-    if (strcmp(pr.status, "sent") == 0)
-        row_note(r, "invited %s (cooldown %d days)", ago_text, days);
-    else
-        row_note(r, "may have been invited %s (in doubt; cooldown %d days)", ago_text, days);
-    r->status = ROW_SKIPPED;
+    note_cooldown(g, r, &pr);
     return 1;
+}
+
+int gate_claim(struct gate *g, struct row_result *r, const char *run_id, const char *file_path,
+               const char *body, int64_t *attempt_id, struct cp_error *err)
+{
+    char fingerprint[65];
+    struct ledger_prior pr;
+    int days = g->p->validate.cooldown_days;
+    sha256_hex(body, strlen(body), fingerprint);
+    struct ledger_claim c = {
+        .run_id = run_id,
+        .file_path = file_path,
+        .file_hash = g->file_hash,
+        .campaign_id = invite_campaign(g->p, strbuf_str(&r->business_id)),
+        .body_hash = fingerprint,
+        .r = r,
+        /* The window counts from now, not from the start of a long run. */
+        .cooldown_since = days > 0 ? clock_wall() - (time_t)days * 86400 : 0,
+        .cooldown_account = g->p->validate.cooldown_scope == COOLDOWN_ACCOUNT,
+        .allow_in_doubt = g->retry_in_doubt,
+    };
+    int rc = ledger_claim(g->ledger, &c, &pr, attempt_id, err);
+    switch (rc) {
+    case LEDGER_CLAIMED:
+        return 1;
+    case LEDGER_SUPPRESSED:
+        note_suppressed(r, &pr);
+        return 0;
+    case LEDGER_COOLDOWN:
+        note_cooldown(g, r, &pr);
+        return 0;
+    case LEDGER_TAKEN:
+        row_note(r, "sent meanwhile by another run of this file (%s)", pr.file_path);
+        r->status = ROW_SKIPPED;
+        return 0;
+    default:
+        return -1;
+    }
 }
 
 static void sms_guard(struct gate *g, struct row_result *r)
@@ -183,6 +283,8 @@ int gate_row(struct gate *g, struct row_result *r, struct cp_error *err)
     int rc = resume(g, r, err);
     if (rc == 0)
         rc = resent_by_pipeline(g, r, err);
+    if (rc == 0)
+        rc = suppressed(g, r, err);
     if (rc == 0)
         rc = cooldown(g, r, err);
     if (rc > 0)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cJSON.h>
 #include <curl/curl.h>
@@ -12,8 +13,24 @@
 #include "api/backoff.h"
 #include "api/retry_after.h"
 
+const char *invite_campaign(const struct pipeline *p, const char *business_id)
+{
+    for (size_t i = 0; business_id && i < p->invite.n_business_map; i++) {
+        const struct business_map_entry *e = &p->invite.business_map[i];
+        if (!e->business_id || strcmp(e->business_id, business_id) != 0)
+            continue;
+        if (e->campaign_id)
+            return e->campaign_id;
+        for (size_t j = 0; j < p->invite.n_campaigns; j++)
+            if (strcasecmp(p->invite.campaigns[j].value, e->value) == 0)
+                return p->invite.campaigns[j].campaign_id;
+    }
+    return p->invite.campaign_id;
+}
+
 char *invite_body(const struct pipeline *p, const struct row_result *r)
 {
+    const char *campaign = invite_campaign(p, strbuf_str(&r->business_id));
     cJSON *o = cJSON_CreateObject(), *ch = cJSON_CreateObject();
     char *out = NULL;
     if (!o || !ch)
@@ -32,7 +49,7 @@ char *invite_body(const struct pipeline *p, const struct row_result *r)
     if (r->source_contact_id.len)
         cJSON_AddStringToObject(o, "sourceContactId", strbuf_str(&r->source_contact_id));
     cJSON_AddStringToObject(o, "businessId", strbuf_str(&r->business_id));
-    cJSON_AddStringToObject(o, "campaignId", p->invite.campaign_id ? p->invite.campaign_id : "");
+    cJSON_AddStringToObject(o, "campaignId", campaign ? campaign : "");
     if (p->invite.invite_delay_days)
         cJSON_AddNumberToObject(o, "inviteDelayDays", p->invite.invite_delay_days);
     out = cJSON_PrintUnformatted(o);

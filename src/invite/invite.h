@@ -10,6 +10,11 @@
 #include "config/pipeline.h"
 #include "core/row.h"
 
+/* The campaign a row of `business_id` goes to: its location's own
+ * (business_map {business_id, campaign_id}, or invite.campaigns by the name
+ * business_by_name matched), else invite.campaign_id; NULL when none. */
+const char *invite_campaign(const struct pipeline *p, const char *business_id);
+
 /* The request body, malloc'd (caller frees), or NULL when out of memory. */
 char *invite_body(const struct pipeline *p, const struct row_result *r);
 

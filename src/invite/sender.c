@@ -71,7 +71,10 @@ struct sender *sender_new(const struct sender_config *cfg, struct cp_error *err)
     tally_init(&s->tally);
     s->tally.dry_run = cfg->dry_run;
     ratelimit_init(&s->rl, cfg->p->api.rate_per_sec, now_of(s));
+    s->rl.shared = cfg->rate_shared;
     gate_init(&s->gate, cfg->p, cfg->ledger, cfg->file_hash, !cfg->dry_run);
+    s->gate.retry_failed = cfg->retry_failed;
+    s->gate.retry_in_doubt |= cfg->retry_in_doubt;
     s->window = window_open(cfg->p, cfg->ledger, err);
     if (!s->window) {
         sender_free(s);
@@ -272,33 +275,61 @@ static int flush_head(struct sender *s, struct cp_error *err)
     return 0;
 }
 
-/* Hand one queued row to the transport, its intent on disk first. */
-static int send_one(struct sender *s, long seq, struct slot *sl, double now, struct cp_error *err)
+/* A queued row's intent, committed before its slot is booked, so the
+ * claim's fsync never delays a request past its slot (on a short server
+ * window that delay alone can make one request too many). The claim checks
+ * the cooldown again in the same transaction: another pipeline of the
+ * account may have invited this person meanwhile. 1 claimed, 0 when the row
+ * became final instead (another pipeline got there first, or the ledger
+ * cannot be written: then sending stops), -1 with err. */
+static int claim_one(struct sender *s, struct slot *sl, struct cp_error *err)
 {
     char *body = invite_body(s->c.p, &sl->r);
     if (!body)
         return cp_fail(err, CP_EXIT_USAGE, "out of memory");
-    /* The intent is on disk before the transport has the request: a crash
-     * from here on leaves a trace the next run reports as in_doubt. */
     struct cp_error lerr = {0};
-    if (ledger_intent(s->c.ledger, s->c.p->run_id, s->c.input_path, s->c.file_hash,
-                      s->c.p->invite.campaign_id, &sl->r, &sl->attempt_id, &lerr) < 0) {
+    int claimed = gate_claim(&s->gate, &sl->r, s->c.p->run_id, s->c.input_path, body,
+                             &sl->attempt_id, &lerr);
+    free(body);
+    if (claimed < 0) {
         /* Without its intent on disk a request may not go out. Stop, and
          * let every row read still reach the results. */
-        free(body);
         char why[sizeof s->stop_reason];
         snprintf(why, sizeof why, "the ledger cannot be written (%.300s): stopped sending%s",
                  lerr.msg, s->posts ? "; the rows sent are in the results file" : "");
         stop(s, s->posts ? CP_EXIT_INCOMPLETE : CP_EXIT_USAGE, why);
+        sl->attempt_id = 0;
         not_attempted(s, sl);
         return 0;
     }
+    if (claimed == 0)
+        set_state(s, sl, SLOT_FINAL);
+    return claimed;
+}
+
+/* A claim that will not be sent after all (the run stopped before its slot):
+ * its intent is closed, so the next run does not report it in doubt. */
+static int drop_claim(struct sender *s, struct slot *sl, struct cp_error *err)
+{
+    if (!sl->attempt_id)
+        return 0;
+    int rc = ledger_outcome(s->c.ledger, sl->attempt_id, "skipped", &sl->r, err);
+    sl->attempt_id = 0;
+    return rc;
+}
+
+/* Hand one claimed row to the transport: its intent is on disk, so a crash
+ * from here on leaves a trace the next run reports as in_doubt. */
+static int post_one(struct sender *s, long seq, struct slot *sl, struct cp_error *err)
+{
+    char *body = invite_body(s->c.p, &sl->r);
+    if (!body)
+        return cp_fail(err, CP_EXIT_USAGE, "out of memory");
     const struct api_transport *t = s->c.transport;
     int rc = t->post(t->ctx, (uint64_t)seq, INVITE_PATH, body, err);
     free(body);
     if (rc < 0)
         return -1;
-    ratelimit_take(&s->rl, now);
     s->posts++;
     sl->r.attempts++;
     set_state(s, sl, SLOT_IN_FLIGHT);
@@ -315,6 +346,8 @@ static int start_sends(struct sender *s, struct cp_error *err)
         if (sl->state != SLOT_QUEUED)
             continue;
         if (s->stop_code) {
+            if (drop_claim(s, sl, err) < 0)
+                return -1;
             not_attempted(s, sl);
             continue;
         }
@@ -324,13 +357,25 @@ static int start_sends(struct sender *s, struct cp_error *err)
          * time: a wrong key or campaign then costs exactly one request
          * (401 "stopped at the first one"), whatever max_in_flight says. */
         int cap = s->target_proven ? s->c.p->api.max_in_flight : 1;
-        if (in_flight(s) >= cap || ratelimit_wait(&s->rl, now) > 0)
+        if (in_flight(s) >= cap)
             break;
-        if (!gate_send(&s->gate, &sl->r)) {
-            set_state(s, sl, SLOT_FINAL);
-            continue;
+        if (!sl->attempt_id) {
+            if (!gate_send(&s->gate, &sl->r)) {
+                set_state(s, sl, SLOT_FINAL);
+                continue;
+            }
+            int claimed = claim_one(s, sl, err);
+            if (claimed < 0)
+                return -1;
+            if (claimed == 0)
+                continue;
         }
-        if (send_one(s, seq, sl, now, err) < 0)
+        /* The slot is booked now (in the account's budget when shared) and
+         * the request goes at once; a claimed row whose slot lies ahead
+         * keeps its claim and goes first next turn. */
+        if (ratelimit_acquire(&s->rl, now_of(s)) > 0)
+            break;
+        if (post_one(s, seq, sl, err) < 0)
             return -1;
     }
     return 0;
@@ -341,6 +386,10 @@ static const char *attempt_status(const struct invite_decision *d, const struct 
 {
     if (d->verdict == INVITE_RETRY || d->verdict == INVITE_RATE_LIMITED)
         return "retry";
+    /* A 404 that stops a single-target run is the pipeline's mistake, not the
+     * row's: the row stays free, so fixing the id and rerunning sends it. */
+    if (d->verdict == INVITE_STOP_PIPELINE)
+        return "pipeline_error";
     switch (r->status) {
     case ROW_SENT: return "sent";
     case ROW_FAILED: return "failed";

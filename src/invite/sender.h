@@ -20,6 +20,7 @@
 #ifndef CLOUTLY_SENDER_H
 #define CLOUTLY_SENDER_H
 
+#include "api/ratelimit.h"
 #include "api/transport.h"
 #include "config/pipeline.h"
 #include "core/error.h"
@@ -49,6 +50,9 @@ struct sender_config {
     const char *file_hash;         /* this input's identity, for resume */
     int dry_run;                   /* settle valid rows as dry_run, send nothing */
     int single_target;             /* one business and campaign for every row */
+    const struct rate_shared *rate_shared; /* the account's rate budget, or NULL: pace alone */
+    int retry_failed;              /* run --retry-failed: send rows the API refused before */
+    int retry_in_doubt;            /* run --retry-in-doubt: resend rows left in doubt */
     double (*now)(void);           /* monotonic seconds; NULL: clock_now */
     /* Called once per turn of the loop, e.g. to draw progress and to pass
      * on interrupts with sender_interrupt(); may be NULL. */

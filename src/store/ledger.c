@@ -19,6 +19,9 @@
 #include "core/clock.h"
 #include "core/csv_cell.h"
 #include "core/log.h"
+#include "core/sha256.h"
+#include "store/atomic_file.h"
+#include "store/ledger_internal.h"
 
 /* Schema history. Entry i brings a database from version i to i + 1;
  * never edit an entry once released: add one. */
@@ -64,13 +67,29 @@ static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
      * and sends are counted per business and day. */
     "ALTER TABLE attempts ADD COLUMN not_before INTEGER;"
     "CREATE INDEX attempts_business_day ON attempts(business_id, created_at);",
+    /* 4: the account's ledger (issue 11): fingerprints of refused requests,
+     * the host of each run, the suppression list (hashes, never values),
+     * erasure tombstones, and the ledgers merged in. */
+    "ALTER TABLE attempts ADD COLUMN body_hash TEXT;"
+    "ALTER TABLE runs ADD COLUMN host TEXT;"
+    "CREATE INDEX attempts_created ON attempts(created_at);"
+    "CREATE TABLE suppressions ("
+    "  key_hash TEXT PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE erasures ("
+    "  id INTEGER PRIMARY KEY,"
+    "  what TEXT NOT NULL,"
+    "  attempts INTEGER NOT NULL,"
+    "  suppressed INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE TABLE merges ("
+    "  path TEXT PRIMARY KEY,"
+    "  attempts INTEGER NOT NULL,"
+    "  merged_at INTEGER NOT NULL);",
 };
 
-struct ledger {
-    sqlite3 *db;
-    char *path;
-    int deferrals; /* ledger_defer rows in the open transaction, 0 when none */
-};
 
 /* Deferrals are written in batches, one transaction per DEFER_BATCH: a
  * deferral lost in a crash costs nothing (with no record the next run
@@ -79,7 +98,7 @@ struct ledger {
  * first, so an intent is still on disk before its request. */
 #define DEFER_BATCH 1000
 
-static int end_deferrals(struct ledger *l)
+int ledger_end_deferrals(struct ledger *l)
 {
     if (!l->deferrals)
         return 0;
@@ -87,13 +106,13 @@ static int end_deferrals(struct ledger *l)
     return sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-static int db_fail(struct ledger *l, sqlite3 *db, struct cp_error *err, const char *what)
+int ledger_db_fail(struct ledger *l, sqlite3 *db, struct cp_error *err, const char *what)
 {
     return cp_fail(err, CP_EXIT_USAGE, "ledger '%s': %s: %s", l ? l->path : "?", what,
                    db ? sqlite3_errmsg(db) : "out of memory");
 }
 
-static int exec(sqlite3 *db, const char *sql)
+int ledger_exec(sqlite3 *db, const char *sql)
 {
     return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
@@ -121,16 +140,24 @@ static int migrate(sqlite3 *db, int target, const char *path, struct cp_error *e
         return cp_fail(err, CP_EXIT_USAGE,
                        "ledger '%s' has schema version %d, newer than this cloutly-pipe "
                        "understands (%d): upgrade cloutly-pipe", path, v, LEDGER_SCHEMA_VERSION);
-    for (; v < target; v++) {
+    while (v < target) {
         char bump[64];
+        /* Pipelines of one account start side by side: the version is read
+         * again under the write lock, so only one of them runs each step. */
+        int ok = ledger_exec(db, "BEGIN IMMEDIATE") == 0;
+        if (ok && (v = user_version(db)) >= target) {
+            ledger_exec(db, "COMMIT");
+            break;
+        }
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d;", v + 1);
-        if (exec(db, "BEGIN IMMEDIATE") < 0 || exec(db, migrations[v]) < 0 || exec(db, bump) < 0 ||
-            exec(db, "COMMIT") < 0) {
+        if (!ok || ledger_exec(db, migrations[v]) < 0 || ledger_exec(db, bump) < 0 ||
+            ledger_exec(db, "COMMIT") < 0) {
             cp_fail(err, CP_EXIT_USAGE, "ledger '%s': migrating to schema %d failed: %s", path,
                     v + 1, sqlite3_errmsg(db));
-            exec(db, "ROLLBACK");
+            ledger_exec(db, "ROLLBACK");
             return -1;
         }
+        v++;
     }
     return 0;
 }
@@ -162,6 +189,46 @@ int ledger_create_at_version(const char *path, int version, struct cp_error *err
     return rc;
 }
 
+/* SQL cp_key(kind, value): the suppression list's name for a value. */
+static void sql_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const unsigned char *kind = sqlite3_value_text(argv[0]), *value = sqlite3_value_text(argv[1]);
+    char hex[65];
+    (void)argc;
+    if (!kind || !value || !*value) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    ledger_key_hash((const char *)kind, (const char *)value, hex);
+    sqlite3_result_text(ctx, hex, -1, SQLITE_TRANSIENT);
+}
+
+void ledger_key_hash(const char *kind, const char *value, char out[65])
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "cloutly-pipe %s\n", kind);
+    sha256_hex2(prefix, value, out);
+}
+
+/* A read-only look at an older ledger (a dry run, `ledger`): its schema is
+ * brought up to date first (additive, one transaction per step), so every
+ * query sees the columns it names. A file we may not write stays as it is. */
+static int upgrade_for_reading(const char *path, struct cp_error *err)
+{
+    sqlite3 *db;
+    if (open_db(path, SQLITE_OPEN_READONLY, &db, err) < 0)
+        return -1;
+    int v = user_version(db);
+    sqlite3_close(db);
+    if (v < 1 || v >= LEDGER_SCHEMA_VERSION)
+        return 0; /* not ours, or current: ledger_open says so */
+    if (open_db(path, SQLITE_OPEN_READWRITE, &db, err) < 0)
+        return -1;
+    int rc = migrate(db, LEDGER_SCHEMA_VERSION, path, err);
+    sqlite3_close(db);
+    return rc;
+}
+
 int ledger_open(const char *path, int readonly, struct ledger **out, struct cp_error *err)
 {
     *out = NULL;
@@ -176,6 +243,10 @@ int ledger_open(const char *path, int readonly, struct ledger **out, struct cp_e
         free(l);
         return cp_fail(err, CP_EXIT_USAGE, "out of memory");
     }
+    if (!readonly && make_parent_dirs(path, err) < 0)
+        goto fail;
+    if (readonly && upgrade_for_reading(path, err) < 0)
+        goto fail;
     struct stat st = {0};
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
         /* SQLite takes an empty file for a new database: say so, since a
@@ -195,9 +266,14 @@ int ledger_open(const char *path, int readonly, struct ledger **out, struct cp_e
     int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     if (open_db(path, flags, &l->db, err) < 0)
         goto fail;
+    if (sqlite3_create_function(l->db, "cp_key", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                sql_key, NULL, NULL) != SQLITE_OK) {
+        ledger_db_fail(l, l->db, err, "cannot register cp_key");
+        goto fail;
+    }
     if (!readonly) {
-        if (exec(l->db, "PRAGMA journal_mode=WAL") < 0 || exec(l->db, "PRAGMA synchronous=FULL") < 0) {
-            db_fail(l, l->db, err, "cannot set WAL mode");
+        if (ledger_exec(l->db, "PRAGMA journal_mode=WAL") < 0 || ledger_exec(l->db, "PRAGMA synchronous=FULL") < 0) {
+            ledger_db_fail(l, l->db, err, "cannot set WAL mode");
             goto fail;
         }
         if (migrate(l->db, LEDGER_SCHEMA_VERSION, path, err) < 0)
@@ -231,13 +307,13 @@ void ledger_close(struct ledger *l)
 {
     if (!l)
         return;
-    end_deferrals(l);
+    ledger_end_deferrals(l);
     sqlite3_close(l->db);
     free(l->path);
     free(l);
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
+void ledger_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
     if (s && *s)
         sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
@@ -245,43 +321,43 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
-static void copy_col(sqlite3_stmt *st, int i, char *dst, size_t len)
+void ledger_copy_col(sqlite3_stmt *st, int i, char *dst, size_t len)
 {
     const unsigned char *s = sqlite3_column_text(st, i);
     snprintf(dst, len, "%s", s ? (const char *)s : "");
 }
 
-#define PRIOR_COLUMNS \
-    "id, status, contact_id, file_path, http_status, sms_left, sms_renews, reason, created_at"
+#define PRIOR_COLUMNS LEDGER_PRIOR_COLUMNS
 #define PRIOR_COLUMNS_A \
     "a.id, a.status, a.contact_id, a.file_path, a.http_status, a.sms_left, a.sms_renews, " \
-    "a.reason, a.created_at"
+    "a.reason, a.created_at, a.body_hash"
 
-static void read_prior(sqlite3_stmt *st, struct ledger_prior *out)
+void ledger_read_prior(sqlite3_stmt *st, struct ledger_prior *out)
 {
     memset(out, 0, sizeof *out);
     out->id = sqlite3_column_int64(st, 0);
-    copy_col(st, 1, out->status, sizeof out->status);
-    copy_col(st, 2, out->contact_id, sizeof out->contact_id);
-    copy_col(st, 3, out->file_path, sizeof out->file_path);
+    ledger_copy_col(st, 1, out->status, sizeof out->status);
+    ledger_copy_col(st, 2, out->contact_id, sizeof out->contact_id);
+    ledger_copy_col(st, 3, out->file_path, sizeof out->file_path);
     out->http_status = sqlite3_column_int(st, 4);
     out->sms_left = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(st, 5);
-    copy_col(st, 6, out->sms_renews, sizeof out->sms_renews);
-    copy_col(st, 7, out->reason, sizeof out->reason);
+    ledger_copy_col(st, 6, out->sms_renews, sizeof out->sms_renews);
+    ledger_copy_col(st, 7, out->reason, sizeof out->reason);
     out->at = (time_t)sqlite3_column_int64(st, 8);
+    ledger_copy_col(st, 9, out->body_hash, sizeof out->body_hash);
 }
 
 /* Run a query expected to give at most one prior: 1 found, 0 none, -1 error. */
-static int one_prior(struct ledger *l, sqlite3_stmt *st, struct ledger_prior *out,
+int ledger_one_prior(struct ledger *l, sqlite3_stmt *st, struct ledger_prior *out,
                      struct cp_error *err)
 {
     int rc = sqlite3_step(st);
     int found = 0;
     if (rc == SQLITE_ROW) {
-        read_prior(st, out);
+        ledger_read_prior(st, out);
         found = 1;
     } else if (rc != SQLITE_DONE) {
-        found = db_fail(l, l->db, err, "lookup failed");
+        found = ledger_db_fail(l, l->db, err, "lookup failed");
     }
     sqlite3_finalize(st);
     return found;
@@ -295,10 +371,10 @@ int ledger_file_row(struct ledger *l, const char *file_hash, long input_row,
                            "SELECT " PRIOR_COLUMNS " FROM attempts WHERE file_hash = ?1 AND "
                            "input_row = ?2 ORDER BY id DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
-        return db_fail(l, l->db, err, "lookup failed");
-    bind_text(st, 1, file_hash);
+        return ledger_db_fail(l, l->db, err, "lookup failed");
+    ledger_bind_text(st, 1, file_hash);
     sqlite3_bind_int64(st, 2, input_row);
-    return one_prior(l, st, out, err);
+    return ledger_one_prior(l, st, out, err);
 }
 
 int ledger_recent_contact(struct ledger *l, const char *email, const char *phone,
@@ -307,18 +383,18 @@ int ledger_recent_contact(struct ledger *l, const char *email, const char *phone
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(l->db,
-                           "SELECT " PRIOR_COLUMNS " FROM attempts WHERE business_id = ?3 AND "
+                           "SELECT " PRIOR_COLUMNS " FROM attempts WHERE (?3 IS NULL OR business_id = ?3) AND "
                            "(email = ?1 OR phone = ?2) AND created_at >= ?4 AND "
                            "file_hash <> ?5 AND status IN ('sent', 'intent', 'in_doubt') "
                            "ORDER BY id DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
-        return db_fail(l, l->db, err, "lookup failed");
-    bind_text(st, 1, email);
-    bind_text(st, 2, phone);
-    bind_text(st, 3, business_id);
+        return ledger_db_fail(l, l->db, err, "lookup failed");
+    ledger_bind_text(st, 1, email);
+    ledger_bind_text(st, 2, phone);
+    ledger_bind_text(st, 3, business_id);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)since);
-    bind_text(st, 5, file_hash);
-    return one_prior(l, st, out, err);
+    ledger_bind_text(st, 5, file_hash);
+    return ledger_one_prior(l, st, out, err);
 }
 
 int ledger_pipeline_contact(struct ledger *l, const char *pipeline, const char *email,
@@ -333,14 +409,14 @@ int ledger_pipeline_contact(struct ledger *l, const char *pipeline, const char *
                            "a.file_hash <> ?6 AND a.status IN ('sent', 'intent', 'in_doubt') "
                            "ORDER BY a.id DESC LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
-        return db_fail(l, l->db, err, "lookup failed");
-    bind_text(st, 1, pipeline);
-    bind_text(st, 2, email);
-    bind_text(st, 3, phone);
-    bind_text(st, 4, business_id);
+        return ledger_db_fail(l, l->db, err, "lookup failed");
+    ledger_bind_text(st, 1, pipeline);
+    ledger_bind_text(st, 2, email);
+    ledger_bind_text(st, 3, phone);
+    ledger_bind_text(st, 4, business_id);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)since);
-    bind_text(st, 6, file_hash);
-    return one_prior(l, st, out, err);
+    ledger_bind_text(st, 6, file_hash);
+    return ledger_one_prior(l, st, out, err);
 }
 
 long ledger_last_sms_left(struct ledger *l)
@@ -359,21 +435,21 @@ long ledger_last_sms_left(struct ledger *l)
 }
 
 /* Prepare, bind with `bind`, step to done: one durable statement. */
-static int write_stmt(struct ledger *l, const char *sql, struct cp_error *err, sqlite3_stmt **out)
+int ledger_write_stmt(struct ledger *l, const char *sql, struct cp_error *err, sqlite3_stmt **out)
 {
-    if (end_deferrals(l) < 0)
-        return db_fail(l, l->db, err, "cannot write");
+    if (ledger_end_deferrals(l) < 0)
+        return ledger_db_fail(l, l->db, err, "cannot write");
     if (sqlite3_prepare_v2(l->db, sql, -1, out, NULL) != SQLITE_OK)
-        return db_fail(l, l->db, err, "cannot write");
+        return ledger_db_fail(l, l->db, err, "cannot write");
     return 0;
 }
 
-static int finish_write(struct ledger *l, sqlite3_stmt *st, struct cp_error *err)
+int ledger_finish_write(struct ledger *l, sqlite3_stmt *st, struct cp_error *err)
 {
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return db_fail(l, l->db, err, "cannot write");
+        return ledger_db_fail(l, l->db, err, "cannot write");
     return 0;
 }
 
@@ -381,27 +457,31 @@ int ledger_run_begin(struct ledger *l, const char *run_id, const char *pipeline,
                      const char *file_path, const char *file_hash, struct cp_error *err)
 {
     sqlite3_stmt *st;
-    if (write_stmt(l, "INSERT OR REPLACE INTO runs(run_id, pipeline, file_path, file_hash, pid, "
-                      "started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", err, &st) < 0)
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    if (ledger_write_stmt(l, "INSERT OR REPLACE INTO runs(run_id, pipeline, file_path, file_hash, "
+                             "pid, started_at, host) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                          err, &st) < 0)
         return -1;
-    bind_text(st, 1, run_id);
-    bind_text(st, 2, pipeline);
-    bind_text(st, 3, file_path);
-    bind_text(st, 4, file_hash);
+    ledger_bind_text(st, 1, run_id);
+    ledger_bind_text(st, 2, pipeline);
+    ledger_bind_text(st, 3, file_path);
+    ledger_bind_text(st, 4, file_hash);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)getpid());
     sqlite3_bind_int64(st, 6, (sqlite3_int64)clock_wall());
-    return finish_write(l, st, err);
+    ledger_bind_text(st, 7, host);
+    return ledger_finish_write(l, st, err);
 }
 
 int ledger_run_end(struct ledger *l, const char *run_id, int exit_code, struct cp_error *err)
 {
     sqlite3_stmt *st;
-    if (write_stmt(l, "UPDATE runs SET finished_at = ?2, exit_code = ?3 WHERE run_id = ?1", err, &st) < 0)
+    if (ledger_write_stmt(l, "UPDATE runs SET finished_at = ?2, exit_code = ?3 WHERE run_id = ?1", err, &st) < 0)
         return -1;
-    bind_text(st, 1, run_id);
+    ledger_bind_text(st, 1, run_id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)clock_wall());
     sqlite3_bind_int(st, 3, exit_code);
-    return finish_write(l, st, err);
+    return ledger_finish_write(l, st, err);
 }
 
 int ledger_intent(struct ledger *l, const char *run_id, const char *file_path,
@@ -409,22 +489,22 @@ int ledger_intent(struct ledger *l, const char *run_id, const char *file_path,
                   int64_t *attempt_id, struct cp_error *err)
 {
     sqlite3_stmt *st;
-    if (write_stmt(l, "INSERT INTO attempts(run_id, file_path, file_hash, input_row, email, phone, "
+    if (ledger_write_stmt(l, "INSERT INTO attempts(run_id, file_path, file_hash, input_row, email, phone, "
                       "first_name, business_id, campaign_id, status, created_at, updated_at) "
                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'intent', ?10, ?10)",
                    err, &st) < 0)
         return -1;
-    bind_text(st, 1, run_id);
-    bind_text(st, 2, file_path);
-    bind_text(st, 3, file_hash);
+    ledger_bind_text(st, 1, run_id);
+    ledger_bind_text(st, 2, file_path);
+    ledger_bind_text(st, 3, file_hash);
     sqlite3_bind_int64(st, 4, r->input_row);
-    bind_text(st, 5, strbuf_str(&r->email));
-    bind_text(st, 6, strbuf_str(&r->phone));
-    bind_text(st, 7, strbuf_str(&r->first_name));
-    bind_text(st, 8, strbuf_str(&r->business_id));
-    bind_text(st, 9, campaign_id);
+    ledger_bind_text(st, 5, strbuf_str(&r->email));
+    ledger_bind_text(st, 6, strbuf_str(&r->phone));
+    ledger_bind_text(st, 7, strbuf_str(&r->first_name));
+    ledger_bind_text(st, 8, strbuf_str(&r->business_id));
+    ledger_bind_text(st, 9, campaign_id);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)clock_wall());
-    if (finish_write(l, st, err) < 0)
+    if (ledger_finish_write(l, st, err) < 0)
         return -1;
     *attempt_id = sqlite3_last_insert_rowid(l->db);
     return 0;
@@ -434,13 +514,13 @@ int ledger_outcome(struct ledger *l, int64_t attempt_id, const char *status,
                    const struct row_result *r, struct cp_error *err)
 {
     sqlite3_stmt *st;
-    if (write_stmt(l, "UPDATE attempts SET status = ?2, contact_id = ?3, http_status = ?4, "
+    if (ledger_write_stmt(l, "UPDATE attempts SET status = ?2, contact_id = ?3, http_status = ?4, "
                       "sms_left = ?5, sms_renews = ?6, reason = ?7, updated_at = ?8 WHERE id = ?1",
                    err, &st) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, attempt_id);
-    bind_text(st, 2, status);
-    bind_text(st, 3, strbuf_str(&r->contact_id));
+    ledger_bind_text(st, 2, status);
+    ledger_bind_text(st, 3, strbuf_str(&r->contact_id));
     if (r->http_status)
         sqlite3_bind_int(st, 4, r->http_status);
     else
@@ -449,22 +529,22 @@ int ledger_outcome(struct ledger *l, int64_t attempt_id, const char *status,
         sqlite3_bind_int64(st, 5, r->sms_left);
     else
         sqlite3_bind_null(st, 5);
-    bind_text(st, 6, strbuf_str(&r->sms_renews));
-    bind_text(st, 7, strbuf_str(&r->reason));
+    ledger_bind_text(st, 6, strbuf_str(&r->sms_renews));
+    ledger_bind_text(st, 7, strbuf_str(&r->reason));
     sqlite3_bind_int64(st, 8, (sqlite3_int64)clock_wall());
-    return finish_write(l, st, err);
+    return ledger_finish_write(l, st, err);
 }
 
 int ledger_mark_in_doubt(struct ledger *l, int64_t attempt_id, struct cp_error *err)
 {
     sqlite3_stmt *st;
-    if (write_stmt(l, "UPDATE attempts SET status = 'in_doubt', reason = 'the run was stopped "
+    if (ledger_write_stmt(l, "UPDATE attempts SET status = 'in_doubt', reason = 'the run was stopped "
                       "while this request was in flight', updated_at = ?2 WHERE id = ?1 AND "
                       "status = 'intent'", err, &st) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, attempt_id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)clock_wall());
-    return finish_write(l, st, err);
+    return ledger_finish_write(l, st, err);
 }
 
 int ledger_watermark_get(struct ledger *l, const char *name, char *value, size_t len,
@@ -472,14 +552,14 @@ int ledger_watermark_get(struct ledger *l, const char *name, char *value, size_t
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(l->db, "SELECT value FROM watermarks WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
-        return db_fail(l, l->db, err, "lookup failed");
-    bind_text(st, 1, name);
+        return ledger_db_fail(l, l->db, err, "lookup failed");
+    ledger_bind_text(st, 1, name);
     int rc = sqlite3_step(st), found = 0;
     if (rc == SQLITE_ROW) {
-        copy_col(st, 0, value, len);
+        ledger_copy_col(st, 0, value, len);
         found = 1;
     } else if (rc != SQLITE_DONE) {
-        found = db_fail(l, l->db, err, "lookup failed");
+        found = ledger_db_fail(l, l->db, err, "lookup failed");
     }
     sqlite3_finalize(st);
     return found;
@@ -489,72 +569,13 @@ int ledger_watermark_set(struct ledger *l, const char *name, const char *value,
                          struct cp_error *err)
 {
     sqlite3_stmt *st;
-    if (write_stmt(l, "INSERT OR REPLACE INTO watermarks(name, value, updated_at) VALUES (?1, ?2, ?3)",
+    if (ledger_write_stmt(l, "INSERT OR REPLACE INTO watermarks(name, value, updated_at) VALUES (?1, ?2, ?3)",
                    err, &st) < 0)
         return -1;
-    bind_text(st, 1, name);
-    bind_text(st, 2, value);
+    ledger_bind_text(st, 1, name);
+    ledger_bind_text(st, 2, value);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)clock_wall());
-    return finish_write(l, st, err);
-}
-
-/* Ledger listings hold customer names: every cell gets the formula guard
- * but the phone, which is E.164 and starts with '+' by right. */
-static void put_csv(FILE *out, const unsigned char *s, int col, int last)
-{
-    const char *v = s ? (const char *)s : "";
-    csv_put_cell(out, v, strlen(v), col != 3);
-    fputs(last ? "\r\n" : ",", out);
-}
-
-int ledger_report(struct ledger *l, const char *contact, time_t since, int csv, FILE *out,
-                  struct cp_error *err)
-{
-    static const char *const cols[] = {"when", "status", "email", "phone", "first_name",
-                                       "business_id", "campaign_id", "file", "row", "http",
-                                       "contact_id", "sms_left", "reason"};
-    const int ncols = (int)(sizeof cols / sizeof *cols);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(l->db,
-                           "SELECT created_at, status, email, phone, first_name, business_id, "
-                           "campaign_id, file_path, input_row, http_status, contact_id, sms_left, "
-                           "reason FROM attempts WHERE created_at >= ?2 AND (?1 IS NULL OR "
-                           "email = lower(?1) OR phone = ?1) ORDER BY id",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_fail(l, l->db, err, "query failed");
-    bind_text(st, 1, contact);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)since);
-    if (csv)
-        for (int i = 0; i < ncols; i++)
-            put_csv(out, (const unsigned char *)cols[i], i, i + 1 == ncols);
-    int rc, n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char when[32];
-        time_t t = (time_t)sqlite3_column_int64(st, 0);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        if (csv) {
-            put_csv(out, (const unsigned char *)when, 0, 0);
-            for (int i = 1; i < ncols; i++)
-                put_csv(out, sqlite3_column_text(st, i), i, i + 1 == ncols);
-        } else {
-            const unsigned char *email = sqlite3_column_text(st, 2), *phone = sqlite3_column_text(st, 3);
-            const unsigned char *reason = sqlite3_column_text(st, 12), *cid = sqlite3_column_text(st, 10);
-            fprintf(out, "%s  %-8s %-32s %-16s row %-6d %s%s%s%s%s\n", when,
-                    (const char *)sqlite3_column_text(st, 1), email ? (const char *)email : "-",
-                    phone ? (const char *)phone : "-", sqlite3_column_int(st, 8),
-                    (const char *)sqlite3_column_text(st, 7), cid ? "  contact " : "",
-                    cid ? (const char *)cid : "", reason ? "  " : "", reason ? (const char *)reason : "");
-        }
-        n++;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(l, l->db, err, "query failed");
-    if (!csv && n == 0)
-        fprintf(out, "no attempts recorded%s%s\n", contact ? " for " : "", contact ? contact : "");
-    return 0;
+    return ledger_finish_write(l, st, err);
 }
 
 int ledger_defer(struct ledger *l, const char *run_id, const char *file_path,
@@ -562,37 +583,37 @@ int ledger_defer(struct ledger *l, const char *run_id, const char *file_path,
                  time_t not_before, struct cp_error *err)
 {
     sqlite3_stmt *st;
-    if (l->deferrals >= DEFER_BATCH && end_deferrals(l) < 0)
-        return db_fail(l, l->db, err, "cannot write");
-    if (!l->deferrals && exec(l->db, "BEGIN IMMEDIATE") < 0)
-        return db_fail(l, l->db, err, "cannot write");
+    if (l->deferrals >= DEFER_BATCH && ledger_end_deferrals(l) < 0)
+        return ledger_db_fail(l, l->db, err, "cannot write");
+    if (!l->deferrals && ledger_exec(l->db, "BEGIN IMMEDIATE") < 0)
+        return ledger_db_fail(l, l->db, err, "cannot write");
     l->deferrals++;
     if (sqlite3_prepare_v2(l->db, "INSERT INTO attempts(run_id, file_path, file_hash, input_row, "
                            "email, phone, first_name, business_id, campaign_id, status, reason, "
                            "not_before, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
                            "?7, ?8, ?9, 'deferred', ?10, ?11, ?12, ?12)", -1, &st, NULL) != SQLITE_OK)
-        return db_fail(l, l->db, err, "cannot write");
-    bind_text(st, 1, run_id);
-    bind_text(st, 2, file_path);
-    bind_text(st, 3, file_hash);
+        return ledger_db_fail(l, l->db, err, "cannot write");
+    ledger_bind_text(st, 1, run_id);
+    ledger_bind_text(st, 2, file_path);
+    ledger_bind_text(st, 3, file_hash);
     sqlite3_bind_int64(st, 4, r->input_row);
-    bind_text(st, 5, strbuf_str(&r->email));
-    bind_text(st, 6, strbuf_str(&r->phone));
-    bind_text(st, 7, strbuf_str(&r->first_name));
-    bind_text(st, 8, strbuf_str(&r->business_id));
-    bind_text(st, 9, campaign_id);
-    bind_text(st, 10, strbuf_str(&r->reason));
+    ledger_bind_text(st, 5, strbuf_str(&r->email));
+    ledger_bind_text(st, 6, strbuf_str(&r->phone));
+    ledger_bind_text(st, 7, strbuf_str(&r->first_name));
+    ledger_bind_text(st, 8, strbuf_str(&r->business_id));
+    ledger_bind_text(st, 9, campaign_id);
+    ledger_bind_text(st, 10, strbuf_str(&r->reason));
     sqlite3_bind_int64(st, 11, (sqlite3_int64)not_before);
     sqlite3_bind_int64(st, 12, (sqlite3_int64)clock_wall());
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : db_fail(l, l->db, err, "cannot write");
+    return rc == SQLITE_DONE ? 0 : ledger_db_fail(l, l->db, err, "cannot write");
 }
 
 int ledger_flush_deferrals(struct ledger *l, struct cp_error *err)
 {
-    if (end_deferrals(l) < 0)
-        return db_fail(l, l->db, err, "cannot write");
+    if (ledger_end_deferrals(l) < 0)
+        return ledger_db_fail(l, l->db, err, "cannot write");
     return 0;
 }
 
@@ -605,14 +626,14 @@ int ledger_count_sends(struct ledger *l, const char *business_id, time_t from, t
                            "created_at >= ?2 AND created_at < ?3 AND "
                            "status IN ('sent', 'intent', 'in_doubt')",
                            -1, &st, NULL) != SQLITE_OK)
-        return db_fail(l, l->db, err, "lookup failed");
-    bind_text(st, 1, business_id);
+        return ledger_db_fail(l, l->db, err, "lookup failed");
+    ledger_bind_text(st, 1, business_id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)to);
     int rc = sqlite3_step(st);
     *n = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : db_fail(l, l->db, err, "lookup failed");
+    return rc == SQLITE_ROW ? 0 : ledger_db_fail(l, l->db, err, "lookup failed");
 }
 
 int ledger_file_summary(struct ledger *l, const char *file_hash, const char *run_id,
@@ -627,9 +648,9 @@ int ledger_file_summary(struct ledger *l, const char *file_hash, const char *run
                            "a.run_id <> ?2 AND a.id = (SELECT MAX(b.id) FROM attempts b WHERE "
                            "b.file_hash = ?1 AND b.input_row = a.input_row) GROUP BY a.status",
                            -1, &st, NULL) != SQLITE_OK)
-        return db_fail(l, l->db, err, "lookup failed");
-    bind_text(st, 1, file_hash);
-    bind_text(st, 2, run_id);
+        return ledger_db_fail(l, l->db, err, "lookup failed");
+    ledger_bind_text(st, 1, file_hash);
+    ledger_bind_text(st, 2, run_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *status = (const char *)sqlite3_column_text(st, 0);
         long n = (long)sqlite3_column_int64(st, 1);
@@ -644,14 +665,14 @@ int ledger_file_summary(struct ledger *l, const char *file_hash, const char *run
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return db_fail(l, l->db, err, "lookup failed");
+        return ledger_db_fail(l, l->db, err, "lookup failed");
     if (sqlite3_prepare_v2(l->db,
                            "SELECT COUNT(DISTINCT run_id) FROM attempts WHERE file_hash = ?1 AND "
                            "run_id <> ?2",
                            -1, &st, NULL) != SQLITE_OK)
-        return db_fail(l, l->db, err, "lookup failed");
-    bind_text(st, 1, file_hash);
-    bind_text(st, 2, run_id);
+        return ledger_db_fail(l, l->db, err, "lookup failed");
+    ledger_bind_text(st, 1, file_hash);
+    ledger_bind_text(st, 2, run_id);
     if (sqlite3_step(st) == SQLITE_ROW)
         out->runs = (long)sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);

@@ -23,7 +23,7 @@
 #include "core/error.h"
 #include "core/row.h"
 
-#define LEDGER_SCHEMA_VERSION 3
+#define LEDGER_SCHEMA_VERSION 4
 
 struct ledger;
 
@@ -43,6 +43,7 @@ struct ledger_prior {
     char sms_renews[40];
     char reason[256];
     time_t at;           /* when the attempt was made */
+    char body_hash[65];  /* fingerprint of the request sent, "" when unknown (schema < 3) */
 };
 
 /* The latest attempt for row `input_row` of the file with content hash
@@ -52,7 +53,8 @@ int ledger_file_row(struct ledger *l, const char *file_hash, long input_row,
 
 /* The latest attempt that may have reached this contact for `business_id`
  * since `since` (sent, intent or in_doubt), by email or phone, excluding
- * attempts for `file_hash` (the same file is the resume question). */
+ * attempts for `file_hash` (the same file is the resume question).
+ * `business_id` NULL: any business of the account. */
 int ledger_recent_contact(struct ledger *l, const char *email, const char *phone,
                           const char *business_id, time_t since, const char *file_hash,
                           struct ledger_prior *out, struct cp_error *err);
@@ -89,9 +91,96 @@ int ledger_watermark_get(struct ledger *l, const char *name, char *value, size_t
 int ledger_watermark_set(struct ledger *l, const char *name, const char *value,
                          struct cp_error *err);
 
-/* For `cloutly-pipe ledger`: every attempt matching `contact` (an email or
- * E.164 phone, or NULL for all) since `since`, oldest first. */
-int ledger_report(struct ledger *l, const char *contact, time_t since, int csv, FILE *out,
+/* ---- the account's ledger (issue 11) ---------------------------------- */
+
+/* The ledger's name for an email or phone on the suppression list: SHA-256
+ * over a tag for `kind` ("email" or "phone") and the normalised value. */
+void ledger_key_hash(const char *kind, const char *value, char out[65]);
+
+/* What ledger_claim checks and records, in one transaction. */
+struct ledger_claim {
+    const char *run_id, *file_path, *file_hash;
+    const char *campaign_id;    /* the row's campaign (per location or the pipeline's) */
+    const char *body_hash;      /* fingerprint of the request about to be sent */
+    const struct row_result *r; /* email, phone, business, input row */
+    time_t cooldown_since;      /* an earlier invite at or after this blocks; 0: no cooldown */
+    int cooldown_account;       /* 1: any business of the account counts (cooldown_scope) */
+    int allow_in_doubt;         /* this row's own earlier in_doubt attempt may be repeated */
+};
+
+enum ledger_conflict {
+    LEDGER_CLAIMED = 0,     /* the intent is committed: send */
+    LEDGER_SUPPRESSED,      /* on the suppression list: prior.at is since when, reason its source */
+    LEDGER_COOLDOWN,        /* invited within the cooldown: prior is that attempt */
+    LEDGER_TAKEN            /* this file's row was taken by another run meanwhile */
+};
+
+/*
+ * The cooldown check and the intent as ONE step: BEGIN IMMEDIATE, the
+ * suppression list, the cooldown (other files, every pipeline of the account,
+ * sent/intent/in_doubt), this file row's attempts by other runs, then the
+ * intent, COMMIT. Two processes claiming the same contact at the same moment
+ * are serialised by SQLite's write lock, so only one of them may send.
+ * Returns an enum ledger_conflict (with *prior filled for a conflict and
+ * *attempt_id for a claim), or -1 with err.
+ */
+int ledger_claim(struct ledger *l, const struct ledger_claim *c, struct ledger_prior *prior,
+                 int64_t *attempt_id, struct cp_error *err);
+
+/* Is the email or phone on the suppression list? 1 and *prior (at: since when,
+ * reason: its source), 0, or -1 with err. */
+int ledger_suppressed(struct ledger *l, const char *email, const char *phone,
+                      struct ledger_prior *prior, struct cp_error *err);
+
+/* Transactions around a batch of ledger_suppress_add calls. */
+int ledger_begin(struct ledger *l, struct cp_error *err);
+int ledger_commit(struct ledger *l, struct cp_error *err);
+void ledger_rollback(struct ledger *l);
+
+/* Put a normalised email or E.164 phone on the suppression list, from
+ * `source` (a file name, "forget"). 1 when added, 0 when already there. */
+int ledger_suppress_add(struct ledger *l, const char *kind, const char *value,
+                        const char *source, struct cp_error *err);
+
+/*
+ * GDPR erasure: the person's email, phone, name, contact id and the API's
+ * message are cleared from every attempt matching `email`/`phone` (either may
+ * be NULL), or from every attempt made before `before` when both are NULL.
+ * The attempts themselves stay (without personal data), so a rerun of a file
+ * still knows its rows were sent. A tombstone records the erasure (what and
+ * how many, not who). With `suppress`, the hashes of the erased emails and
+ * phones go on the suppression list first, so no pipeline invites them again.
+ * *n: attempts erased.
+ */
+int ledger_forget(struct ledger *l, const char *email, const char *phone, time_t before,
+                  int suppress, long *n, struct cp_error *err);
+
+/*
+ * Merge another ledger (a pipeline's own, from before the account ledger)
+ * into this one: every run, attempt, watermark and suppression it has that
+ * this one lacks. Idempotent (an attempt is the same when run, file, row and
+ * creation time agree); `from` is first brought to the current schema.
+ * *added: attempts copied. Recorded in the merges table.
+ */
+int ledger_merge(struct ledger *l, const char *from, long *added, struct cp_error *err);
+/* 1 when `from` was merged before, 0 when not, -1 with err. */
+int ledger_was_merged(struct ledger *l, const char *from, struct cp_error *err);
+
+enum ledger_format { LEDGER_TABLE, LEDGER_CSV, LEDGER_NDJSON };
+
+/* What `cloutly-pipe ledger` lists: every filter may be NULL (any). */
+struct ledger_query {
+    const char *contact;  /* an email or E.164 phone */
+    time_t since;
+    const char *pipeline; /* the name of the pipeline whose run made the attempt */
+    const char *status;   /* sent | failed | in_doubt (intents left by killed runs count) | ... */
+    const char *business; /* business id */
+    enum ledger_format format;
+};
+
+/* For `cloutly-pipe ledger`: every attempt of every pipeline of the account
+ * that matches `q`, oldest first. *n: how many were listed. */
+int ledger_report(struct ledger *l, const struct ledger_query *q, FILE *out, long *n,
                   struct cp_error *err);
 
 /* Record that row `r` was not sent now (outside its send window, or over
@@ -125,6 +214,9 @@ struct ledger_file_summary {
  * (the current one). Zeroes when the file is new. -1 with err. */
 int ledger_file_summary(struct ledger *l, const char *file_hash, const char *run_id,
                         struct ledger_file_summary *out, struct cp_error *err);
+/* The runs of every pipeline (newest first), with pid, host, times and exit code. */
+int ledger_runs_report(struct ledger *l, const struct ledger_query *q, FILE *out, long *n,
+                       struct cp_error *err);
 
 /* Tests: bring a fresh database at `path` to schema `version` exactly. */
 int ledger_create_at_version(const char *path, int version, struct cp_error *err);

@@ -1,4 +1,4 @@
-/* One run at a time: see runlock.h. */
+/* Run locks: see runlock.h. */
 #include "store/runlock.h"
 
 #include <errno.h>
@@ -10,56 +10,124 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
+#include "core/log.h"
 #include "store/atomic_file.h"
 
-static void read_owner(int fd, long *pid, char *since, size_t len)
+struct owner {
+    long pid;
+    char host[128];
+    char since[64];
+    char pipeline[256];
+};
+
+/* "pid=N host=H started=T pipeline=NAME", or the older "N T". */
+static void read_owner(int fd, struct owner *o)
 {
-    char buf[128] = {0};
-    *pid = 0;
-    since[0] = '\0';
-    if (pread(fd, buf, sizeof buf - 1, 0) > 0)
-        sscanf(buf, "%ld %63s", pid, since);
-    (void)len;
+    char buf[512] = {0};
+    memset(o, 0, sizeof *o);
+    if (pread(fd, buf, sizeof buf - 1, 0) <= 0)
+        return;
+    if (strncmp(buf, "pid=", 4) != 0) {
+        sscanf(buf, "%ld %63s", &o->pid, o->since);
+        return;
+    }
+    sscanf(buf, "pid=%ld host=%127s started=%63s pipeline=%255[^\n]", &o->pid, o->host, o->since,
+           o->pipeline);
 }
 
-int runlock_acquire(struct runlock *lk, const char *state_path, const char *pipeline,
-                    struct cp_error *err)
+static void sanitize(const char *id, char *out, size_t len)
 {
-    char path[4096], since[64];
-    long pid;
+    size_t j = 0;
+    for (const char *p = id; *p && j + 1 < len; p++)
+        out[j++] = (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p)
+                        ? *p : '_');
+    out[j] = '\0';
+}
+
+static int refuse(const char *what, const struct owner *o, struct cp_error *err)
+{
+    return cp_fail(err, CP_EXIT_USAGE,
+                   "%s (pipeline '%s', pid %ld on host %s, started %s): wait for it to finish, "
+                   "stop it, or give --wait-lock DURATION to wait for it",
+                   what, o->pipeline[0] ? o->pipeline : "?", o->pid, o->host[0] ? o->host : "?",
+                   o->since[0] ? o->since : "?");
+}
+
+static int take_path(struct runlock *lk, const char *path, const char *pipeline, const char *what,
+                     double wait, struct cp_error *err)
+{
+    struct owner o;
     lk->fd = -1;
     lk->stale_pid = 0;
-    snprintf(path, sizeof path, "%s.lock", state_path);
     if (make_parent_dirs(path, err) < 0)
         return -1;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0)
         return cp_fail(err, CP_EXIT_USAGE, "cannot open lock '%s': %s", path, strerror(errno));
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+    double deadline = clock_now() + wait;
+    int told = 0;
+    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         int e = errno;
-        read_owner(fd, &pid, since, sizeof since);
-        close(fd);
-        if (e == EWOULDBLOCK)
-            return cp_fail(err, CP_EXIT_USAGE,
-                           "another run of pipeline '%s' is in progress (pid %ld, started %s): "
-                           "wait for it to finish, or stop it", pipeline, pid, since[0] ? since : "?");
-        return cp_fail(err, CP_EXIT_USAGE, "cannot lock '%s': %s", path, strerror(e));
+        if (e == EINTR)
+            continue;
+        read_owner(fd, &o);
+        if (e != EWOULDBLOCK) {
+            close(fd);
+            return cp_fail(err, CP_EXIT_USAGE, "cannot lock '%s': %s", path, strerror(e));
+        }
+        if (clock_now() >= deadline) {
+            close(fd);
+            refuse(what, &o, err);
+            if (wait > 0)
+                cp_error_prefix(err, "--wait-lock: still held after the wait");
+            return -1;
+        }
+        if (!told++)
+            log_msg(LOG_INFO, "%s (pipeline '%s', pid %ld on host %s, started %s): waiting up "
+                    "to %.0fs for it", what, o.pipeline[0] ? o.pipeline : "?", o.pid,
+                    o.host[0] ? o.host : "?", o.since[0] ? o.since : "?", wait);
+        usleep(100 * 1000);
     }
-    read_owner(fd, &pid, since, sizeof since);
-    if (pid > 0 && pid != (long)getpid())
-        lk->stale_pid = pid; /* it held the lock and is gone: it did not finish */
-    char now[40], line[128];
+    read_owner(fd, &o);
+    if (o.pid > 0 && o.pid != (long)getpid())
+        lk->stale_pid = o.pid; /* it held the lock and is gone: it did not finish */
+    char now[40], host[128] = "", line[600];
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    int n = snprintf(line, sizeof line, "%ld %s\n", (long)getpid(), now);
+    gethostname(host, sizeof host - 1);
+    for (char *p = host; *p; p++)
+        if (*p == ' ')
+            *p = '_';
+    int n = snprintf(line, sizeof line, "pid=%ld host=%s started=%s pipeline=%s\n",
+                     (long)getpid(), host[0] ? host : "?", now, pipeline ? pipeline : "?");
+    if (n >= (int)sizeof line)
+        n = (int)sizeof line - 1;
     if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) != n) {
         close(fd);
         return cp_fail(err, CP_EXIT_USAGE, "cannot write lock '%s': %s", path, strerror(errno));
     }
     lk->fd = fd;
     return 0;
+}
+
+int runlock_take(struct runlock *lk, const struct runlock_spec *spec, struct cp_error *err)
+{
+    char id[128], path[4096];
+    sanitize(spec->id, id, sizeof id);
+    snprintf(path, sizeof path, "%s/%s-%s.lock", spec->dir, spec->kind, id);
+    return take_path(lk, path, spec->pipeline, spec->what, spec->wait, err);
+}
+
+int runlock_acquire(struct runlock *lk, const char *state_path, const char *pipeline,
+                    struct cp_error *err)
+{
+    char path[4096], what[600];
+    snprintf(path, sizeof path, "%s.lock", state_path);
+    snprintf(what, sizeof what, "another run of pipeline '%s' is in progress", pipeline);
+    return take_path(lk, path, pipeline, what, 0, err);
 }
 
 void runlock_release(struct runlock *lk)

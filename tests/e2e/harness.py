@@ -210,6 +210,11 @@ class E2E(unittest.TestCase):
         self.rejects = os.path.join(self.dir, "rejects.csv")
         self.input = os.path.join(self.dir, "input.csv")
         self.pipeline = os.path.join(self.dir, "pipeline.yaml")
+        # The account's state folder (ledger, rate budget, locks) is the test's
+        # own, for every process it starts (run_cli or its own Popen).
+        os.environ.pop("CLOUTLY_STATE_DIR", None)
+        os.environ.pop("STATE_DIRECTORY", None)
+        os.environ["XDG_STATE_HOME"] = os.path.join(self.dir, "xdg-state")
 
     def tearDown(self):
         if self.sim:

@@ -186,6 +186,11 @@ class Case:
             self.remember(name)
         os.umask(0o022)  # the modes in files.txt must not depend on the caller's umask
         env = dict(os.environ, CLOUTLY_API_KEY=API_KEY, CLOUTLY_BASE_URL=self.sim.base_url)
+        # The account's state folder (locks, rate budget, default ledger) is the case's
+        # own, outside the work folder whose files the case lists.
+        env.pop("CLOUTLY_STATE_DIR", None)
+        env.pop("STATE_DIRECTORY", None)
+        env["XDG_STATE_HOME"] = os.path.join(self.tmp.name, "state")
         if self.has("env"):
             for ln in read_lines(self.spec("env")):
                 if ln.startswith("-"):

@@ -9,6 +9,7 @@ Moments are chosen through the simulator's counters and its --hold-file
 (requests kept in flight until the test lets them go), never by sleeping
 and hoping the binary got that far."""
 import collections
+import hashlib
 import contextlib
 import os
 import random
@@ -209,7 +210,7 @@ class Ledger(E2E):
         p = self.run_cli("ledger", self.pipeline, "--format", "csv")
         lines = p.stdout.strip().splitlines()
         self.assertEqual(len(lines), 4)
-        self.assertTrue(lines[0].startswith("when,status,email,phone"))
+        self.assertTrue(lines[0].startswith("when,pipeline,status,email,phone"))
 
 
 if __name__ == "__main__":

@@ -154,7 +154,7 @@ static struct where_rule where_status = {.column = "Status", .not_in = status_no
 static struct where_rule consent_sms = {.column = "SMS", .in = sms_in, .n_in = 4};
 static struct where_rule consent_email = {.column = "Email Opt Out", .not_in = email_not_in,
                                           .n_not_in = 2};
-static struct business_map_entry locations[] = {{"Bondi", BONDI}, {"Manly Wharf", MANLY}};
+static struct business_map_entry locations[] = {{"Bondi", BONDI, NULL}, {"Manly Wharf", MANLY, NULL}};
 
 static void pipeline_full(struct pipeline *p)
 {

@@ -324,8 +324,8 @@ static void test_defaults(void **state)
     snprintf(rid, sizeof rid, "out/minimal-%s-rejects.csv", p.run_id);
     path_of(want, sizeof want, rid);
     assert_string_equal(p.output.rejects, want);
-    path_of(want, sizeof want, "out/minimal.ledger.sqlite");
-    assert_string_equal(p.state.path, want);
+    /* No state.path: the account's ledger, placed once the key is known. */
+    assert_null(p.state.path);
     pipeline_release(&p);
 }
 
@@ -342,7 +342,8 @@ static void test_did_you_mean(void **state)
     /* too far from every key: the valid keys are listed instead */
     expect_error("typo3.yaml", HEAD INVITE "validate:\n  proxy: x\n",
                  "typo3.yaml:7:3: unknown key 'proxy' in 'validate' (valid keys: "
-                 "default_country, landlines, dedupe, cooldown_days, fix_email_typos, honour_opt_outs)");
+                 "default_country, landlines, dedupe, cooldown_days, fix_email_typos, "
+                 "honour_opt_outs, cooldown_scope, suppress)");
 }
 
 static void test_unknown_section(void **state)
@@ -726,7 +727,6 @@ static void test_export_loads(void **state)
 static void test_export_defaults(void **state)
 {
     struct pipeline p;
-    char want[512];
     (void)state;
 
     load_ok("exp2.yaml", "version: 1\nkind: export\nexport:\n  since: 2026-01-31T10:00:00Z\n",
@@ -739,8 +739,7 @@ static void test_export_defaults(void **state)
     assert_false(p.export.since_last_run);
     assert_int_equal(p.export.filters.show_on_widget, -1);
     assert_null(p.export.fields);
-    path_of(want, sizeof want, "out/exp2.ledger.sqlite");
-    assert_string_equal(p.state.path, want);
+    assert_null(p.state.path);
     pipeline_release(&p);
 }
 
@@ -831,7 +830,7 @@ static const struct error_case error_cases[] = {
       "or map input.columns.businessId through business_map or business_by_name)" },
     { HEAD "invite:\n  business_id: " BIZ "\n",
       "3:1: missing 'campaign_id' in 'invite' (copy it from the campaign page's URL in the "
-      "Cloutly dashboard)" },
+      "Cloutly dashboard, or give locations their own in business_map or campaigns)" },
     { HEAD,
       " missing 'business_id' in 'invite' (run 'cloutly-pipe businesses' to list ids, or "
       "map input.columns.businessId through business_map or business_by_name)" },
@@ -1186,7 +1185,6 @@ static void test_override_export(void **state)
 static void test_override_keys(void **state)
 {
     struct pipeline p;
-    char want[512];
     (void)state;
     load_ok("ovi.yaml", HEAD INVITE, &p);
 
@@ -1201,8 +1199,10 @@ static void test_override_keys(void **state)
                           "'{run_id}' in '--state' changes from run to run: every run would get "
                           "a fresh ledger and lock, so a resume or a second run at the same time "
                           "would send the whole file again (use {name} or a fixed path)");
-    path_of(want, sizeof want, "out/ovi.ledger.sqlite");
-    assert_string_equal(p.state.path, want);
+    /* A refused override leaves the default: the account's ledger (no state.path). */
+    assert_null(p.state.path);
+    override_ok(&p, "state.path", "{name}.sqlite"); /* relative to where the command runs */
+    assert_string_equal(p.state.path, "ovi.sqlite");
 
     /* what cannot be overridden, and how it says so */
     expect_override_error(&p, "export.format", "csv", "--format",

@@ -102,11 +102,11 @@ static int setup(void **state)
     f->out = unit_path(f->dir, "report.html");
     assert_int_equal(ledger_open(f->ledger, 0, &l, &err), 0);
     ledger_close(l);
-    char runs[1024];
+    char runs[2048];
     snprintf(runs, sizeof runs,
-             "INSERT INTO runs VALUES ('r1', 'stores', 'in.csv', 'h1', 1, %ld, %ld, 0);"
-             "INSERT INTO runs VALUES ('r2', 'stores', 'in.csv', 'h1', 1, %ld, %ld, 1);"
-             "INSERT INTO runs VALUES ('r3', 'other', 'o.csv', 'h2', 1, %ld, NULL, NULL);",
+             "INSERT INTO runs(run_id, pipeline, file_path, file_hash, pid, started_at, finished_at, exit_code) VALUES ('r1', 'stores', 'in.csv', 'h1', 1, %ld, %ld, 0);"
+             "INSERT INTO runs(run_id, pipeline, file_path, file_hash, pid, started_at, finished_at, exit_code) VALUES ('r2', 'stores', 'in.csv', 'h1', 1, %ld, %ld, 1);"
+             "INSERT INTO runs(run_id, pipeline, file_path, file_hash, pid, started_at, finished_at, exit_code) VALUES ('r3', 'other', 'o.csv', 'h2', 1, %ld, NULL, NULL);",
              T0, T0 + 60, T0 + DAY, T0 + DAY + 60, T0 + 2 * DAY);
     sql(f->ledger, runs);
     /* Day 1 (run r1): three sent, one failed; SMS 60 then 50. */

@@ -589,7 +589,7 @@ static void test_business_map(void **state)
     struct pipeline p;
     base_pipeline(&p);
     set_col(&p, MAP_BUSINESS_ID, COLS("Location"));
-    struct business_map_entry map[] = {{"Bondi", BONDI}, {"Manly Wharf", OTHER_BIZ}};
+    struct business_map_entry map[] = {{"Bondi", BONDI, NULL}, {"Manly Wharf", OTHER_BIZ, NULL}};
     p.invite.business_map = map;
     p.invite.n_business_map = 2;
     struct run run;
