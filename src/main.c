@@ -112,7 +112,8 @@ static int dispatch(int argc, char **argv, const struct command **cmd)
         }
         if (!(*cmd = find(argv[2])))
             return unknown_command(argv[2]);
-        char *help_argv[] = {argv[2], "--help", NULL};
+        char help[] = "--help";
+        char *help_argv[] = {argv[2], help, NULL};
         return (*cmd)->fn(2, help_argv);
     }
     if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0 || strcmp(a, "version") == 0) {

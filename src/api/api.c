@@ -426,7 +426,8 @@ int api_take(struct api_client *c, struct api_result *out)
     out->curl_code = x->code;
     out->retry_after = x->retry_after;
     out->request_sent = was_sent(x->easy);
-    scrub_key(c, x->body.buf ? x->body.buf : (char *)"", x->body.len);
+    if (x->body.buf)
+        scrub_key(c, x->body.buf, x->body.len);
     out->body = strbuf_str(&x->body);
     out->body_len = x->body.len;
     /* A status line can arrive before a transfer fails (a truncated body):

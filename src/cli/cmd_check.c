@@ -203,7 +203,7 @@ int cmd_check(int argc, char **argv)
      * counts from zero (run --dry-run reads the ledger). */
     if (!(cc.window = window_open(&p, NULL, &err)))
         goto fail;
-    if (validate_all(e, threads ? atoi(threads) : 0, count_row, &cc, &err) < 0 ||
+    if (validate_all(e, threads ? (int)strtol(threads, NULL, 10) : 0, count_row, &cc, &err) < 0 ||
         (p.validate.dedupe && dedupe_spill_resolve(spill, on_duplicate, &dups, &err) < 0))
         goto fail;
     printf("rows:     %ld: %ld valid (would be sent), %ld rejected, %ld skipped\n", t.rows,

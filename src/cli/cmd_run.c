@@ -335,7 +335,7 @@ static int run_open(struct run *run, struct cp_error *err)
     results_set_delimiter(run->out, engine_delimiter(run->eng));
     /* CLOUTLY_THREADS caps the validation threads on a shared machine. */
     const char *threads = getenv("CLOUTLY_THREADS");
-    run->rows = vpool_open(run->eng, threads ? atoi(threads) : 0, err);
+    run->rows = vpool_open(run->eng, threads ? (int)strtol(threads, NULL, 10) : 0, err);
     if (!run->rows)
         return -1;
     struct sender_config sc = {

@@ -208,7 +208,7 @@ static int setup_schema(struct mirror *m, const char *selection, struct cp_error
         if (exec(m, schema_v1, err) < 0 || set_meta(m, "schema_version", v, err) < 0 ||
             set_meta(m, "selection", selection, err) < 0)
             goto fail;
-    } else if (atoi(version) > MIRROR_SCHEMA_VERSION) {
+    } else if (strtol(version, NULL, 10) > MIRROR_SCHEMA_VERSION) {
         cp_fail(err, CP_EXIT_USAGE, "mirror '%s' has schema version %s, newer than this "
                 "cloutly-pipe knows (%d): upgrade cloutly-pipe", m->path, version,
                 MIRROR_SCHEMA_VERSION);

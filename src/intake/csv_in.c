@@ -106,9 +106,10 @@ static int reserve(struct csv_in *in, size_t want)
 
 /* A field past the row's limits is not stored: the row is marked too big
  * (csv_in.h says how it then looks), so memory stays bounded. */
-static void on_field(void *s, size_t len, void *data)
+/* One field into the row being built; libcsv's callback and the fast
+ * path both come here (the fast path's bytes are read-only). */
+static void add_field(struct csv_in *in, const void *s, size_t len)
 {
-    struct csv_in *in = data;
     if (in->too_many || in->n >= CSV_IN_MAX_FIELDS || reserve(in, in->n + 1) < 0) {
         in->too_many = 1;
         return;
@@ -121,6 +122,11 @@ static void on_field(void *s, size_t len, void *data)
     in->offs[in->n] = at;
     in->lens[in->n] = len;
     in->n++;
+}
+
+static void on_field(void *s, size_t len, void *data)
+{
+    add_field(data, s, len);
 }
 
 /* A row too big to hold comes out with one field more than the limit, the
@@ -393,7 +399,7 @@ static int fast_line(struct csv_in *in, const unsigned char *p, size_t n)
                 next++;
             if (next < end && *next != d)
                 goto fallback; /* text after the closing quote */
-            on_field((void *)(q + 1), (size_t)(close - q - 1), in);
+            add_field(in, q + 1, (size_t)(close - q - 1));
             if (doubled)
                 undouble_last(in);
         } else {
@@ -403,7 +409,7 @@ static int fast_line(struct csv_in *in, const unsigned char *p, size_t n)
                 next++;
             if (next < end && *next == '"')
                 goto fallback; /* a quote inside a plain field */
-            on_field((void *)q, (size_t)(next - q), in);
+            add_field(in, q, (size_t)(next - q));
         }
         if (next == end)
             break;
@@ -441,7 +447,7 @@ static int feed_segment(struct csv_in *in, struct cp_error *err)
     int empty = p[0] == '\n' || (p[0] == '\r' && (n == 1 || p[1] == '\n'));
     if (between_rows && empty && !just_cr) {
         if (in->keep_blank) {
-            on_field((void *)p, 0, in);
+            add_field(in, p, 0);
             on_row('\n', in);
         }
     } else if (between_rows && empty) {

@@ -286,12 +286,14 @@ struct zone_db *zone_db_open(struct cp_error *err)
             if (line[0] == '#')
                 continue;
             /* codes <TAB> coordinates <TAB> zone [<TAB> comment] */
-            char *codes = strtok(line, "\t\n");
-            char *coords = codes ? strtok(nullptr, "\t\n") : nullptr;
-            char *zone = coords ? strtok(nullptr, "\t\n") : nullptr;
+            char *save = nullptr;
+            char *codes = strtok_r(line, "\t\n", &save);
+            char *coords = codes ? strtok_r(nullptr, "\t\n", &save) : nullptr;
+            char *zone = coords ? strtok_r(nullptr, "\t\n", &save) : nullptr;
             if (!zone)
                 continue;
-            for (char *cc = strtok(codes, ","); cc; cc = strtok(nullptr, ",")) {
+            char *save2 = nullptr;
+            for (char *cc = strtok_r(codes, ",", &save2); cc; cc = strtok_r(nullptr, ",", &save2)) {
                 db->by_country[cc].push_back(zone);
                 db->zone_country.emplace(zone, cc);
             }

@@ -97,7 +97,7 @@ static int rating_of(const cJSON *a)
         while (isspace((unsigned char)*s))
             s++;
         if (isdigit((unsigned char)*s))
-            return atoi(s);
+            return (int)strtol(s, NULL, 10);
     }
     return 0;
 }
