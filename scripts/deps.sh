@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config g++ python3 openssl
   libcurl4-openssl-dev libcsv-dev libcjson-dev libyaml-dev libsqlite3-dev
   libphonenumber-dev libcmocka-dev libre2-dev libprotobuf-dev libuchardet-dev
-  libicu-dev tzdata
+  libicu-dev tzdata clang-format
 )
 # Test tools (issue 14): promtool (prometheus) parses the metrics file, tmux
 # drives the progress-line test, man-db/groff render the man pages, dpkg-dev

@@ -40,9 +40,8 @@ static const struct command commands[] = {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: cloutly-pipe COMMAND [options]\n\n"
-            "Commands:\n");
+    fprintf(out, "usage: cloutly-pipe COMMAND [options]\n\n"
+                 "Commands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,

@@ -19,12 +19,12 @@ struct xfer {
     CURL *easy;
     struct curl_slist *headers;
     struct strbuf body;
-    char *post;      /* owned copy of the POST body */
+    char *post; /* owned copy of the POST body */
     uint64_t tag;
     const char *method; /* "GET" | "POST", for the http event */
     char path[160];     /* what follows base_url, for the http event (no key in it) */
     double retry_after;
-    int code;        /* CURLcode once finished */
+    int code; /* CURLcode once finished */
     char errbuf[CURL_ERROR_SIZE];
     struct xfer *next; /* in `active` or `done` */
 };
@@ -184,9 +184,12 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *
     FILE *out = c->o.trace;
     char line[301];
     (void)h;
-    const char *prefix = type == CURLINFO_HEADER_OUT ? "> " : type == CURLINFO_HEADER_IN ? "< "
-                       : type == CURLINFO_DATA_OUT ? "> " : type == CURLINFO_DATA_IN ? "< "
-                       : type == CURLINFO_TEXT ? "* " : NULL;
+    const char *prefix = type == CURLINFO_HEADER_OUT  ? "> "
+                         : type == CURLINFO_HEADER_IN ? "< "
+                         : type == CURLINFO_DATA_OUT  ? "> "
+                         : type == CURLINFO_DATA_IN   ? "< "
+                         : type == CURLINFO_TEXT      ? "* "
+                                                      : NULL;
     if (!prefix)
         return 0;
     const char *p = data, *end = data + size;
@@ -209,7 +212,8 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *
     return 0;
 }
 
-static struct xfer *xfer_new(struct api_client *c, uint64_t tag, const char *path, struct cp_error *err)
+static struct xfer *xfer_new(struct api_client *c, uint64_t tag, const char *path,
+                             struct cp_error *err)
 {
     struct xfer *x = calloc(1, sizeof *x);
     if (!x) {
@@ -239,7 +243,8 @@ static struct xfer *xfer_new(struct api_client *c, uint64_t tag, const char *pat
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->o.timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->o.timeout_ms < 10000 ? c->o.timeout_ms : 10000L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     c->o.timeout_ms < 10000 ? c->o.timeout_ms : 10000L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -359,7 +364,8 @@ static void note_done(struct api_client *c, struct xfer *x)
     double secs = 0;
     curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME, &secs);
     const char *why = x->code == CURLE_OK ? NULL
-                    : x->errbuf[0] ? x->errbuf : curl_easy_strerror((CURLcode)x->code);
+                      : x->errbuf[0]      ? x->errbuf
+                                          : curl_easy_strerror((CURLcode)x->code);
     struct log_field f[] = {
         LOG_STR("method", x->method),
         LOG_STR("path", x->path),
@@ -433,8 +439,10 @@ int api_take(struct api_client *c, struct api_result *out)
     /* A status line can arrive before a transfer fails (a truncated body):
      * the server's verdict still stands. */
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &out->http_status);
-    out->body_too_large = x->code == CURLE_WRITE_ERROR && x->body.len + CURL_MAX_WRITE_SIZE > API_MAX_BODY;
-    out->cert_problem = x->code == CURLE_PEER_FAILED_VERIFICATION || x->code == CURLE_SSL_CACERT_BADFILE;
+    out->body_too_large =
+        x->code == CURLE_WRITE_ERROR && x->body.len + CURL_MAX_WRITE_SIZE > API_MAX_BODY;
+    out->cert_problem =
+        x->code == CURLE_PEER_FAILED_VERIFICATION || x->code == CURLE_SSL_CACERT_BADFILE;
     if (x->code != CURLE_OK)
         snprintf(out->error, sizeof out->error, "%s",
                  x->errbuf[0] ? x->errbuf : curl_easy_strerror((CURLcode)x->code));

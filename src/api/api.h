@@ -27,23 +27,23 @@
 struct api_options {
     const char *base_url; /* "https://app.cloutly.com/api/v1" */
     const char *api_key;
-    long timeout_ms;      /* whole-request timeout */
-    const char *ca_file;  /* NULL: the system's CAs only */
-    FILE *trace;          /* NULL, or where the redacted HTTP trace goes (-v) */
+    long timeout_ms;     /* whole-request timeout */
+    const char *ca_file; /* NULL: the system's CAs only */
+    FILE *trace;         /* NULL, or where the redacted HTTP trace goes (-v) */
 };
 
 /* How a request ended. */
 struct api_result {
-    uint64_t tag;          /* the caller's, from api_post/api_get */
-    int curl_code;         /* CURLcode; 0 when an HTTP answer arrived */
-    long http_status;      /* 0 when no answer */
-    int request_sent;      /* 1 when request bytes reached the wire: the server may have acted */
-    int cert_problem;      /* 1 when TLS verification failed */
-    int body_too_large;    /* the answer passed API_MAX_BODY and was cut off */
-    double retry_after;    /* seconds from Retry-After, or -1 */
-    const char *body;      /* NUL-terminated answer body (maybe empty) */
+    uint64_t tag;       /* the caller's, from api_post/api_get */
+    int curl_code;      /* CURLcode; 0 when an HTTP answer arrived */
+    long http_status;   /* 0 when no answer */
+    int request_sent;   /* 1 when request bytes reached the wire: the server may have acted */
+    int cert_problem;   /* 1 when TLS verification failed */
+    int body_too_large; /* the answer passed API_MAX_BODY and was cut off */
+    double retry_after; /* seconds from Retry-After, or -1 */
+    const char *body;   /* NUL-terminated answer body (maybe empty) */
     size_t body_len;
-    char error[256];       /* libcurl's message when curl_code != 0 */
+    char error[256]; /* libcurl's message when curl_code != 0 */
 };
 
 #define API_MAX_BODY (8u * 1024 * 1024)

@@ -46,7 +46,9 @@ static int read_business(struct json_scanner *s, const struct json_span *obj, st
             json_iter_init(&arr, s, val.p, 2);
             while (rc == 0 && json_iter_next(&arr, &none, &src) > 0)
                 rc = (b->sources.len && strbuf_add(&b->sources, ",", 1) < 0) ||
-                     add_text(&b->sources, &src) < 0 ? -1 : 0;
+                             add_text(&b->sources, &src) < 0
+                         ? -1
+                         : 0;
         }
     }
     return rc;
@@ -85,8 +87,10 @@ int business_list_read(void *ctx, const struct api_result *res, char *why, size_
         if (read_business(&s, &v, &l->items[l->n - 1]) < 0) {
             /* Each field is capped (4 KiB) so a hostile answer cannot grow
              * memory: a business with a longer one is refused by name. */
-            snprintf(why, whylen, "business number %zu has an id, name or source list longer "
-                     "than 4 KiB: the answer is not a listing of businesses", l->n);
+            snprintf(why, whylen,
+                     "business number %zu has an id, name or source list longer "
+                     "than 4 KiB: the answer is not a listing of businesses",
+                     l->n);
             return -1;
         }
     }
@@ -95,4 +99,3 @@ oom:
     snprintf(why, whylen, "out of memory");
     return -1;
 }
-

@@ -17,8 +17,8 @@
 
 /* One business, its fields decoded. */
 struct business {
-    struct json_span raw;               /* as the API sent it, in the answer's body */
-    struct strbuf id, name, sources;    /* sources joined with ',' */
+    struct json_span raw;            /* as the API sent it, in the answer's body */
+    struct strbuf id, name, sources; /* sources joined with ',' */
 };
 
 struct business_list {

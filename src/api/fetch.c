@@ -40,13 +40,14 @@ static int too_long(const struct fetcher *f, const char *path, const struct api_
 {
     if (res->retry_after < 0 || res->retry_after <= f->max_wait)
         return 0;
-    return cp_fail(err, CP_EXIT_INPUT, "'GET %s': the API asked to wait %.0f s (HTTP %ld, "
+    return cp_fail(err, CP_EXIT_INPUT,
+                   "'GET %s': the API asked to wait %.0f s (HTTP %ld, "
                    "Retry-After), longer than api.max_retry_wait (%.0f s): run again later",
                    path, res->retry_after, res->http_status, f->max_wait);
 }
 
-void fetcher_init_transport(struct fetcher *f, const struct fetch_transport *t,
-                            double rate_per_sec, int retries, volatile sig_atomic_t *stop)
+void fetcher_init_transport(struct fetcher *f, const struct fetch_transport *t, double rate_per_sec,
+                            int retries, volatile sig_atomic_t *stop)
 {
     fetcher_init(f, NULL, rate_per_sec, retries, stop);
     f->transport = t;
@@ -114,8 +115,10 @@ static enum verdict judge(struct fetcher *f, const char *path, const struct api_
     *code = CP_EXIT_INPUT;
     if (res->cert_problem) {
         *code = CP_EXIT_USAGE;
-        snprintf(why, n, "the server's TLS certificate is not trusted: %s (for a private CA set "
-                         "api.ca_file in the pipeline)", res->error);
+        snprintf(why, n,
+                 "the server's TLS certificate is not trusted: %s (for a private CA set "
+                 "api.ca_file in the pipeline)",
+                 res->error);
         return V_FAIL;
     }
     if (res->body_too_large) {
@@ -145,12 +148,16 @@ static enum verdict judge(struct fetcher *f, const char *path, const struct api_
     api_error_message(res->body, res->body_len, msg, sizeof msg);
     if (st == 401) {
         *code = CP_EXIT_AUTH;
-        snprintf(why, n, "the API refused the key (HTTP 401: %s): check CLOUTLY_API_KEY or "
-                         "api.api_key", msg);
+        snprintf(why, n,
+                 "the API refused the key (HTTP 401: %s): check CLOUTLY_API_KEY or "
+                 "api.api_key",
+                 msg);
     } else if (st == 400 || st == 404) {
         *code = CP_EXIT_USAGE;
-        snprintf(why, n, "the API refused 'GET %s' (HTTP %ld: %s): check the filters and "
-                         "api.base_url", path, st, msg);
+        snprintf(why, n,
+                 "the API refused 'GET %s' (HTTP %ld: %s): check the filters and "
+                 "api.base_url",
+                 path, st, msg);
     } else {
         snprintf(why, n, "unexpected answer to 'GET %s' (HTTP %ld: %s)", path, st, msg);
     }
@@ -168,15 +175,14 @@ int fetch_get(struct fetcher *f, const char *path, fetch_check_fn check, void *c
         enum verdict v = judge(f, path, out, check, ctx, why, sizeof why, &code);
         double wait;
         switch (v) {
-        case V_OK:
-            ratelimit_success(&f->rl);
-            return 0;
-        case V_FAIL:
-            return cp_fail(err, (enum cp_exit)code, "%s", why);
+        case V_OK: ratelimit_success(&f->rl); return 0;
+        case V_FAIL: return cp_fail(err, (enum cp_exit)code, "%s", why);
         case V_RATE_LIMITED:
             if (++limited > API_MAX_429)
-                return cp_fail(err, CP_EXIT_INPUT, "'GET %s' was rate limited %d times in a row: "
-                               "lower api.rate_limit, or run again later", path, API_MAX_429);
+                return cp_fail(err, CP_EXIT_INPUT,
+                               "'GET %s' was rate limited %d times in a row: "
+                               "lower api.rate_limit, or run again later",
+                               path, API_MAX_429);
             if (too_long(f, path, out, err) < 0)
                 return -1;
             wait = out->retry_after >= 0 ? out->retry_after : api_backoff(limited);
@@ -186,7 +192,8 @@ int fetch_get(struct fetcher *f, const char *path, fetch_check_fn check, void *c
             break;
         case V_RETRY:
             if (++failures > f->retries)
-                return cp_fail(err, CP_EXIT_INPUT, "'GET %s' failed %d times in a row (last: %s): "
+                return cp_fail(err, CP_EXIT_INPUT,
+                               "'GET %s' failed %d times in a row (last: %s): "
                                "check the network and the API's status, then run again",
                                path, failures, why);
             wait = api_backoff(failures);

@@ -37,15 +37,15 @@ struct fetch_transport {
 };
 
 struct fetcher {
-    struct api_client *api;                /* borrowed; NULL when transport carries the GETs */
+    struct api_client *api;                  /* borrowed; NULL when transport carries the GETs */
     const struct fetch_transport *transport; /* borrowed; NULL: api */
     struct ratelimit rl;
-    int retries;                           /* api.retries: failures in a row per request */
-    volatile sig_atomic_t *stop;           /* set by a signal: give up with CP_EXIT_INTERRUPTED */
-    long requests;                         /* sent, retries included */
-    long retried;                          /* of which were retries of a failure */
-    long rate_limited;                     /* answers that were 429 */
-    double max_wait;                       /* the longest Retry-After waited, seconds */
+    int retries;                 /* api.retries: failures in a row per request */
+    volatile sig_atomic_t *stop; /* set by a signal: give up with CP_EXIT_INTERRUPTED */
+    long requests;               /* sent, retries included */
+    long retried;                /* of which were retries of a failure */
+    long rate_limited;           /* answers that were 429 */
+    double max_wait;             /* the longest Retry-After waited, seconds */
 };
 
 void fetcher_init(struct fetcher *f, struct api_client *api, double rate_per_sec, int retries,
@@ -58,8 +58,8 @@ void fetcher_share_budget(struct fetcher *f, const struct rate_shared *shared);
 void fetcher_set_max_wait(struct fetcher *f, long max_wait_ms);
 
 /* The same, with GETs carried by `t` (borrowed) instead of an API client. */
-void fetcher_init_transport(struct fetcher *f, const struct fetch_transport *t,
-                            double rate_per_sec, int retries, volatile sig_atomic_t *stop);
+void fetcher_init_transport(struct fetcher *f, const struct fetch_transport *t, double rate_per_sec,
+                            int retries, volatile sig_atomic_t *stop);
 
 /* Judges a 200 answer: 0 when usable, else -1 with why (it is fetched again). */
 typedef int (*fetch_check_fn)(void *ctx, const struct api_result *res, char *why, size_t whylen);

@@ -38,7 +38,7 @@ static int is_hex(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-#define ONES 0x0101010101010101ULL
+#define ONES  0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
 /* Is any of the 8 bytes of `v` a '"', a '\\' or below 0x20? Exact: the
@@ -81,16 +81,20 @@ static const char *scan_string(struct json_scanner *s, const char *p)
         if (p + 1 >= end)
             return fail(s, open, "unterminated string");
         switch (p[1]) {
-        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-            p += 2;
-            break;
+        case '"':
+        case '\\':
+        case '/':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't': p += 2; break;
         case 'u':
             if (end - p < 6 || !is_hex(p[2]) || !is_hex(p[3]) || !is_hex(p[4]) || !is_hex(p[5]))
                 return fail(s, p, "invalid \\u escape");
             p += 6;
             break;
-        default:
-            return fail(s, p, "invalid escape in a string");
+        default: return fail(s, p, "invalid escape in a string");
         }
     }
 }

@@ -70,7 +70,7 @@ struct json_iter {
     const char *p; /* the next byte to read */
     int depth;     /* levels open, this container included */
     int first;
-    char close;    /* '}' or ']' */
+    char close; /* '}' or ']' */
 };
 
 void json_iter_init(struct json_iter *it, struct json_scanner *s, const char *open, int depth);

@@ -15,18 +15,18 @@
 
 struct oneshot_request {
     const char *base_url;
-    const char *api_key;  /* sent as x-api-key, never written anywhere else */
-    const char *ca_file;  /* NULL: the system's CAs */
+    const char *api_key; /* sent as x-api-key, never written anywhere else */
+    const char *ca_file; /* NULL: the system's CAs */
     long timeout_ms;
 };
 
 struct oneshot_answer {
-    long status;          /* 0 when no answer */
-    int failed;           /* no answer: error says why */
-    int tls_problem;      /* the failure was the certificate or the TLS handshake */
+    long status;     /* 0 when no answer */
+    int failed;      /* no answer: error says why */
+    int tls_problem; /* the failure was the certificate or the TLS handshake */
     char error[256];
-    time_t server_time;   /* from the Date header, or -1 */
-    char *body;           /* NUL-terminated, or NULL */
+    time_t server_time; /* from the Date header, or -1 */
+    char *body;         /* NUL-terminated, or NULL */
     size_t len;
 };
 

@@ -28,11 +28,11 @@ struct rate_shared {
 };
 
 struct ratelimit {
-    double interval;      /* seconds between requests at the configured rate, with margin */
-    double slowdown;      /* >= 1: multiplier on interval after 429s */
-    double next;          /* monotonic time the next request may start (a hint when shared) */
+    double interval; /* seconds between requests at the configured rate, with margin */
+    double slowdown; /* >= 1: multiplier on interval after 429s */
+    double next;     /* monotonic time the next request may start (a hint when shared) */
     const struct rate_shared *shared; /* borrowed; NULL: this process alone */
-    double reserved;      /* a shared slot booked for this time and not yet used; 0: none */
+    double reserved; /* a shared slot booked for this time and not yet used; 0: none */
 };
 
 /* `rate_per_sec` > 0. `now` is clock_now(). */

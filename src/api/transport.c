@@ -3,8 +3,7 @@
 
 #include <unistd.h>
 
-static int t_post(void *ctx, uint64_t tag, const char *path, const char *json,
-                  struct cp_error *err)
+static int t_post(void *ctx, uint64_t tag, const char *path, const char *json, struct cp_error *err)
 {
     return api_post(ctx, tag, path, json, err);
 }

@@ -18,8 +18,7 @@
 struct api_transport {
     void *ctx;
     /* Start a POST of `json` to `path`; the answer comes back with `tag`. */
-    int (*post)(void *ctx, uint64_t tag, const char *path, const char *json,
-                struct cp_error *err);
+    int (*post)(void *ctx, uint64_t tag, const char *path, const char *json, struct cp_error *err);
     int (*in_flight)(void *ctx);
     /* Wait up to timeout_ms for an answer (or just wait, with nothing in flight). */
     int (*poll)(void *ctx, int timeout_ms, struct cp_error *err);

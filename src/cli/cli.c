@@ -25,15 +25,9 @@ static int on_option(void *ctx, int id, const char *value, struct cp_error *err)
     struct run_options *o = ((struct parse_ctx *)ctx)->o;
     char *end;
     switch (id) {
-    case RUN_OPT_INPUT:
-        o->input = value;
-        break;
-    case RUN_OPT_DRY_RUN:
-        o->dry_run = 1;
-        break;
-    case RUN_OPT_METRICS:
-        o->metrics_file = value;
-        break;
+    case RUN_OPT_INPUT: o->input = value; break;
+    case RUN_OPT_DRY_RUN: o->dry_run = 1; break;
+    case RUN_OPT_METRICS: o->metrics_file = value; break;
     case RUN_OPT_LIMIT:
         o->limit = strtol(value, &end, 10);
         if (*end || end == value || o->limit <= 0)
@@ -42,15 +36,13 @@ static int on_option(void *ctx, int id, const char *value, struct cp_error *err)
         break;
     case RUN_OPT_WAIT_LOCK:
         if (cli_duration(value, &o->wait_lock) < 0)
-            return cp_fail(err, CP_EXIT_USAGE, "--wait-lock needs a duration like 30s, 10m or "
-                           "1h, not '%s'", value);
+            return cp_fail(err, CP_EXIT_USAGE,
+                           "--wait-lock needs a duration like 30s, 10m or "
+                           "1h, not '%s'",
+                           value);
         break;
-    case RUN_OPT_RETRY_FAILED:
-        o->retry_failed = 1;
-        break;
-    case RUN_OPT_RETRY_IN_DOUBT:
-        o->retry_in_doubt = 1;
-        break;
+    case RUN_OPT_RETRY_FAILED: o->retry_failed = 1; break;
+    case RUN_OPT_RETRY_IN_DOUBT: o->retry_in_doubt = 1; break;
     }
     return 0;
 }

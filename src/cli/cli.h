@@ -9,23 +9,30 @@
 #include "core/error.h"
 
 struct run_options {
-    const char *pipeline; /* PIPELINE.yaml */
-    const char *input;    /* --input, or NULL */
-    long limit;           /* --limit N, 0 = all */
-    int dry_run;          /* --dry-run */
-    int verbosity;        /* -q: -1, -v: 1 */
-    int no_progress;      /* --no-progress */
-    int json_log;         /* --log-format json */
-    int help;             /* --help was asked */
+    const char *pipeline;     /* PIPELINE.yaml */
+    const char *input;        /* --input, or NULL */
+    long limit;               /* --limit N, 0 = all */
+    int dry_run;              /* --dry-run */
+    int verbosity;            /* -q: -1, -v: 1 */
+    int no_progress;          /* --no-progress */
+    int json_log;             /* --log-format json */
+    int help;                 /* --help was asked */
     const char *metrics_file; /* --metrics-file PATH (run only), or NULL */
-    double wait_lock;     /* --wait-lock DURATION in seconds, 0 = refuse at once */
-    int retry_failed;     /* --retry-failed */
-    int retry_in_doubt;   /* --retry-in-doubt */
+    double wait_lock;         /* --wait-lock DURATION in seconds, 0 = refuse at once */
+    int retry_failed;         /* --retry-failed */
+    int retry_in_doubt;       /* --retry-in-doubt */
 };
 
 /* The option ids run and check share, for their cli_opt tables. */
-enum { RUN_OPT_INPUT = 1, RUN_OPT_DRY_RUN, RUN_OPT_LIMIT, RUN_OPT_WAIT_LOCK, RUN_OPT_RETRY_FAILED,
-       RUN_OPT_RETRY_IN_DOUBT, RUN_OPT_METRICS = 40 };
+enum {
+    RUN_OPT_INPUT = 1,
+    RUN_OPT_DRY_RUN,
+    RUN_OPT_LIMIT,
+    RUN_OPT_WAIT_LOCK,
+    RUN_OPT_RETRY_FAILED,
+    RUN_OPT_RETRY_IN_DOUBT,
+    RUN_OPT_METRICS = 40
+};
 
 /* "30s", "5m", "2h", "500ms" or plain seconds: 0 and *seconds, or -1. */
 int cli_duration(const char *text, double *seconds);

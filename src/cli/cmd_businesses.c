@@ -84,11 +84,13 @@ static int print_csv(const struct business_list *l)
         const struct business *b = &l->items[i];
         strbuf_reset(&row);
         rc = csv_cell_add(&row, strbuf_str(&b->id), b->id.len, true) < 0 ||
-             strbuf_add(&row, ",", 1) < 0 ||
-             csv_cell_add(&row, strbuf_str(&b->name), b->name.len, true) < 0 ||
-             strbuf_add(&row, ",", 1) < 0 ||
-             csv_cell_add(&row, strbuf_str(&b->sources), b->sources.len, true) < 0 ||
-             strbuf_add(&row, "\r\n", 2) < 0 ? -1 : 0;
+                     strbuf_add(&row, ",", 1) < 0 ||
+                     csv_cell_add(&row, strbuf_str(&b->name), b->name.len, true) < 0 ||
+                     strbuf_add(&row, ",", 1) < 0 ||
+                     csv_cell_add(&row, strbuf_str(&b->sources), b->sources.len, true) < 0 ||
+                     strbuf_add(&row, "\r\n", 2) < 0
+                 ? -1
+                 : 0;
         if (rc == 0)
             fwrite(row.buf, 1, row.len, stdout);
     }
@@ -139,13 +141,12 @@ static int parse(int argc, char **argv, const char **pipeline, enum format *fmt,
             else if (!strcmp(optarg, "ndjson"))
                 *fmt = NDJSON;
             else
-                return cp_fail(err, CP_EXIT_USAGE, "--format must be table, csv or ndjson, not '%s'",
-                               optarg);
+                return cp_fail(err, CP_EXIT_USAGE,
+                               "--format must be table, csv or ndjson, not '%s'", optarg);
             break;
         case 'v': *verbose = 1; break;
         case 'h': *help = 1; return 0;
-        case ':':
-            return cp_fail(err, CP_EXIT_USAGE, "option '%s' needs a value", argv[optind - 1]);
+        case ':': return cp_fail(err, CP_EXIT_USAGE, "option '%s' needs a value", argv[optind - 1]);
         default:
             return cp_fail(err, CP_EXIT_USAGE, "unknown option '%s' (see businesses --help)",
                            argv[optind - 1]);

@@ -174,12 +174,13 @@ int cmd_check(int argc, char **argv)
     engine_defer_dedupe(e, spill);
     engine_keep_raw(e, 0);
     printf("pipeline: %s (name %s)\n", o.pipeline, p.name);
-    printf("input:    %s (encoding %s, delimiter %s)\n", engine_input_path(e),
-           engine_encoding(e), delimiter_name(engine_delimiter(e)));
+    printf("input:    %s (encoding %s, delimiter %s)\n", engine_input_path(e), engine_encoding(e),
+           delimiter_name(engine_delimiter(e)));
     if (engine_encoding_unsure(e))
         printf("warning:  the encoding (%s) was guessed from little text: if names look wrong, "
                "set input.encoding to the file's (utf-8, windows-1252, windows-1251, "
-               "windows-1256... or any `iconv -l` name)\n", engine_encoding(e));
+               "windows-1256... or any `iconv -l` name)\n",
+               engine_encoding(e));
     char system[256];
     if (mapping_system(engine_mapping(e), system, sizeof system))
         printf("system:   %s\n", system);

@@ -60,8 +60,8 @@ static void finding(struct doctor *d, enum finding_level lvl, const char *name, 
 
 /* ---- one request ------------------------------------------------------- */
 
-static void exchange(const struct pipeline *p, const char *key, const char *path,
-                     const char *post, struct oneshot_answer *a)
+static void exchange(const struct pipeline *p, const char *key, const char *path, const char *post,
+                     struct oneshot_answer *a)
 {
     struct oneshot_request r = {.base_url = p->api.base_url,
                                 .api_key = key,
@@ -81,9 +81,10 @@ static void check_clock(struct doctor *d, const struct oneshot_answer *a)
     }
     double skew = difftime(time(NULL), server);
     if (skew > 300 || skew < -300)
-        finding(d, D_WARN, "clock", "this machine's clock is %.0f s %s the server's: cooldowns, "
-                "{date} and the ledger's times use it (fix NTP)", skew < 0 ? -skew : skew,
-                skew < 0 ? "behind" : "ahead of");
+        finding(d, D_WARN, "clock",
+                "this machine's clock is %.0f s %s the server's: cooldowns, "
+                "{date} and the ledger's times use it (fix NTP)",
+                skew < 0 ? -skew : skew, skew < 0 ? "behind" : "ahead of");
     else
         finding(d, D_OK, "clock", "within %.0f s of the server's", skew < 0 ? -skew : skew);
 }
@@ -91,7 +92,8 @@ static void check_clock(struct doctor *d, const struct oneshot_answer *a)
 static int has_id(const cJSON *list, const char *id)
 {
     const cJSON *b;
-    cJSON_ArrayForEach(b, list) {
+    cJSON_ArrayForEach(b, list)
+    {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(b, "id");
         if (cJSON_IsString(v) && strcasecmp(v->valuestring, id) == 0)
             return 1;
@@ -107,8 +109,10 @@ static void check_businesses(struct doctor *d, const cJSON *list)
             finding(d, D_OK, "business_id", "%s is one of the account's %d businesses",
                     p->invite.business_id, cJSON_GetArraySize(list));
         else
-            finding(d, D_FAIL, "business_id", "%s is not one of the account's businesses: run "
-                    "'cloutly-pipe businesses' and copy the id", p->invite.business_id);
+            finding(d, D_FAIL, "business_id",
+                    "%s is not one of the account's businesses: run "
+                    "'cloutly-pipe businesses' and copy the id",
+                    p->invite.business_id);
     }
     for (size_t i = 0; i < p->invite.n_business_map; i++)
         if (!has_id(list, p->invite.business_map[i].business_id))
@@ -136,14 +140,16 @@ static int check_api(struct doctor *d, const char *key)
     }
     finding(d, D_OK, "base_url", "%s answers", p->api.base_url);
     if (https)
-        finding(d, D_OK, "tls", "certificate verified%s", p->api.ca_file ? " (with api.ca_file)"
-                                                                          : "");
+        finding(d, D_OK, "tls", "certificate verified%s",
+                p->api.ca_file ? " (with api.ca_file)" : "");
     else
         finding(d, D_NOTE, "tls", "plain http to this machine (tests and the simulator only)");
     check_clock(d, &a);
     if (a.status == 401 || a.status == 403) {
-        finding(d, D_FAIL, "key", "the API refused the key (HTTP %ld): copy it again from "
-                "Developers -> Public API", a.status);
+        finding(d, D_FAIL, "key",
+                "the API refused the key (HTTP %ld): copy it again from "
+                "Developers -> Public API",
+                a.status);
         goto out;
     }
     if (a.status != 200) {
@@ -152,7 +158,8 @@ static int check_api(struct doctor *d, const char *key)
     }
     cJSON *list = cJSON_ParseWithLength(a.body ? a.body : "", a.len);
     if (!cJSON_IsArray(list)) {
-        finding(d, D_FAIL, "api_shape", "GET /businesses did not answer a JSON array: is "
+        finding(d, D_FAIL, "api_shape",
+                "GET /businesses did not answer a JSON array: is "
                 "base_url the API (it ends in /api/v1)?");
         cJSON_Delete(list);
         goto out;
@@ -173,7 +180,8 @@ static void probe_invite(struct doctor *d, const char *key)
     char marker[96], body[2048];
     struct oneshot_answer a;
     if (!p->invite.business_id || !p->invite.campaign_id) {
-        finding(d, D_NOTE, "campaign_id", "not probed: the pipeline names no single business "
+        finding(d, D_NOTE, "campaign_id",
+                "not probed: the pipeline names no single business "
                 "and campaign");
         return;
     }
@@ -206,8 +214,10 @@ static void probe_invite(struct doctor *d, const char *key)
         cJSON_Delete(j);
     }
     if (a.status == 404) {
-        finding(d, D_FAIL, "campaign_id", "%s: the API answered 404 (%s): copy the id from the "
-                "campaign page's URL in Cloutly", p->invite.campaign_id, msg);
+        finding(d, D_FAIL, "campaign_id",
+                "%s: the API answered 404 (%s): copy the id from the "
+                "campaign page's URL in Cloutly",
+                p->invite.campaign_id, msg);
         goto out;
     }
     if (a.status != 200) {
@@ -221,13 +231,16 @@ static void probe_invite(struct doctor *d, const char *key)
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "contact");
     const cJSON *sid = cJSON_GetObjectItemCaseSensitive(c, "sourceContactId");
     if (!cJSON_IsObject(c))
-        finding(d, D_FAIL, "api_shape", "the invite answer has no 'contact' object: this server "
+        finding(d, D_FAIL, "api_shape",
+                "the invite answer has no 'contact' object: this server "
                 "does not answer as the vendor page says");
     else if (cJSON_IsString(sid) && strcmp(sid->valuestring, marker) == 0)
-        finding(d, D_OK, "api_shape", "contact.sourceContactId came back as sent: the server "
+        finding(d, D_OK, "api_shape",
+                "contact.sourceContactId came back as sent: the server "
                 "reads the vendor page's field names");
     else
-        finding(d, D_FAIL, "api_shape", "contact.sourceContactId came back %s after '%s' was "
+        finding(d, D_FAIL, "api_shape",
+                "contact.sourceContactId came back %s after '%s' was "
                 "sent: this server ignored the field (an older client sends "
                 "'sourceCustomerId'); your rows' source ids would be lost. cloutly-pipe sends the "
                 "vendor page's names only: drop input.columns.sourceContactId, or ask Cloutly "
@@ -254,8 +267,10 @@ static void check_state(struct doctor *d)
         finding(d, D_FAIL, "state_dir", "%s is not writable by this user: %s", dir,
                 strerror(errno));
     } else if (st.st_mode & 0022) {
-        finding(d, D_WARN, "state_dir", "%s is writable by group or others (mode %03o): the "
-                "ledger decides who is invited; chmod go-w", dir, st.st_mode & 0777);
+        finding(d, D_WARN, "state_dir",
+                "%s is writable by group or others (mode %03o): the "
+                "ledger decides who is invited; chmod go-w",
+                dir, st.st_mode & 0777);
     } else {
         finding(d, D_OK, "state_dir", "%s is writable, mode %03o", dir, st.st_mode & 0777);
     }
@@ -266,17 +281,23 @@ static void check_state(struct doctor *d)
     else if (!h.readable)
         finding(d, D_FAIL, "ledger", "%s cannot be read as SQLite: %s", p->state.path, h.problem);
     else if (!h.intact)
-        finding(d, D_FAIL, "ledger", "%s is damaged (integrity_check: %s): keep a copy, then "
-                "restore it from a backup", p->state.path, h.problem);
+        finding(d, D_FAIL, "ledger",
+                "%s is damaged (integrity_check: %s): keep a copy, then "
+                "restore it from a backup",
+                p->state.path, h.problem);
     else if (h.schema > LEDGER_SCHEMA_VERSION)
-        finding(d, D_FAIL, "ledger", "%s has schema %d, newer than this build's %d: upgrade "
-                "cloutly-pipe", p->state.path, h.schema, LEDGER_SCHEMA_VERSION);
+        finding(d, D_FAIL, "ledger",
+                "%s has schema %d, newer than this build's %d: upgrade "
+                "cloutly-pipe",
+                p->state.path, h.schema, LEDGER_SCHEMA_VERSION);
     else
         finding(d, D_OK, "ledger", "%s: intact, schema %d%s", p->state.path, h.schema,
                 h.schema < LEDGER_SCHEMA_VERSION ? " (the next run migrates it)" : "");
     if (h.lock_held)
-        finding(d, D_WARN, "lock", "a run holds the ledger's lock now (pid %ld): a run started "
-                "now would be refused", h.lock_pid);
+        finding(d, D_WARN, "lock",
+                "a run holds the ledger's lock now (pid %ld): a run started "
+                "now would be refused",
+                h.lock_pid);
 }
 
 static const char doctor_exit_codes[] =
@@ -315,8 +336,10 @@ static int on_option(void *ctx, int id, const char *value, struct cp_error *err)
     struct doctor *d = ctx;
     if (id == DOC_PROBE) {
         if (!strchr(value, '@'))
-            return cp_fail(err, CP_EXIT_USAGE, "doctor: --probe-invite needs an email address "
-                           "you own, not '%s'", value);
+            return cp_fail(err, CP_EXIT_USAGE,
+                           "doctor: --probe-invite needs an email address "
+                           "you own, not '%s'",
+                           value);
         d->probe_email = value;
     }
     return 0;
@@ -354,7 +377,8 @@ int cmd_doctor(int argc, char **argv)
             if (d.probe_email)
                 probe_invite(&d, k);
             else
-                finding(&d, D_NOTE, "campaign_id", "not checked: the API has no way to look a "
+                finding(&d, D_NOTE, "campaign_id",
+                        "not checked: the API has no way to look a "
                         "campaign up without sending an invite (--probe-invite EMAIL sends one "
                         "to you)");
         }

@@ -29,8 +29,8 @@ struct export_flags {
     int verbosity;
     int no_progress;
     int json_log;
-    int full;            /* --full */
-    int from_mirror;     /* --from-mirror */
+    int full;                 /* --full */
+    int from_mirror;          /* --from-mirror */
     const char *metrics_file; /* --metrics-file, or NULL: export.metrics */
 };
 
@@ -76,8 +76,9 @@ static int execute(const struct pipeline *p, const struct export_flags *fl)
     report_begin(&report, &q, fl->metrics_file, 0, NULL, 0);
     int rc = export_job_run(&q, &o, &rep, &err);
     export_progress_end(&pl);
-    rc = rc == 0 ? CP_EXIT_OK
-       : err.code == CP_EXIT_INTERRUPTED ? CP_EXIT_INTERRUPTED : cli_report(&err);
+    rc = rc == 0                           ? CP_EXIT_OK
+         : err.code == CP_EXIT_INTERRUPTED ? CP_EXIT_INTERRUPTED
+                                           : cli_report(&err);
     report_export_end(&report, rc, &rep.st, NULL);
     cli_state_close(&state);
     return rc;
@@ -116,8 +117,21 @@ static const char export_usage[] =
 
 static int parse_cli(int argc, char **argv, struct export_cli *c, struct cp_error *err)
 {
-    enum { O_FORMAT = 256, O_OUTPUT, O_SOURCE, O_BUSINESS, O_SHOW, O_SORT, O_SINCE,
-           O_NO_PROGRESS, O_LOG_FORMAT, O_MIRROR, O_FULL, O_FROM_MIRROR, O_METRICS };
+    enum {
+        O_FORMAT = 256,
+        O_OUTPUT,
+        O_SOURCE,
+        O_BUSINESS,
+        O_SHOW,
+        O_SORT,
+        O_SINCE,
+        O_NO_PROGRESS,
+        O_LOG_FORMAT,
+        O_MIRROR,
+        O_FULL,
+        O_FROM_MIRROR,
+        O_METRICS
+    };
     static const struct option longopts[] = {
         {"format", required_argument, NULL, O_FORMAT},
         {"output", required_argument, NULL, O_OUTPUT},
@@ -145,7 +159,10 @@ static int parse_cli(int argc, char **argv, struct export_cli *c, struct cp_erro
         switch (o) {
         case O_FORMAT: c->format = optarg; break;
         case 'o':
-        case O_OUTPUT: c->output = optarg; c->fl.output_from_cli = 1; break;
+        case O_OUTPUT:
+            c->output = optarg;
+            c->fl.output_from_cli = 1;
+            break;
         case O_SOURCE: c->source = optarg; break;
         case O_BUSINESS: c->business_id = optarg; break;
         case O_SHOW: c->show = optarg; break;
@@ -158,15 +175,15 @@ static int parse_cli(int argc, char **argv, struct export_cli *c, struct cp_erro
             if (strcmp(optarg, "json") == 0)
                 c->fl.json_log = 1;
             else if (strcmp(optarg, "text") != 0)
-                return cp_fail(err, CP_EXIT_USAGE, "--log-format must be text or json, not '%s'", optarg);
+                return cp_fail(err, CP_EXIT_USAGE, "--log-format must be text or json, not '%s'",
+                               optarg);
             break;
         case 'h': c->help = 1; return 0;
         case O_MIRROR: c->mirror = optarg; break;
         case O_FULL: c->fl.full = 1; break;
         case O_FROM_MIRROR: c->fl.from_mirror = 1; break;
         case O_METRICS: c->fl.metrics_file = optarg; break;
-        case ':':
-            return cp_fail(err, CP_EXIT_USAGE, "option '%s' needs a value", argv[optind - 1]);
+        case ':': return cp_fail(err, CP_EXIT_USAGE, "option '%s' needs a value", argv[optind - 1]);
         default:
             return cp_fail(err, CP_EXIT_USAGE, "unknown option '%s' (see export --help)",
                            argv[optind - 1]);
@@ -175,7 +192,8 @@ static int parse_cli(int argc, char **argv, struct export_cli *c, struct cp_erro
     if (optind < argc)
         c->pipeline = argv[optind++];
     if (optind < argc)
-        return cp_fail(err, CP_EXIT_USAGE, "unexpected argument '%s' (see export --help)", argv[optind]);
+        return cp_fail(err, CP_EXIT_USAGE, "unexpected argument '%s' (see export --help)",
+                       argv[optind]);
     return 0;
 }
 
@@ -194,7 +212,8 @@ static int apply_cli(struct pipeline *p, const struct export_cli *c, struct cp_e
 {
     if (c->format) {
         if (strcmp(c->format, "ndjson") && strcmp(c->format, "csv"))
-            return cp_fail(err, CP_EXIT_USAGE, "--format must be ndjson or csv, not '%s'", c->format);
+            return cp_fail(err, CP_EXIT_USAGE, "--format must be ndjson or csv, not '%s'",
+                           c->format);
         p->export.format = c->format[0] == 'c' ? EXPORT_CSV : EXPORT_NDJSON;
     }
     if (c->sort) {
@@ -211,14 +230,17 @@ static int apply_cli(struct pipeline *p, const struct export_cli *c, struct cp_e
     if (c->mirror && replace(&p->export.mirror, c->mirror, err) < 0)
         return -1;
     if (c->fl.full && !p->export.mirror)
-        return cp_fail(err, CP_EXIT_USAGE, "--full applies to a mirror: give --mirror PATH or "
+        return cp_fail(err, CP_EXIT_USAGE,
+                       "--full applies to a mirror: give --mirror PATH or "
                        "set export.mirror");
     if (c->source && replace(&p->export.filters.source, c->source, err) < 0)
         return -1;
     if (c->business_id) {
         if (!uuid_valid_str(c->business_id))
-            return cp_fail(err, CP_EXIT_USAGE, "invalid --business-id '%s' (expected a UUID; run "
-                           "'cloutly-pipe businesses' to list business ids)", c->business_id);
+            return cp_fail(err, CP_EXIT_USAGE,
+                           "invalid --business-id '%s' (expected a UUID; run "
+                           "'cloutly-pipe businesses' to list business ids)",
+                           c->business_id);
         if (replace(&p->export.filters.business_id, c->business_id, err) < 0)
             return -1;
     }
@@ -229,8 +251,10 @@ static int apply_cli(struct pipeline *p, const struct export_cli *c, struct cp_e
         p->export.since_last_run = strcmp(c->since, "last_run") == 0;
         if (!p->export.since_last_run) {
             if (isotime_parse(c->since, strlen(c->since), &us) < 0)
-                return cp_fail(err, CP_EXIT_USAGE, "invalid --since '%s' (expected last_run or an "
-                               "ISO date like 2026-01-31)", c->since);
+                return cp_fail(err, CP_EXIT_USAGE,
+                               "invalid --since '%s' (expected last_run or an "
+                               "ISO date like 2026-01-31)",
+                               c->since);
             if (replace(&p->export.since, c->since, err) < 0)
                 return -1;
         }
@@ -261,8 +285,10 @@ int cmd_export(int argc, char **argv)
         goto out;
     }
     if (p.kind != PIPELINE_EXPORT) {
-        cp_fail(&err, CP_EXIT_USAGE, "%s: 'export' needs a pipeline of kind export, this one is "
-                "kind invite (or run 'cloutly-pipe export' without a pipeline)", c.pipeline);
+        cp_fail(&err, CP_EXIT_USAGE,
+                "%s: 'export' needs a pipeline of kind export, this one is "
+                "kind invite (or run 'cloutly-pipe export' without a pipeline)",
+                c.pipeline);
         rc = cli_report(&err);
         goto out;
     }
@@ -287,9 +313,13 @@ int export_run_pipeline(const struct pipeline *p, const struct run_options *o)
                               .json_log = o->json_log,
                               .metrics_file = o->metrics_file};
     if (o->dry_run || o->input || o->limit) {
-        cp_fail(&err, CP_EXIT_USAGE, "%s: '%s' does not apply to an export pipeline (it sends "
-                "nothing and reads no input file)", p->file ? p->file : "pipeline",
-                o->dry_run ? "--dry-run" : o->input ? "--input" : "--limit");
+        cp_fail(&err, CP_EXIT_USAGE,
+                "%s: '%s' does not apply to an export pipeline (it sends "
+                "nothing and reads no input file)",
+                p->file ? p->file : "pipeline",
+                o->dry_run ? "--dry-run"
+                : o->input ? "--input"
+                           : "--limit");
         return cli_report(&err);
     }
     return execute(p, &fl);

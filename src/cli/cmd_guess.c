@@ -29,7 +29,7 @@
 #include "guess/starter.h"
 
 /* Rows shown as they would be sent, and not sent. */
-#define SHOW_SENT 5
+#define SHOW_SENT     5
 #define SHOW_NOT_SENT 4
 
 static const char usage[] =
@@ -209,8 +209,8 @@ static void show_decisions(const struct starter *s)
 {
     const struct guess *g = s->g;
     static const char *const channel[PRESET_CHANNELS] = {"sms", "email"};
-    fprintf(stderr, "#   country     %s%s%s\n", g->country[0] ? g->country : "unknown: ",
-            g->country[0] ? ": " : "", g->country_why);
+    fprintf(stderr, "#   country     %s%s%s\n",
+            g->country[0] ? g->country : "unknown: ", g->country[0] ? ": " : "", g->country_why);
     for (int c = 0; c < PRESET_CHANNELS; c++)
         if (s->consent[c])
             fprintf(stderr, "#   consent     %s: '%s' allows %ld of %ld rows\n", channel[c],

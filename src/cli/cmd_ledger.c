@@ -24,8 +24,19 @@
 #include "intake/phone.h"
 #include "store/ledger.h"
 
-enum { L_CONTACT = 1, L_SINCE, L_FORMAT, L_PIPELINE, L_STATUS, L_BUSINESS, L_RUNS, L_BEFORE,
-       L_SUPPRESS, L_FILE, L_FROM };
+enum {
+    L_CONTACT = 1,
+    L_SINCE,
+    L_FORMAT,
+    L_PIPELINE,
+    L_STATUS,
+    L_BUSINESS,
+    L_RUNS,
+    L_BEFORE,
+    L_SUPPRESS,
+    L_FILE,
+    L_FROM
+};
 
 static const struct cli_opt ledger_opts[] = {
     {"contact", 0, "EMAIL_OR_PHONE", L_CONTACT, "only this person (a phone as people type it)"},
@@ -133,8 +144,10 @@ static int parse_date(const char *opt, const char *value, time_t *out, struct cp
 {
     int64_t us;
     if (isotime_parse(value, strlen(value), &us) < 0)
-        return cp_fail(err, CP_EXIT_USAGE, "ledger: %s needs a date like 2026-11-01 or "
-                       "2026-11-01T09:00:00Z, not '%s'", opt, value);
+        return cp_fail(err, CP_EXIT_USAGE,
+                       "ledger: %s needs a date like 2026-11-01 or "
+                       "2026-11-01T09:00:00Z, not '%s'",
+                       opt, value);
     *out = (time_t)(us / 1000000);
     return 0;
 }
@@ -155,8 +168,10 @@ static int on_option(void *ctx, int id, const char *value, struct cp_error *err)
     case L_STATUS:
         if (strcmp(value, "sent") && strcmp(value, "failed") && strcmp(value, "in_doubt") &&
             strcmp(value, "retry") && strcmp(value, "skipped") && strcmp(value, "pipeline_error"))
-            return cp_fail(err, CP_EXIT_USAGE, "ledger: --status must be sent, failed, in_doubt, "
-                           "retry, skipped or pipeline_error, not '%s'", value);
+            return cp_fail(err, CP_EXIT_USAGE,
+                           "ledger: --status must be sent, failed, in_doubt, "
+                           "retry, skipped or pipeline_error, not '%s'",
+                           value);
         c->q.status = value;
         break;
     case L_FORMAT:
@@ -167,8 +182,10 @@ static int on_option(void *ctx, int id, const char *value, struct cp_error *err)
         else if (strcasecmp(value, "table") == 0)
             c->q.format = LEDGER_TABLE;
         else
-            return cp_fail(err, CP_EXIT_USAGE, "ledger: --format must be table, csv or ndjson, "
-                           "not '%s'", value);
+            return cp_fail(err, CP_EXIT_USAGE,
+                           "ledger: --format must be table, csv or ndjson, "
+                           "not '%s'",
+                           value);
         break;
     }
     return 0;
@@ -250,7 +267,8 @@ static int do_forget(struct ledger_job *j, const struct ledger_cli *lc, struct c
 {
     long n;
     if (!j->email && !j->phone && !lc->before)
-        return cp_fail(err, CP_EXIT_USAGE, "ledger forget: give --contact EMAIL_OR_PHONE or "
+        return cp_fail(err, CP_EXIT_USAGE,
+                       "ledger forget: give --contact EMAIL_OR_PHONE or "
                        "--before DATE");
     if (ledger_forget(j->l, j->email, j->phone, lc->before, lc->suppress, &n, err) < 0)
         return -1;
@@ -267,7 +285,8 @@ static int do_suppress(struct ledger_job *j, const struct ledger_cli *lc, struct
     if (suppress_file_import(j->l, lc->file, j->p.validate.default_country, &c, err) < 0)
         return -1;
     printf("%ld emails and %ld phones in %s: %ld new on the suppression list (%ld other cells "
-           "passed over)\n", c.emails, c.phones, lc->file, c.added, c.other);
+           "passed over)\n",
+           c.emails, c.phones, lc->file, c.added, c.other);
     return 0;
 }
 
@@ -298,7 +317,7 @@ static int admin(const char *sub, int argc, char **argv)
         return 0;
     if (job_open(&j, pipeline, lc.q.contact, 0, &err) < 0)
         goto fail;
-    rc = spec == &forget_spec ? do_forget(&j, &lc, &err)
+    rc = spec == &forget_spec     ? do_forget(&j, &lc, &err)
          : spec == &suppress_spec ? do_suppress(&j, &lc, &err)
                                   : do_merge(&j, &lc, &err);
     if (rc < 0)

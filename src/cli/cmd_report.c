@@ -59,26 +59,24 @@ static int on_option(void *ctx, int id, const char *value, struct cp_error *err)
     char *end;
     long n;
     switch (id) {
-    case R_OUTPUT:
-        c->output = value;
-        break;
-    case R_MIRROR:
-        c->mirror = value;
-        break;
-    case R_LEDGER:
-        c->ledger = value;
-        break;
+    case R_OUTPUT: c->output = value; break;
+    case R_MIRROR: c->mirror = value; break;
+    case R_LEDGER: c->ledger = value; break;
     case R_SINCE:
         if (isotime_parse(value, strlen(value), &us) < 0)
-            return cp_fail(err, CP_EXIT_USAGE, "report: --since needs a date like 2026-11-01 "
-                           "or 2026-11-01T09:00:00Z, not '%s'", value);
+            return cp_fail(err, CP_EXIT_USAGE,
+                           "report: --since needs a date like 2026-11-01 "
+                           "or 2026-11-01T09:00:00Z, not '%s'",
+                           value);
         c->since = (time_t)(us / 1000000);
         break;
     case R_MATCH_DAYS:
         n = strtol(value, &end, 10);
         if (*end || n < 1 || n > 365)
-            return cp_fail(err, CP_EXIT_USAGE, "report: --match-days must be a whole number of "
-                           "days from 1 to 365, not '%s'", value);
+            return cp_fail(err, CP_EXIT_USAGE,
+                           "report: --match-days must be a whole number of "
+                           "days from 1 to 365, not '%s'",
+                           value);
         c->match_days = (int)n;
         break;
     }
@@ -118,14 +116,17 @@ int cmd_report(int argc, char **argv)
         o.pipeline_name = p.name;
         o.default_country = p.validate.default_country;
     } else if (!o.ledger_path && !o.mirror_path) {
-        cp_fail(&err, CP_EXIT_USAGE, "report: give PIPELINE.yaml, or --ledger PATH and/or "
+        cp_fail(&err, CP_EXIT_USAGE,
+                "report: give PIPELINE.yaml, or --ledger PATH and/or "
                 "--mirror PATH, to say what to report on");
         goto fail;
     }
     struct stat st;
     if (o.mirror_path && stat(o.mirror_path, &st) != 0) {
-        cp_fail(&err, CP_EXIT_USAGE, "report: no mirror at '%s': run an export pipeline with "
-                "export.mirror set first", o.mirror_path);
+        cp_fail(&err, CP_EXIT_USAGE,
+                "report: no mirror at '%s': run an export pipeline with "
+                "export.mirror set first",
+                o.mirror_path);
         goto fail;
     }
     if (report_write(&o, rc_opts.output, &m, &err) < 0)

@@ -51,12 +51,12 @@ struct run {
     struct runlock lock;       /* this pipeline's: two runs of it exclude each other */
     struct runlock input_lock; /* this input's: two pipelines never send one file at once */
     struct cli_state *state;   /* the account: ledger path, rate budget, lock folder */
-    struct ledger *ledger; /* NULL for a dry run with no ledger yet */
-    struct snapshot snap;  /* a sending run's private copy of the input */
+    struct ledger *ledger;     /* NULL for a dry run with no ledger yet */
+    struct snapshot snap;      /* a sending run's private copy of the input */
     char file_hash[17];
     int signals_seen;
     double next_input_check; /* clock_now() when the input is next compared with the snapshot */
-    char *spooled;         /* owned: the temporary copy of standard input, or NULL */
+    char *spooled;           /* owned: the temporary copy of standard input, or NULL */
     struct ledger_file_summary earlier; /* what earlier runs of this file did */
     struct run_report report;
 };
@@ -78,13 +78,15 @@ static void on_tick(void *ctx, struct sender *s, const struct sender_stats *st)
         run->next_input_check = now + 0.5;
         if (snapshot_changed(&run->snap, why, sizeof why)) {
             char msg[800];
-            snprintf(msg, sizeof msg, "%s: stopped sending; the rows not sent are skipped, and "
-                     "the next run reads the new file", why);
+            snprintf(msg, sizeof msg,
+                     "%s: stopped sending; the rows not sent are skipped, and "
+                     "the next run reads the new file",
+                     why);
             sender_stop(s, CP_EXIT_INCOMPLETE, msg);
         }
     }
-    struct progress_counts c = {.done = st->rows, .sent = st->sent, .failed = st->failed,
-                                .in_doubt = st->in_doubt};
+    struct progress_counts c = {
+        .done = st->rows, .sent = st->sent, .failed = st->failed, .in_doubt = st->in_doubt};
     progress_update(&run->pg, &c);
 }
 
@@ -157,14 +159,19 @@ static int take_locks(struct run *run, const char *input, struct cp_error *err)
     const struct pipeline *p = run->p;
     char what[600];
     snprintf(what, sizeof what, "another run of pipeline '%s' is in progress", p->name);
-    struct runlock_spec spec = {.dir = run->state->acct.lock_dir, .kind = "pipeline",
-                                .id = p->name, .pipeline = p->name, .what = what,
+    struct runlock_spec spec = {.dir = run->state->acct.lock_dir,
+                                .kind = "pipeline",
+                                .id = p->name,
+                                .pipeline = p->name,
+                                .what = what,
                                 .wait = run->o->wait_lock};
     if (runlock_take(&run->lock, &spec, err) < 0)
         return -1;
     if (run->lock.stale_pid)
-        log_msg(LOG_WARN, "the previous run (pid %ld) did not finish: resuming; requests it "
-                          "left in flight are reported in_doubt", run->lock.stale_pid);
+        log_msg(LOG_WARN,
+                "the previous run (pid %ld) did not finish: resuming; requests it "
+                "left in flight are reported in_doubt",
+                run->lock.stale_pid);
     snprintf(what, sizeof what, "input '%s' is being sent by another run", input);
     spec.kind = "input";
     spec.id = run->file_hash;
@@ -197,7 +204,8 @@ static int open_input(struct run *run, const char *input, struct cp_error *err)
     const char *ledger = cli_state_ledger(run->state, run->p->state.path);
     if (!ledger)
         return cp_fail(err, CP_EXIT_USAGE, "no state folder for the ledger");
-    if (state_dir(ledger, dir, sizeof dir, err) < 0 || snapshot_take(&run->snap, input, dir, err) < 0)
+    if (state_dir(ledger, dir, sizeof dir, err) < 0 ||
+        snapshot_take(&run->snap, input, dir, err) < 0)
         return -1;
     memcpy(run->file_hash, run->snap.hash, sizeof run->file_hash);
     return 0;
@@ -220,10 +228,12 @@ static int open_ledger(struct run *run, const char *input, struct cp_error *err)
     if (ledger_open(path, run->o->dry_run, &run->ledger, err) < 0)
         return -1;
     if (run->o->dry_run && p->validate.suppress)
-        log_msg(LOG_WARN, "dry run: validate.suppress '%s' is imported by a real run; only the "
-                "suppression list already in the ledger is applied here", p->validate.suppress);
-    if (run->ledger && ledger_file_summary(run->ledger, run->file_hash, p->run_id, &run->earlier,
-                                           err) < 0)
+        log_msg(LOG_WARN,
+                "dry run: validate.suppress '%s' is imported by a real run; only the "
+                "suppression list already in the ledger is applied here",
+                p->validate.suppress);
+    if (run->ledger &&
+        ledger_file_summary(run->ledger, run->file_hash, p->run_id, &run->earlier, err) < 0)
         return -1;
     if (!run->ledger || run->o->dry_run)
         return 0;
@@ -233,14 +243,15 @@ static int open_ledger(struct run *run, const char *input, struct cp_error *err)
         return -1;
     if (p->validate.suppress) {
         struct suppress_counts c;
-        if (suppress_file_import(run->ledger, p->validate.suppress, p->validate.default_country,
-                                 &c, err) < 0) {
+        if (suppress_file_import(run->ledger, p->validate.suppress, p->validate.default_country, &c,
+                                 err) < 0) {
             cp_error_prefix(err, "validate.suppress");
             return -1;
         }
-        log_msg(c.added ? LOG_INFO : LOG_DEBUG, "validate.suppress: %ld new on the suppression "
-                "list from %s (%ld emails, %ld phones in it)", c.added, p->validate.suppress,
-                c.emails, c.phones);
+        log_msg(c.added ? LOG_INFO : LOG_DEBUG,
+                "validate.suppress: %ld new on the suppression "
+                "list from %s (%ld emails, %ld phones in it)",
+                c.added, p->validate.suppress, c.emails, c.phones);
     }
     if (run->o->retry_failed)
         log_msg(LOG_INFO, "--retry-failed: rows the API refused in earlier runs are sent again");
@@ -256,10 +267,13 @@ static int refuse_placeholders(const struct pipeline *p, struct cp_error *err)
 {
     static const char zero[] = "00000000-0000-0000-0000-000000000000";
     if (p->invite.business_id && strcmp(p->invite.business_id, zero) == 0)
-        return cp_fail(err, CP_EXIT_USAGE, "'%s': invite.business_id is still the placeholder "
-                       "'guess' wrote: run 'cloutly-pipe businesses' and put the id in", p->file);
+        return cp_fail(err, CP_EXIT_USAGE,
+                       "'%s': invite.business_id is still the placeholder "
+                       "'guess' wrote: run 'cloutly-pipe businesses' and put the id in",
+                       p->file);
     if (p->invite.campaign_id && strcmp(p->invite.campaign_id, zero) == 0)
-        return cp_fail(err, CP_EXIT_USAGE, "'%s': invite.campaign_id is still the placeholder "
+        return cp_fail(err, CP_EXIT_USAGE,
+                       "'%s': invite.campaign_id is still the placeholder "
                        "'guess' wrote: copy the id from the campaign page's URL in Cloutly",
                        p->file);
     return 0;
@@ -357,12 +371,11 @@ static int run_open(struct run *run, struct cp_error *err)
     run->sender = sender_new(&sc, err);
     if (!run->sender)
         return -1;
-    progress_init(&run->pg, isatty(2) && !run->o->no_progress && run->o->verbosity >= 0 &&
-                                !run->o->json_log, total,
-                  run->earlier.sent + run->earlier.failed + run->earlier.in_doubt);
+    progress_init(&run->pg,
+                  isatty(2) && !run->o->no_progress && run->o->verbosity >= 0 && !run->o->json_log,
+                  total, run->earlier.sent + run->earlier.failed + run->earlier.in_doubt);
     struct log_field f[] = {LOG_STR("input", run->spooled ? "-" : engine_input_path(run->eng)),
-                            LOG_INT("rows", total),
-                            LOG_INT("dry_run", run->o->dry_run),
+                            LOG_INT("rows", total), LOG_INT("dry_run", run->o->dry_run),
                             LOG_STR("results", p->output.results),
                             LOG_STR("rejects", p->output.rejects)};
     report_begin(&run->report, p, run->o->metrics_file, run->o->dry_run, f, sizeof f / sizeof *f);
@@ -394,9 +407,10 @@ static void run_report_end(struct run *run, int code)
     if (t) {
         /* Every status but pending, in enum order (a new one is picked up). */
         for (int s = ROW_SENT; s < (int)(sizeof t->by_status / sizeof *t->by_status) &&
-                               n_rows < sizeof rows / sizeof *rows; s++)
-            rows[n_rows++] = (struct metrics_count){row_status_name((enum row_status)s),
-                                                    t->by_status[s]};
+                               n_rows < sizeof rows / sizeof *rows;
+             s++)
+            rows[n_rows++] =
+                (struct metrics_count){row_status_name((enum row_status)s), t->by_status[s]};
         summary_line(run, line, sizeof line);
     } else {
         snprintf(line, sizeof line, "%s: stopped before sending", run->p->name);
@@ -415,7 +429,8 @@ static void run_report_end(struct run *run, int code)
         .sms_left = t ? t->sms_left : -1,
         .api = run->api,
         .business = run->p->invite.n_business_map || !run->p->invite.business_id
-                        ? "" : run->p->invite.business_id,
+                        ? ""
+                        : run->p->invite.business_id,
         .fields = f,
         .n_fields = sizeof f / sizeof *f,
     };
@@ -453,8 +468,10 @@ static int load_business_names(struct pipeline *p, const struct run_options *o,
             *err = why;
             return -1;
         }
-        log_msg(LOG_WARN, "business_by_name: no API key for GET /businesses in this dry run, so "
-                          "location names are not matched (%s)", why.msg);
+        log_msg(LOG_WARN,
+                "business_by_name: no API key for GET /businesses in this dry run, so "
+                "location names are not matched (%s)",
+                why.msg);
         return 0;
     }
     return business_names_load(p, key, cli_state_budget(st), err);
@@ -462,8 +479,8 @@ static int load_business_names(struct pipeline *p, const struct run_options *o,
 
 /* The account this run works for: a real run needs its key; a dry run
  * without one reads only an explicit state.path. */
-static int open_state(const struct pipeline *p, const struct run_options *o,
-                      struct cli_state *st, struct cp_error *err)
+static int open_state(const struct pipeline *p, const struct run_options *o, struct cli_state *st,
+                      struct cp_error *err)
 {
     const char *key = NULL;
     struct cp_error why = {0};
@@ -493,9 +510,10 @@ static const struct cli_opt run_opts[] = {
 
 const struct cli_spec cmd_run_spec = {
     .command = "run",
-    .synopsis = "PIPELINE.yaml [--dry-run] [--input PATH|-] [--limit N] [-q|-v] [--no-progress]\n"
-                "                        [--log-format text|json] [--metrics-file PATH]\n"
-                "                        [--wait-lock DURATION] [--retry-failed] [--retry-in-doubt]",
+    .synopsis =
+        "PIPELINE.yaml [--dry-run] [--input PATH|-] [--limit N] [-q|-v] [--no-progress]\n"
+        "                        [--log-format text|json] [--metrics-file PATH]\n"
+        "                        [--wait-lock DURATION] [--retry-failed] [--retry-in-doubt]",
     .about = "Send a review invite for every valid contact of the input, at the pipeline's\n"
              "rate, and write the results and rejects files. --dry-run does everything but\n"
              "send. -v also prints each row's outcome and the HTTP exchange (key redacted).",
@@ -519,11 +537,14 @@ static int after_sending(struct run *run, int rc)
     results_abort(run->out);
     run->out = NULL;
     if (res && stat(res, &st) == 0 && S_ISREG(st.st_mode) && unlink(res) == 0)
-        log_msg(LOG_WARN, "removed the earlier results file '%s' so it is not taken for this "
-                          "run's", res);
-    log_msg(LOG_ERROR, "%ld invite request%s went out before this; the ledger recorded their "
-                       "outcomes: run again to finish, and that run's results list every row "
-                       "(or 'cloutly-pipe ledger %s' now)",
+        log_msg(LOG_WARN,
+                "removed the earlier results file '%s' so it is not taken for this "
+                "run's",
+                res);
+    log_msg(LOG_ERROR,
+            "%ld invite request%s went out before this; the ledger recorded their "
+            "outcomes: run again to finish, and that run's results list every row "
+            "(or 'cloutly-pipe ledger %s' now)",
             sender_posts(run->sender), sender_posts(run->sender) == 1 ? "" : "s", run->p->file);
     return rc == CP_EXIT_INTERRUPTED ? rc : CP_EXIT_INCOMPLETE;
 }

@@ -56,4 +56,3 @@ void export_progress_end(struct export_progress *pl)
         fflush(stderr);
     }
 }
-

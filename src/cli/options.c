@@ -90,8 +90,10 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv, cli_opt_fn fn,
         const char *a = argv[i];
         if (only_args || a[0] != '-' || a[1] == '\0') { /* "-" is standard input: an argument */
             if (*n_args >= spec->max_args)
-                return cp_fail(err, CP_EXIT_USAGE, "%s: unexpected argument '%s' (see "
-                               "'cloutly-pipe %s --help')", spec->command, a, spec->command);
+                return cp_fail(err, CP_EXIT_USAGE,
+                               "%s: unexpected argument '%s' (see "
+                               "'cloutly-pipe %s --help')",
+                               spec->command, a, spec->command);
             args[(*n_args)++] = a;
             continue;
         }
@@ -127,7 +129,8 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv, cli_opt_fn fn,
                            o->name);
         }
         int rc = is_common ? apply_common(o, value, common, spec, err)
-                           : fn ? fn(ctx, o->id, value, err) : 0;
+                 : fn      ? fn(ctx, o->id, value, err)
+                           : 0;
         if (rc < 0)
             return -1;
     }

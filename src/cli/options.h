@@ -16,18 +16,18 @@
 #include "core/error.h"
 
 struct cli_opt {
-    const char *name;  /* long name without "--"; NULL ends a table */
-    char shortname;    /* e.g. 'o', or 0 */
-    const char *arg;   /* NULL for a flag, else the value's name for --help ("N") */
-    int id;            /* the command's own code for it */
-    const char *help;  /* one line for --help */
+    const char *name; /* long name without "--"; NULL ends a table */
+    char shortname;   /* e.g. 'o', or 0 */
+    const char *arg;  /* NULL for a flag, else the value's name for --help ("N") */
+    int id;           /* the command's own code for it */
+    const char *help; /* one line for --help */
 };
 
 /* The options every command may share; a spec says which it takes. */
 enum cli_common_set {
-    CLI_VERBOSITY = 1,   /* -q/--quiet, -v/--verbose */
-    CLI_LOG_FORMAT = 2,  /* --log-format text|json */
-    CLI_PROGRESS = 4,    /* --no-progress */
+    CLI_VERBOSITY = 1,  /* -q/--quiet, -v/--verbose */
+    CLI_LOG_FORMAT = 2, /* --log-format text|json */
+    CLI_PROGRESS = 4,   /* --no-progress */
 };
 
 struct cli_common {

@@ -101,8 +101,7 @@ void progress_format(const struct progress *pg, double now, int width, char *buf
     if (sending >= 1)
         snprintf(rate_text, sizeof rate_text, "  %.0f/min", (double)pg->c.sent / sending * 60.0);
     snprintf(counts, sizeof counts, "%ld/%ld rows  sent %ld  failed %ld  in doubt %ld%s  ETA %s",
-             pg->c.done, pg->total, pg->c.sent, pg->c.failed, pg->c.in_doubt, rate_text,
-             eta_text);
+             pg->c.done, pg->total, pg->c.sent, pg->c.failed, pg->c.in_doubt, rate_text, eta_text);
     snprintf(shortc, sizeof shortc, "%ld/%ld sent %ld fail %ld doubt %ld ETA %s", pg->c.done,
              pg->total, pg->c.sent, pg->c.failed, pg->c.in_doubt, eta_text);
     const char *text = fits(counts, width) ? counts : shortc;

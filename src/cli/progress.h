@@ -18,21 +18,21 @@
 #include <stdio.h>
 
 struct progress_counts {
-    long done;     /* rows written to the results */
+    long done; /* rows written to the results */
     long sent;
     long failed;
     long in_doubt;
 };
 
 struct progress {
-    FILE *out;        /* NULL: disabled */
-    long total;       /* rows expected, 0 when unknown */
-    long prior;       /* rows earlier runs of this file settled: resumed, not sent */
-    double started;   /* clock_now() at start */
-    double fresh_at;  /* when the first row past `prior` was written; 0 before */
-    long fresh_base;  /* rows done at fresh_at */
-    double last;      /* last draw */
-    int shown;        /* a line is on the screen */
+    FILE *out;       /* NULL: disabled */
+    long total;      /* rows expected, 0 when unknown */
+    long prior;      /* rows earlier runs of this file settled: resumed, not sent */
+    double started;  /* clock_now() at start */
+    double fresh_at; /* when the first row past `prior` was written; 0 before */
+    long fresh_base; /* rows done at fresh_at */
+    double last;     /* last draw */
+    int shown;       /* a line is on the screen */
     struct progress_counts c;
 };
 

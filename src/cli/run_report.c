@@ -79,8 +79,8 @@ void report_finish(struct run_report *r, const struct report_end *e)
                               : (struct log_field){.key = "sms_left", .type = LOG_F_NULL};
     for (size_t i = 0; i < e->n_fields && n < sizeof f / sizeof *f; i++)
         f[n++] = e->fields[i];
-    log_record(e->exit_code ? LOG_WARN : LOG_INFO, "run_end", log_is_json() ? e->summary : NULL,
-               f, n);
+    log_record(e->exit_code ? LOG_WARN : LOG_INFO, "run_end", log_is_json() ? e->summary : NULL, f,
+               n);
 
     if (r->metrics && !r->dry_run) {
         long codes[MAX_CODES], counts_by_code[MAX_CODES];
@@ -111,8 +111,8 @@ void report_finish(struct run_report *r, const struct report_end *e)
     if (e->exit_code)
         snprintf(suffix, sizeof suffix, "/%d", e->exit_code);
     char body[1200];
-    snprintf(body, sizeof body, "%s\nexit code %d, %.1fs, run %s\n",
-             e->summary ? e->summary : "", e->exit_code, duration, r->p->run_id);
+    snprintf(body, sizeof body, "%s\nexit code %d, %.1fs, run %s\n", e->summary ? e->summary : "",
+             e->exit_code, duration, r->p->run_id);
     ping(r, suffix, body);
 }
 
@@ -121,14 +121,12 @@ void report_export_end(struct run_report *r, int exit_code, const struct export_
 {
     if (!r->begun)
         return;
-    struct metrics_count rows[] = {{"written", st->written},
-                                   {"duplicate", st->duplicates},
-                                   {"older_than_since", st->older}};
+    struct metrics_count rows[] = {
+        {"written", st->written}, {"duplicate", st->duplicates}, {"older_than_since", st->older}};
     char line[300];
     snprintf(line, sizeof line, "%s: %ld %s written in %ld %s", r->p->name, st->written,
              st->written == 1 ? "review" : "reviews", st->pages, st->pages == 1 ? "page" : "pages");
-    struct log_field f[] = {LOG_INT("pages", st->pages),
-                            LOG_STR("output", r->p->export.output)};
+    struct log_field f[] = {LOG_INT("pages", st->pages), LOG_STR("output", r->p->export.output)};
     struct report_end e = {
         .exit_code = exit_code,
         .summary = line,

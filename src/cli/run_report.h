@@ -19,9 +19,9 @@ struct api_client;
 
 struct run_report {
     const struct pipeline *p;
-    const char *metrics;  /* --metrics-file, else the pipeline's, else NULL */
-    double started;       /* clock_now() at report_begin */
-    double started_wall;  /* Unix seconds */
+    const char *metrics; /* --metrics-file, else the pipeline's, else NULL */
+    double started;      /* clock_now() at report_begin */
+    double started_wall; /* Unix seconds */
     int dry_run;
     int begun;
 };
@@ -33,13 +33,13 @@ void report_begin(struct run_report *r, const struct pipeline *p, const char *me
 
 struct report_end {
     int exit_code;
-    const char *summary;               /* one line for a person: the run_end msg, ping body */
-    const struct metrics_count *rows;  /* by status */
+    const char *summary;              /* one line for a person: the run_end msg, ping body */
+    const struct metrics_count *rows; /* by status */
     size_t n_rows;
-    long sms_left;                     /* -1 unknown */
-    const struct api_client *api;      /* HTTP counts; may be NULL */
-    const char *business;              /* the metrics' business label, "" for none */
-    const struct log_field *fields;    /* extra run_end fields */
+    long sms_left;                  /* -1 unknown */
+    const struct api_client *api;   /* HTTP counts; may be NULL */
+    const char *business;           /* the metrics' business label, "" for none */
+    const struct log_field *fields; /* extra run_end fields */
     size_t n_fields;
 };
 

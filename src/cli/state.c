@@ -35,8 +35,10 @@ int cli_state_open(struct cli_state *cs, const char *key, const char *state_path
     cs->budget = budget_open(cs->acct.budget_path, &why);
     if (!cs->budget) {
         /* Pacing alone is still correct for one process; say what is lost. */
-        log_msg(LOG_WARN, "%s: requests are paced by this process alone, not with the other "
-                          "processes of the account", why.msg);
+        log_msg(LOG_WARN,
+                "%s: requests are paced by this process alone, not with the other "
+                "processes of the account",
+                why.msg);
         return 0;
     }
     cs->shared = (struct rate_shared){.ctx = cs->budget,
@@ -84,7 +86,9 @@ int cli_state_merge_legacy(const struct pipeline *p, struct ledger *l, struct cp
         cp_error_prefix(err, "merging the pipeline's own ledger '%s' into the account's", old);
         return -1;
     }
-    log_msg(LOG_INFO, "merged %ld attempts from this pipeline's own ledger '%s' into the "
-                      "account's ledger (the old file is kept; it is not read again)", added, old);
+    log_msg(LOG_INFO,
+            "merged %ld attempts from this pipeline's own ledger '%s' into the "
+            "account's ledger (the old file is kept; it is not read again)",
+            added, old);
     return 0;
 }

@@ -24,8 +24,10 @@ static int take_cell(struct ledger *l, const char *path, long line, int col, cha
     int rc;
     if (strchr(cell, '@')) {
         if (!email_valid(cell, n))
-            return cp_fail(err, CP_EXIT_INPUT, "%s:%ld:%d: '%s' is not an email address (fix "
-                           "or remove it: nothing was imported)", path, line, col, cell);
+            return cp_fail(err, CP_EXIT_INPUT,
+                           "%s:%ld:%d: '%s' is not an email address (fix "
+                           "or remove it: nothing was imported)",
+                           path, line, col, cell);
         for (char *p = cell; *p; p++)
             *p = (char)tolower((unsigned char)*p);
         c->emails++;
@@ -61,7 +63,10 @@ static int read_all(struct ledger *l, FILE *f, const char *path, const char *cou
         no++;
         line[strcspn(line, "\r\n")] = '\0';
         if (!sep)
-            sep = strchr(line, ';') ? ';' : strchr(line, '\t') ? '\t' : strchr(line, '|') ? '|' : ',';
+            sep = strchr(line, ';')    ? ';'
+                  : strchr(line, '\t') ? '\t'
+                  : strchr(line, '|')  ? '|'
+                                       : ',';
         int col = 1;
         for (char *cell = line, *next; cell && rc == 0; cell = next, col++) {
             next = strchr(cell, sep);
@@ -91,8 +96,10 @@ int suppress_file_import(struct ledger *l, const char *path, const char *default
     int rc = read_all(l, f, path, default_country, c, err);
     fclose(f);
     if (rc == 0 && c->emails + c->phones == 0)
-        rc = cp_fail(err, CP_EXIT_INPUT, "'%s': no email address or phone number found (expected "
-                     "one per line, or a CSV with an email or phone column)", path);
+        rc = cp_fail(err, CP_EXIT_INPUT,
+                     "'%s': no email address or phone number found (expected "
+                     "one per line, or a CSV with an email or phone column)",
+                     path);
     if (rc < 0) {
         ledger_rollback(l);
         return -1;

@@ -11,8 +11,8 @@
 #include "core/uuid.h"
 
 /* One UUID-valued key of a location's {business_id, campaign_id}. */
-static int location_uuid(struct loader *l, const struct ynode *v, const char *key,
-                         const char *hint, char **dst)
+static int location_uuid(struct loader *l, const struct ynode *v, const char *key, const char *hint,
+                         char **dst)
 {
     if (cfg_get_scalar(l, v, key, "an id", dst) < 0)
         return -1;
@@ -34,8 +34,10 @@ int cfg_set_location_target(struct loader *l, const struct ynode *v, struct busi
             if (location_uuid(l, val, "campaign_id", HINT_CAMPAIGN, &e->campaign_id) < 0)
                 return -1;
         } else {
-            return cfg_fail(l, k, "unknown key '%s' in business_map value for '%s' (expected "
-                            "business_id and campaign_id)", key, e->value);
+            return cfg_fail(l, k,
+                            "unknown key '%s' in business_map value for '%s' (expected "
+                            "business_id and campaign_id)",
+                            key, e->value);
         }
     }
     if (!e->business_id)

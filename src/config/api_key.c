@@ -68,8 +68,10 @@ static int read_key_file(const char *path, char *key_buf, size_t key_size, const
     }
     if (st.st_mode & 077) {
         unsigned mode = (unsigned)st.st_mode & 07777;
-        rc = cp_fail(err, CP_EXIT_USAGE, "api key file '%s' is %s by others (mode %04o): run "
-                     "chmod 600 '%s'", path, mode & 044 ? "readable" : "accessible", mode, path);
+        rc = cp_fail(err, CP_EXIT_USAGE,
+                     "api key file '%s' is %s by others (mode %04o): run "
+                     "chmod 600 '%s'",
+                     path, mode & 044 ? "readable" : "accessible", mode, path);
         goto out;
     }
     if (read_head(fd, buf, sizeof buf) < 0) {
@@ -79,11 +81,15 @@ static int read_key_file(const char *path, char *key_buf, size_t key_size, const
     }
     line = first_line_trimmed(buf);
     if (!*line)
-        rc = cp_fail(err, CP_EXIT_USAGE, "api key file '%s' is empty (the key goes on its first "
-                     "line)", path);
+        rc = cp_fail(err, CP_EXIT_USAGE,
+                     "api key file '%s' is empty (the key goes on its first "
+                     "line)",
+                     path);
     else if (strlen(line) >= key_size || cfg_has_control(line))
-        rc = cp_fail(err, CP_EXIT_USAGE, "api key file '%s' does not hold a key on its first "
-                     "line (too long, or control characters)", path);
+        rc = cp_fail(err, CP_EXIT_USAGE,
+                     "api key file '%s' does not hold a key on its first "
+                     "line (too long, or control characters)",
+                     path);
     else {
         memcpy(key_buf, line, strlen(line) + 1);
         *key = key_buf;

@@ -15,7 +15,7 @@
 void diag_vformat(char *buf, size_t n, const char *file, int line, int col, const char *fmt,
                   va_list ap)
 {
-    char msg[sizeof ((struct cp_error *)0)->msg];
+    char msg[sizeof((struct cp_error *)0)->msg];
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (file && line > 0)
         snprintf(buf, n, "%s:%d:%d: %s", file, line, col, msg);

@@ -92,8 +92,7 @@ int cfg_expand_env(struct loader *l, const struct ynode *v, const char *key, cha
         else
             snprintf(hint, sizeof hint, "export it, or put the value in the pipeline");
         if (deferred)
-            rc = cfg_defer(l, v, deferred, "environment variable '%s' is not set (%s)", name,
-                           hint);
+            rc = cfg_defer(l, v, deferred, "environment variable '%s' is not set (%s)", name, hint);
         else
             cfg_fail(l, v, "environment variable '%s' is not set (%s)", name, hint);
         break;
@@ -135,8 +134,10 @@ int cfg_expand_templates(struct loader *l, const struct pending_path *pp, struct
         const char *close = *s == '{' ? strchr(s, '}') : NULL, *value = NULL;
         size_t n = close ? (size_t)(close - s + 1) : 1;
         if (*s == '{' && !close)
-            return cfg_fail(l, pp->at, "unmatched '{' in '%s' (templates are {name}, {date}, "
-                            "{time} and {run_id})", pp->key);
+            return cfg_fail(l, pp->at,
+                            "unmatched '{' in '%s' (templates are {name}, {date}, "
+                            "{time} and {run_id})",
+                            pp->key);
         if (close) {
             value = n == 6 && !memcmp(s, "{name}", n)     ? l->p->name
                     : n == 6 && !memcmp(s, "{date}", n)   ? date
@@ -147,13 +148,17 @@ int cfg_expand_templates(struct loader *l, const struct pending_path *pp, struct
                 return cfg_fail(l, pp->at, "unknown template '%.*s' in '%s' (expected {name})",
                                 (int)n, s, pp->key);
             if (!value)
-                return cfg_fail(l, pp->at, "unknown template '%.*s' in '%s' (expected {name}, "
-                                "{date}, {time} or {run_id})", (int)n, s, pp->key);
+                return cfg_fail(l, pp->at,
+                                "unknown template '%.*s' in '%s' (expected {name}, "
+                                "{date}, {time} or {run_id})",
+                                (int)n, s, pp->key);
             if (stable && value != l->p->name)
-                return cfg_fail(l, pp->at, "'%.*s' in '%s' changes from run to run: every run "
+                return cfg_fail(l, pp->at,
+                                "'%.*s' in '%s' changes from run to run: every run "
                                 "would get a fresh ledger and lock, so a resume or a second "
                                 "run at the same time would send the whole file again (use "
-                                "{name} or a fixed path)", (int)n, s, pp->label);
+                                "{name} or a fixed path)",
+                                (int)n, s, pp->label);
         }
         if (value ? strbuf_addstr(out, value) < 0 : strbuf_add(out, s, 1) < 0)
             return cfg_fail(l, pp->at, "'%s' is too long", pp->key);

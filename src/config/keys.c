@@ -21,34 +21,64 @@
 #include "core/suggest.h"
 
 #define OFF(field) offsetof(struct pipeline, field)
-#define KEY(k, fn, field) { k, fn, OFF(field), 0, 0, NULL, 0 }
-#define STR_KEY(k, field) { k, cfg_set_str, OFF(field), 0, 0, NULL, 0 }
-#define BOOL_KEY(k, field) { k, cfg_set_bool, OFF(field), 0, 0, NULL, 0 }
-#define PATH_KEY(k, field, flags) { k, cfg_set_path, OFF(field), 0, 0, NULL, flags }
-#define STABLE_PATH_KEY(k, field, label) \
-    { k, cfg_set_path, OFF(field), 0, 0, label, KEY_STABLE_PATH }
-#define INT_KEY(k, field, lo, hi) { k, cfg_set_int, OFF(field), lo, hi, NULL, 0 }
-#define UUID_KEY(k, field, hint) { k, cfg_set_uuid, OFF(field), 0, 0, hint, 0 }
-#define ENUM_KEY(k, field, words) { k, cfg_set_enum, OFF(field), 0, 0, &words, 0 }
-#define SECTION_KEY(k, sec) { k, cfg_set_section, 0, 0, 0, &sec, 0 }
-#define SECTION(name, keys, kinds) { name, keys, CFG_ARRAY_LEN(keys), kinds }
-#define WORDS(names, expect, as_string) { names, CFG_ARRAY_LEN(names), expect, as_string }
+#define KEY(k, fn, field)                                                                          \
+    {                                                                                              \
+        k, fn, OFF(field), 0, 0, NULL, 0                                                           \
+    }
+#define STR_KEY(k, field)                                                                          \
+    {                                                                                              \
+        k, cfg_set_str, OFF(field), 0, 0, NULL, 0                                                  \
+    }
+#define BOOL_KEY(k, field)                                                                         \
+    {                                                                                              \
+        k, cfg_set_bool, OFF(field), 0, 0, NULL, 0                                                 \
+    }
+#define PATH_KEY(k, field, flags)                                                                  \
+    {                                                                                              \
+        k, cfg_set_path, OFF(field), 0, 0, NULL, flags                                             \
+    }
+#define STABLE_PATH_KEY(k, field, label)                                                           \
+    {                                                                                              \
+        k, cfg_set_path, OFF(field), 0, 0, label, KEY_STABLE_PATH                                  \
+    }
+#define INT_KEY(k, field, lo, hi)                                                                  \
+    {                                                                                              \
+        k, cfg_set_int, OFF(field), lo, hi, NULL, 0                                                \
+    }
+#define UUID_KEY(k, field, hint)                                                                   \
+    {                                                                                              \
+        k, cfg_set_uuid, OFF(field), 0, 0, hint, 0                                                 \
+    }
+#define ENUM_KEY(k, field, words)                                                                  \
+    {                                                                                              \
+        k, cfg_set_enum, OFF(field), 0, 0, &words, 0                                               \
+    }
+#define SECTION_KEY(k, sec)                                                                        \
+    {                                                                                              \
+        k, cfg_set_section, 0, 0, 0, &sec, 0                                                       \
+    }
+#define SECTION(name, keys, kinds)                                                                 \
+    {                                                                                              \
+        name, keys, CFG_ARRAY_LEN(keys), kinds                                                     \
+    }
+#define WORDS(names, expect, as_string)                                                            \
+    {                                                                                              \
+        names, CFG_ARRAY_LEN(names), expect, as_string                                             \
+    }
 
 /* ---- enum words ----------------------------------------------------------- */
 
-static const char *const landline_names[] = { [LANDLINES_SKIP] = "skip",
-                                              [LANDLINES_SEND] = "send" };
+static const char *const landline_names[] = {[LANDLINES_SKIP] = "skip", [LANDLINES_SEND] = "send"};
 static const struct enum_words landline_words = WORDS(landline_names, "skip or send", false);
 
-static const char *const scope_names[] = { [COOLDOWN_BUSINESS] = "business",
-                                           [COOLDOWN_ACCOUNT] = "account" };
+static const char *const scope_names[] = {
+    [COOLDOWN_BUSINESS] = "business", [COOLDOWN_ACCOUNT] = "account"};
 static const struct enum_words scope_words = WORDS(scope_names, "business or account", false);
 
-static const char *const format_names[] = { [EXPORT_NDJSON] = "ndjson", [EXPORT_CSV] = "csv" };
+static const char *const format_names[] = {[EXPORT_NDJSON] = "ndjson", [EXPORT_CSV] = "csv"};
 static const struct enum_words format_words = WORDS(format_names, "ndjson or csv", false);
 
-static const char *const sort_names[] = { [EXPORT_SORT_DESC] = "desc",
-                                          [EXPORT_SORT_ASC] = "asc" };
+static const char *const sort_names[] = {[EXPORT_SORT_DESC] = "desc", [EXPORT_SORT_ASC] = "asc"};
 static const struct enum_words sort_words = WORDS(sort_names, "asc or desc", false);
 
 /* Stored as the canonical lower-case name. */
@@ -84,9 +114,9 @@ static const struct section columns_section = SECTION("columns", column_keys, BO
 
 /* Offsets into a struct where_rule, not the pipeline. */
 static const struct key_spec where_keys[] = {
-    { "column", cfg_set_str, offsetof(struct where_rule, column), 0, 0, NULL, 0 },
-    { "in", cfg_set_where_in, 0, 0, 0, NULL, 0 },
-    { "not_in", cfg_set_where_not_in, 0, 0, 0, NULL, 0 },
+    {"column", cfg_set_str, offsetof(struct where_rule, column), 0, 0, NULL, 0},
+    {"in", cfg_set_where_in, 0, 0, 0, NULL, 0},
+    {"not_in", cfg_set_where_not_in, 0, 0, 0, NULL, 0},
 };
 const struct section cfg_where_section = SECTION("where", where_keys, BOTH_KINDS);
 
@@ -185,9 +215,9 @@ static const struct section state_section = SECTION("state", state_keys, BOTH_KI
 static const struct section channels_section = SECTION("channels", channel_keys, INVITE_ONLY);
 
 static const struct key_spec top_keys[] = {
-    { "version", cfg_set_done, 0, 0, 0, NULL, KEY_NO_OVERRIDE },
-    { "kind", cfg_set_done, 0, 0, 0, NULL, KEY_NO_OVERRIDE },
-    { "name", cfg_set_name, OFF(name), 0, 0, NULL, KEY_NO_OVERRIDE },
+    {"version", cfg_set_done, 0, 0, 0, NULL, KEY_NO_OVERRIDE},
+    {"kind", cfg_set_done, 0, 0, 0, NULL, KEY_NO_OVERRIDE},
+    {"name", cfg_set_name, OFF(name), 0, 0, NULL, KEY_NO_OVERRIDE},
     SECTION_KEY("api", api_section),
     SECTION_KEY("input", input_section),
     SECTION_KEY("validate", validate_section),
@@ -240,8 +270,7 @@ static int unknown_key(struct loader *l, const struct ynode *k, const struct sec
     return rc;
 }
 
-int cfg_walk_map(struct loader *l, const struct ynode *map, const struct section *sec,
-                 void *base)
+int cfg_walk_map(struct loader *l, const struct ynode *map, const struct section *sec, void *base)
 {
     if (ynode_is_null(map))
         return 0;

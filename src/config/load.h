@@ -24,7 +24,8 @@
 #include "core/strbuf.h"
 
 #define CFG_MAX_VALUE_BYTES (1024 * 1024) /* one scalar after ${VAR} expansion */
-#define CFG_MAX_PATHS 32                  /* path-valued keys in one pipeline: each key is
+#define CFG_MAX_PATHS                                                                              \
+    32 /* path-valued keys in one pipeline: each key is
                                              given once, so this bounds the tables' path
                                              keys plus the defaults */
 #define CFG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -37,20 +38,20 @@ struct key_spec;
 /* A path-valued field: raw after the walk, resolved by pipeline.c (or at once
  * by an override). */
 struct pending_path {
-    char **dst;                  /* the field in struct pipeline */
-    const struct ynode *at;      /* where it was given; NULL for a default */
-    const char *key;             /* for messages */
-    const char *label;           /* the full name, e.g. "state.path", for the
+    char **dst;             /* the field in struct pipeline */
+    const struct ynode *at; /* where it was given; NULL for a default */
+    const char *key;        /* for messages */
+    const char *label;      /* the full name, e.g. "state.path", for the
                                     run-to-run message */
-    unsigned flags;              /* the key's KEY_* flags */
+    unsigned flags;         /* the key's KEY_* flags */
 };
 
 /* Everything one load (or one override) needs; lives on the caller's stack. */
 struct loader {
-    const char *file;           /* first in every message; NULL for an override */
-    const char *origin;         /* an override's option (e.g. "--format"): the subject
+    const char *file;   /* first in every message; NULL for an override */
+    const char *origin; /* an override's option (e.g. "--format"): the subject
                                    of its messages; NULL when reading a file */
-    struct pipeline *p;         /* being filled */
+    struct pipeline *p; /* being filled */
     struct cp_error *err;
     struct tm tm;               /* the load's `now`, local: {date}, {time}, run_id */
     const struct ynode *key_at; /* the key whose value is being parsed */
@@ -83,7 +84,7 @@ struct key_spec {
 };
 
 #define KIND_BIT(k) (1u << (k))
-#define BOTH_KINDS (KIND_BIT(PIPELINE_INVITE) | KIND_BIT(PIPELINE_EXPORT))
+#define BOTH_KINDS  (KIND_BIT(PIPELINE_INVITE) | KIND_BIT(PIPELINE_EXPORT))
 #define INVITE_ONLY KIND_BIT(PIPELINE_INVITE)
 #define EXPORT_ONLY KIND_BIT(PIPELINE_EXPORT)
 
@@ -91,7 +92,7 @@ struct section {
     const char *name; /* for messages; NULL for the top level */
     const struct key_spec *keys;
     size_t n;
-    unsigned kinds;   /* KIND_BIT of each pipeline kind that may have it */
+    unsigned kinds; /* KIND_BIT of each pipeline kind that may have it */
 };
 
 /* The words of an enum key, in enum order; matched case-insensitively. */
@@ -129,8 +130,7 @@ static inline const char *cfg_subject(const struct loader *l, const struct key_s
 /* ---- keys (keys.c) -------------------------------------------------------- */
 
 /* Each key of `map` to its setter in `sec`; a null `map` is an empty one. */
-int cfg_walk_map(struct loader *l, const struct ynode *map, const struct section *sec,
-                 void *base);
+int cfg_walk_map(struct loader *l, const struct ynode *map, const struct section *sec, void *base);
 /* The key named `len` bytes at `name` in `sec`, or NULL. */
 const struct key_spec *cfg_find_key(const struct section *sec, const char *name, size_t len);
 const char *cfg_kind_name(enum pipeline_kind k);

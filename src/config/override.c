@@ -19,10 +19,9 @@
 static bool scalar_setter(key_fn fn)
 {
     static const key_fn ok[] = {
-        cfg_set_str,     cfg_set_path,     cfg_set_int,       cfg_set_bool,
-        cfg_set_tristate, cfg_set_uuid,    cfg_set_enum,      cfg_set_rate,
-        cfg_set_timeout, cfg_set_delay,    cfg_set_delimiter, cfg_set_country,
-        cfg_set_since,   cfg_set_base_url,
+        cfg_set_str,       cfg_set_path,    cfg_set_int,   cfg_set_bool,     cfg_set_tristate,
+        cfg_set_uuid,      cfg_set_enum,    cfg_set_rate,  cfg_set_timeout,  cfg_set_delay,
+        cfg_set_delimiter, cfg_set_country, cfg_set_since, cfg_set_base_url,
     };
     for (size_t i = 0; i < CFG_ARRAY_LEN(ok); i++)
         if (fn == ok[i])
@@ -128,9 +127,9 @@ out:
 int pipeline_override(struct pipeline *p, const char *key, const char *value, const char *origin,
                       struct cp_error *err)
 {
-    struct loader l = { .file = NULL, .origin = origin ? origin : key, .p = p, .err = err,
-                        .literal = true };
-    struct ynode v = { .type = Y_SCALAR, .plain = false };
+    struct loader l = {
+        .file = NULL, .origin = origin ? origin : key, .p = p, .err = err, .literal = true};
+    struct ynode v = {.type = Y_SCALAR, .plain = false};
     const struct key_spec *ks;
     time_t now = p->now;
 

@@ -27,7 +27,7 @@
 #include "core/uuid.h"
 
 #define DEFAULT_BASE_URL "https://app.cloutly.com/api/v1"
-#define MAX_KEY_BYTES 1023 /* an API key, from a file or the environment */
+#define MAX_KEY_BYTES    1023 /* an API key, from a file or the environment */
 
 const char *const map_field_key[MAP_FIELD_COUNT] = {
     [MAP_FIRST_NAME] = "firstName",   [MAP_LAST_NAME] = "lastName",
@@ -152,10 +152,9 @@ static int apply_base_url_env(struct loader *l)
 /* version and kind first: they decide how the rest is read. */
 static int read_header(struct loader *l, const struct ynode *root)
 {
-    static const char *const kinds[] = { [PIPELINE_INVITE] = "invite",
-                                         [PIPELINE_EXPORT] = "export" };
-    static const struct enum_words kind_words = { kinds, CFG_ARRAY_LEN(kinds),
-                                                  "invite or export", false };
+    static const char *const kinds[] = {[PIPELINE_INVITE] = "invite", [PIPELINE_EXPORT] = "export"};
+    static const struct enum_words kind_words = {kinds, CFG_ARRAY_LEN(kinds), "invite or export",
+                                                 false};
     const struct ynode *version = ynode_map_value(root, "version");
     const struct ynode *kind = ynode_map_value(root, "kind");
     char *text = NULL;
@@ -269,7 +268,8 @@ static int check_invite(struct loader *l, const struct ynode *root)
     for (size_t i = 0; i < p->invite.n_business_map; i++)
         per_location_campaigns |= p->invite.business_map[i].campaign_id != NULL;
     if (!p->invite.campaign_id && !per_location_campaigns)
-        return cfg_fail(l, invite_at, "missing 'campaign_id' in 'invite' (" HINT_CAMPAIGN
+        return cfg_fail(l, invite_at,
+                        "missing 'campaign_id' in 'invite' (" HINT_CAMPAIGN
                         ", or give locations their own in business_map or campaigns)");
     return find_placeholders(l, invite);
 }
@@ -292,7 +292,7 @@ static int add_default_path(struct loader *l, char **dst, const char *key, const
                         CFG_MAX_PATHS);
     if (!(*dst = strdup(value)))
         return cfg_nomem(l);
-    l->paths[l->n_paths++] = (struct pending_path){ dst, NULL, key, key, 0 };
+    l->paths[l->n_paths++] = (struct pending_path){dst, NULL, key, key, 0};
     return 0;
 }
 
@@ -327,7 +327,8 @@ static int finish(struct loader *l, const struct ynode *root)
         return -1;
     if (p->kind == PIPELINE_INVITE &&
         (check_invite(l, root) < 0 ||
-         add_default_path(l, &p->output.results, "results", "out/{name}-{run_id}-results.csv") < 0 ||
+         add_default_path(l, &p->output.results, "results", "out/{name}-{run_id}-results.csv") <
+             0 ||
          add_default_path(l, &p->output.rejects, "rejects", "out/{name}-{run_id}-rejects.csv") < 0))
         return -1;
     /* No state.path: the account's ledger, placed once the key is known
@@ -339,7 +340,7 @@ static int finish(struct loader *l, const struct ynode *root)
 
 int pipeline_load(const char *path, time_t now, struct pipeline *out, struct cp_error *err)
 {
-    struct loader l = { .file = path, .p = out, .err = err };
+    struct loader l = {.file = path, .p = out, .err = err};
     struct ynode *root = NULL;
     int rc = -1;
 
@@ -357,7 +358,7 @@ out:
 int pipeline_defaults(enum pipeline_kind kind, const char *name, time_t now, struct pipeline *out,
                       struct cp_error *err)
 {
-    struct loader l = { .file = "command line", .p = out, .err = err };
+    struct loader l = {.file = "command line", .p = out, .err = err};
     int rc = -1;
 
     if (start(&l, name, now) < 0 || apply_base_url_env(&l) < 0)

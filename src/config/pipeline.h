@@ -84,30 +84,30 @@ struct pipeline {
     char *file; /* path as given on the command line */
     char *dir;  /* folder relative paths resolve against */
     enum pipeline_kind kind;
-    char *name; /* default: the file name without .yaml/.yml */
-    char *run_id; /* e.g. 20261126T030000-4f2a: one per load, used by {run_id} */
-    time_t now;   /* the load's `now`: {date} and {time} of later overrides agree */
+    char *name;      /* default: the file name without .yaml/.yml */
+    char *run_id;    /* e.g. 20261126T030000-4f2a: one per load, used by {run_id} */
+    time_t now;      /* the load's `now`: {date} and {time} of later overrides agree */
     char *not_ready; /* NULL, or why this pipeline loads but cannot send (guess's
                         placeholder ids), with FILE:LINE:COL; see pipeline_check_ready */
 
     struct {
-        char *base_url;       /* default https://app.cloutly.com/api/v1, no trailing '/' */
-        char *api_key;        /* NULL when not resolved (see api_key_error) */
-        char *api_key_error;  /* why api_key is NULL, e.g. an unset ${VAR}, with its place;
+        char *base_url;         /* default https://app.cloutly.com/api/v1, no trailing '/' */
+        char *api_key;          /* NULL when not resolved (see api_key_error) */
+        char *api_key_error;    /* why api_key is NULL, e.g. an unset ${VAR}, with its place;
                                  raised by run and check (pipeline_check_ready), not by
                                  a dry run */
-        char *api_key_file;   /* NULL or a resolved path; read by pipeline_api_key(),
+        char *api_key_file;     /* NULL or a resolved path; read by pipeline_api_key(),
                                  never at load time */
-        double rate_per_sec;  /* rate_limit: "100/min" -> 100/60.0; default 100/min */
-        int max_in_flight;    /* default 4, 1..64 */
-        long timeout_ms;      /* timeout: "30s", "500ms", "2m"; default 30000 */
-        int retries;          /* default 5, 0..20 */
-        bool retry_in_doubt;  /* default false */
+        double rate_per_sec;    /* rate_limit: "100/min" -> 100/60.0; default 100/min */
+        int max_in_flight;      /* default 4, 1..64 */
+        long timeout_ms;        /* timeout: "30s", "500ms", "2m"; default 30000 */
+        int retries;            /* default 5, 0..20 */
+        bool retry_in_doubt;    /* default false */
         long max_retry_wait_ms; /* max_retry_wait: the longest Retry-After waited; default 5m */
-        char *ca_file;        /* NULL or a resolved path */
-        char *key_buf;        /* owned: where pipeline_api_key() copies a key read from
+        char *ca_file;          /* NULL or a resolved path */
+        char *key_buf;          /* owned: where pipeline_api_key() copies a key read from
                                  api_key_file or CLOUTLY_API_KEY; wiped on release */
-        size_t key_buf_size;  /* bytes of key_buf */
+        size_t key_buf_size;    /* bytes of key_buf */
     } api;
 
     struct {
@@ -127,7 +127,7 @@ struct pipeline {
     } channels;
 
     struct {
-        char default_country[3]; /* ISO 3166 alpha-2, upper case; default "" means
+        char default_country[3];        /* ISO 3166 alpha-2, upper case; default "" means
                                     only international numbers (+61...) parse */
         enum landline_policy landlines; /* default skip */
         bool dedupe;                    /* default true */
@@ -136,7 +136,7 @@ struct pipeline {
         bool honour_opt_outs;           /* default true: the export's own unsubscribed,
                                            bounced and opted-out marks are obeyed */
         enum cooldown_scope cooldown_scope; /* default business */
-        char *suppress;                 /* resolved path of an opt-out list, or NULL */
+        char *suppress;                     /* resolved path of an opt-out list, or NULL */
     } validate;
 
     struct {
@@ -153,11 +153,11 @@ struct pipeline {
         /* Quiet hours (invite/window.h): when, in the recipient's zone. */
         struct send_window send_window;  /* contacts with a phone; default 09:00-20:00 */
         struct send_window email_window; /* email-only contacts; default any */
-        char *timezone;       /* IANA zone of the business, for email-only contacts and
+        char *timezone;                  /* IANA zone of the business, for email-only contacts and
                                  the daily cap's day; NULL = UTC unless GET /businesses says */
         enum outside_window outside_window; /* default defer */
-        int max_per_day;      /* per business per local day, across runs; 0 = no cap */
-        bool spread_even;     /* spread: even: each run takes its share of the day's cap */
+        int max_per_day;  /* per business per local day, across runs; 0 = no cap */
+        bool spread_even; /* spread: even: each run takes its share of the day's cap */
         struct business_map_entry *campaigns; /* invite.campaigns: location name -> campaign
                                                  (value, campaign_id; business_id NULL) */
         size_t n_campaigns;
@@ -183,11 +183,11 @@ struct pipeline {
         bool csv_formula_guard; /* default true: CSV cells a spreadsheet would run get a ' */
         bool excel;             /* default false: CSV starts with a UTF-8 BOM for Excel */
         /* The review mirror (issue 15): see export/mirror.h. */
-        char *mirror;           /* export.mirror: SQLite path, resolved; NULL = no mirror */
-        char *changes;          /* export.changes: this run's change feed (NDJSON); NULL = none */
-        long lookback_secs;     /* export.lookback: "14d" (default 14 days); 0 when in pages */
-        int lookback_pages;     /* export.lookback: "5 pages"; 0 when a duration */
-        long full_every_secs;   /* export.full_every: "7d" (default); 0 = only with --full */
+        char *mirror;         /* export.mirror: SQLite path, resolved; NULL = no mirror */
+        char *changes;        /* export.changes: this run's change feed (NDJSON); NULL = none */
+        long lookback_secs;   /* export.lookback: "14d" (default 14 days); 0 when in pages */
+        int lookback_pages;   /* export.lookback: "5 pages"; 0 when a duration */
+        long full_every_secs; /* export.full_every: "7d" (default); 0 = only with --full */
     } export;
 
     /* kind: invite only; NULL for an export pipeline. */

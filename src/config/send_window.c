@@ -19,8 +19,8 @@ static int day_of(const char *s, size_t len)
 /* "HH:MM" -> minutes; 24:00 is allowed as an end. -1 when malformed. */
 static int clock_of(const char *s, size_t len)
 {
-    if (len != 5 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) ||
-        s[2] != ':' || !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+    if (len != 5 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) || s[2] != ':' ||
+        !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
         return -1;
     int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
     if (m > 59 || h > 24 || (h == 24 && m))
@@ -60,8 +60,9 @@ static int parse_clause(const char *c, size_t len, struct send_window *w, char *
         first = day_of(c, dash ? (size_t)(dash - c) : dlen);
         last = dash ? day_of(dash + 1, dlen - (size_t)(dash - c) - 1) : first;
         if (first < 0 || last < 0)
-            return fail(why, n, c, len, "expected days like mon, sat-sun or mon-fri before the "
-                                        "hours");
+            return fail(why, n, c, len,
+                        "expected days like mon, sat-sun or mon-fri before the "
+                        "hours");
         hours = sp + 1;
         hlen = len - dlen - 1;
         while (hlen && *hours == ' ')
@@ -73,8 +74,9 @@ static int parse_clause(const char *c, size_t len, struct send_window *w, char *
     if (open < 0 || close < 0 || open == 1440)
         return fail(why, n, c, len, "expected hours like 09:00-20:00");
     if (close <= open)
-        return fail(why, n, c, len, "the window must end after it starts on the same day "
-                                    "(windows across midnight are not supported)");
+        return fail(why, n, c, len,
+                    "the window must end after it starts on the same day "
+                    "(windows across midnight are not supported)");
     for (int d = first;; d = (d + 1) % 7) {
         w->open[d] = (short)open;
         w->close[d] = (short)close;
@@ -135,8 +137,10 @@ void send_window_describe(const struct send_window *w, char *buf, size_t len)
     buf[0] = '\0';
     if (w->kind == SEND_WINDOW_ANY || w->kind == SEND_WINDOW_DEFAULT ||
         w->kind == SEND_WINDOW_US_STATE_RULES) {
-        snprintf(buf, len, "%s", w->kind == SEND_WINDOW_ANY ? "any" :
-                                 w->kind == SEND_WINDOW_DEFAULT ? "default" : "us_state_rules");
+        snprintf(buf, len, "%s",
+                 w->kind == SEND_WINDOW_ANY       ? "any"
+                 : w->kind == SEND_WINDOW_DEFAULT ? "default"
+                                                  : "us_state_rules");
         return;
     }
     /* Runs of days with the same hours, from Monday, Sunday last. */
@@ -155,9 +159,9 @@ void send_window_describe(const struct send_window *w, char *buf, size_t len)
                 snprintf(days, sizeof days, "%s ", day_names[d]);
             else if (!every)
                 snprintf(days, sizeof days, "%s-%s ", day_names[d], day_names[order[j]]);
-            int n = snprintf(buf + used, len - used, "%s%s%02d:%02d-%02d:%02d",
-                             used ? ", " : "", days, w->open[d] / 60, w->open[d] % 60,
-                             w->close[d] / 60, w->close[d] % 60);
+            int n =
+                snprintf(buf + used, len - used, "%s%s%02d:%02d-%02d:%02d", used ? ", " : "", days,
+                         w->open[d] / 60, w->open[d] % 60, w->close[d] / 60, w->close[d] % 60);
             if (n < 0 || (size_t)n >= len - used)
                 break;
             used += (size_t)n;

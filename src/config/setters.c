@@ -73,11 +73,12 @@ int cfg_set_send_window(struct loader *l, const struct ynode *v, void *base,
     if (v->type == Y_MAP) {
         for (size_t i = 0; i + 1 < v->n; i += 2) {
             const struct ynode *k = v->kids[i], *val = v->kids[i + 1];
-            const char **dst = strcmp(k->text, "hours") == 0 ? &hours
-                             : strcmp(k->text, "days") == 0  ? &days : NULL;
+            const char **dst = strcmp(k->text, "hours") == 0  ? &hours
+                               : strcmp(k->text, "days") == 0 ? &days
+                                                              : NULL;
             if (!dst)
-                return cfg_fail(l, k, "unknown key '%s' in '%s' (expected hours and days)",
-                                k->text, key);
+                return cfg_fail(l, k, "unknown key '%s' in '%s' (expected hours and days)", k->text,
+                                key);
             if (val->type != Y_SCALAR)
                 return cfg_fail(l, val, "'%s.%s' must be a string", key, k->text);
             *dst = val->text;
@@ -95,8 +96,10 @@ int cfg_set_send_window(struct loader *l, const struct ynode *v, void *base,
         free(scalar);
     }
     if (send_window_parse(text, FIELD(base, ks, struct send_window), why, sizeof why) < 0)
-        return cfg_fail(l, v, "invalid %s %s (expected \"09:00-20:00\", \"mon-fri 09:00-20:00, "
-                              "sat 10:00-16:00\", any or us_state_rules)", key, why);
+        return cfg_fail(l, v,
+                        "invalid %s %s (expected \"09:00-20:00\", \"mon-fri 09:00-20:00, "
+                        "sat 10:00-16:00\", any or us_state_rules)",
+                        key, why);
     if (FIELD(base, ks, struct send_window)->kind == SEND_WINDOW_US_STATE_RULES &&
         strcmp(ks->key, "send_window") != 0)
         return cfg_fail(l, v, "us_state_rules is for send_window (text messages), not %s", key);
@@ -156,8 +159,7 @@ static bool parse_span(const char *text, long *secs)
 }
 
 /* export.lookback: a span like 14d, or a page count like "5 pages". */
-int cfg_set_lookback(struct loader *l, const struct ynode *v, void *base,
-                     const struct key_spec *ks)
+int cfg_set_lookback(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     struct pipeline *p = base;
     char *text;
@@ -180,8 +182,10 @@ int cfg_set_lookback(struct loader *l, const struct ynode *v, void *base,
         p->export.lookback_pages = 0;
         rc = 0;
     } else {
-        rc = cfg_fail(l, v, "invalid %s '%s' (expected a span like 14d, 36h or 90m, or a page "
-                      "count like 5 pages)", cfg_subject(l, ks), text);
+        rc = cfg_fail(l, v,
+                      "invalid %s '%s' (expected a span like 14d, 36h or 90m, or a page "
+                      "count like 5 pages)",
+                      cfg_subject(l, ks), text);
     }
     free(text);
     return rc;
@@ -212,8 +216,7 @@ int cfg_set_full_every(struct loader *l, const struct ynode *v, void *base,
 /* input.encoding: auto, utf-8, utf-16, utf-32, windows-1252, or any name
  * iconv knows (windows-1256, iso-8859-2, shift_jis...), checked here so a
  * typo is a pipeline error with its line, not a failure at read time. */
-int cfg_set_encoding(struct loader *l, const struct ynode *v, void *base,
-                     const struct key_spec *ks)
+int cfg_set_encoding(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     char *text = NULL;
     if (cfg_get_scalar(l, v, cfg_subject(l, ks), "a string", &text) < 0)
@@ -222,8 +225,8 @@ int cfg_set_encoding(struct loader *l, const struct ynode *v, void *base,
         return 0;
     for (char *c = text; *c; c++)
         *c = (char)tolower((unsigned char)*c);
-    int known = strcmp(text, "auto") == 0 || strcmp(text, "utf-16") == 0 ||
-                strcmp(text, "utf-32") == 0;
+    int known =
+        strcmp(text, "auto") == 0 || strcmp(text, "utf-16") == 0 || strcmp(text, "utf-32") == 0;
     if (!known && strlen(text) < 40) {
         iconv_t cd = iconv_open("UTF-8", text);
         known = cd != (iconv_t)-1;
@@ -231,7 +234,8 @@ int cfg_set_encoding(struct loader *l, const struct ynode *v, void *base,
             iconv_close(cd);
     }
     if (!known) {
-        int rc = cfg_fail(l, v, "invalid %s '%s' (expected auto, utf-8, utf-16, utf-32, "
+        int rc = cfg_fail(l, v,
+                          "invalid %s '%s' (expected auto, utf-8, utf-16, utf-32, "
                           "windows-1252 or another encoding name `iconv -l` lists)",
                           cfg_subject(l, ks), text);
         free(text);
@@ -253,11 +257,10 @@ int cfg_set_path(struct loader *l, const struct ynode *v, void *base, const stru
     if (!*dst)
         return 0;
     if (l->n_paths == CFG_MAX_PATHS) /* more path keys in the tables than CFG_MAX_PATHS */
-        return cfg_fail(l, v, "internal limit: more than %d paths in one pipeline",
-                        CFG_MAX_PATHS);
+        return cfg_fail(l, v, "internal limit: more than %d paths in one pipeline", CFG_MAX_PATHS);
     const char *name = cfg_subject(l, ks);
     const char *label = l->origin ? l->origin : ks->arg ? (const char *)ks->arg : ks->key;
-    l->paths[l->n_paths++] = (struct pending_path){ dst, v, name, label, ks->flags };
+    l->paths[l->n_paths++] = (struct pending_path){dst, v, name, label, ks->flags};
     return 0;
 }
 
@@ -444,8 +447,8 @@ int cfg_set_rate(struct loader *l, const struct ynode *v, void *base, const stru
     if (slash && (strcmp(slash, "/min") == 0 || strcmp(slash, "/s") == 0))
         per = slash[1] == 'm' ? 60 : 1;
     if (!per || !parse_decimal(text, (size_t)(slash - text), &n) || n <= 0)
-        cfg_fail(l, v, "invalid %s '%s' (expected N/min or N/s, e.g. 100/min)",
-                 cfg_subject(l, ks), text);
+        cfg_fail(l, v, "invalid %s '%s' (expected N/min or N/s, e.g. 100/min)", cfg_subject(l, ks),
+                 text);
     else if (n / per > 1000)
         cfg_fail(l, v, "invalid %s '%s' (at most 1000/s)", cfg_subject(l, ks), text);
     else {
@@ -551,9 +554,8 @@ int cfg_set_country(struct loader *l, const struct ynode *v, void *base, const s
         return -1;
     if (!text)
         return 0;
-    if (strlen(text) != 2 || !isalpha((unsigned char)text[0]) ||
-        !isalpha((unsigned char)text[1]) || (unsigned char)text[0] >= 0x80 ||
-        (unsigned char)text[1] >= 0x80) {
+    if (strlen(text) != 2 || !isalpha((unsigned char)text[0]) || !isalpha((unsigned char)text[1]) ||
+        (unsigned char)text[0] >= 0x80 || (unsigned char)text[1] >= 0x80) {
         cfg_fail(l, v, "invalid %s '%s' (expected a two-letter country code like AU)",
                  cfg_subject(l, ks), text);
         goto out;
@@ -567,7 +569,8 @@ int cfg_set_country(struct loader *l, const struct ynode *v, void *base, const s
         goto out;
     }
     if (!country_code_known(code)) {
-        cfg_fail(l, v, "unknown %s '%s' (expected an ISO 3166 two-letter code such as AU, CA, "
+        cfg_fail(l, v,
+                 "unknown %s '%s' (expected an ISO 3166 two-letter code such as AU, CA, "
                  "GB, IE, NZ or US: the list is at https://www.iso.org/obp/ui/#search/code/)",
                  cfg_subject(l, ks), text);
         goto out;
@@ -595,7 +598,7 @@ int cfg_set_name(struct loader *l, const struct ynode *v, void *base, const stru
         return cfg_fail(l, v,
                         "invalid name '%s' (letters, digits, '.', '_' and '-' only: it goes into "
                         "file names)",
-                       *dst);
+                        *dst);
     return 0;
 }
 
@@ -618,8 +621,7 @@ static int get_strlist(struct loader *l, const struct ynode *v, const char *key,
         items = (const struct ynode *const *)v->kids;
         count = v->n;
         if (count == 0)
-            return cfg_fail(l, v, "'%s' is an empty list (remove the key to leave it unset)",
-                            key);
+            return cfg_fail(l, v, "'%s' is an empty list (remove the key to leave it unset)", key);
     }
     if (!(*out = calloc(count, sizeof **out)))
         return cfg_nomem(l);
@@ -716,8 +718,8 @@ int cfg_set_business_map(struct loader *l, const struct ynode *v, void *base,
     if (ynode_is_null(v))
         return 0;
     if (v->type != Y_MAP)
-        return cfg_fail(l, v, "'%s' must be a mapping of values to business ids, not %s",
-                        ks->key, ynode_type_name(v));
+        return cfg_fail(l, v, "'%s' must be a mapping of values to business ids, not %s", ks->key,
+                        ynode_type_name(v));
     n = v->n / 2;
     if (n && !(p->invite.business_map = calloc(n, sizeof *p->invite.business_map)))
         return cfg_nomem(l);
@@ -735,10 +737,11 @@ int cfg_set_business_map(struct loader *l, const struct ynode *v, void *base,
         if (cfg_get_scalar(l, val, ks->key, "a business id", &e->business_id) < 0)
             return -1;
         if (!e->business_id || !uuid_valid_str(e->business_id))
-            return cfg_fail(l, val,
-                            "invalid business_map value '%s' for '%s' (expected a UUID like "
-                            UUID_EXAMPLE "; " HINT_BUSINESS ")",
-                            e->business_id ? e->business_id : "null", e->value);
+            return cfg_fail(
+                l, val,
+                "invalid business_map value '%s' for '%s' (expected a UUID like " UUID_EXAMPLE
+                "; " HINT_BUSINESS ")",
+                e->business_id ? e->business_id : "null", e->value);
     }
     return 0;
 }
@@ -871,8 +874,9 @@ int cfg_set_ping_url(struct loader *l, const struct ynode *v, void *base, const 
         return 0;
     if (base_url_check(text, why, sizeof why) < 0) {
         free(text);
-        return cfg_fail(l, v, "invalid ping_url (expected https://HOST/PATH, e.g. "
-                              "https://hc-ping.com/UUID; http only to a loopback host)");
+        return cfg_fail(l, v,
+                        "invalid ping_url (expected https://HOST/PATH, e.g. "
+                        "https://hc-ping.com/UUID; http only to a loopback host)");
     }
     free(*dst);
     *dst = text;

@@ -44,8 +44,7 @@ static int read_file(const char *file, struct strbuf *src, struct cp_error *err)
     if (fstat(fileno(f), &st) < 0)
         memset(&st, 0, sizeof st); /* no size to check up front: the read loop still does */
     if (S_ISDIR(st.st_mode)) {
-        rc = cp_fail(err, CP_EXIT_INPUT, "cannot read pipeline file '%s': it is a directory",
-                     file);
+        rc = cp_fail(err, CP_EXIT_INPUT, "cannot read pipeline file '%s': it is a directory", file);
         goto out;
     }
     if (S_ISREG(st.st_mode) && st.st_size > YTREE_MAX_FILE_BYTES) {
@@ -82,12 +81,12 @@ struct builder {
     struct ynode *root;
     struct ynode *stack[YTREE_MAX_DEPTH]; /* open collections, innermost last */
     int depth;
-    int docs;                             /* documents started */
-    size_t n_nodes;                       /* made so far, against YTREE_MAX_NODES */
+    int docs;       /* documents started */
+    size_t n_nodes; /* made so far, against YTREE_MAX_NODES */
 };
 
-__attribute__((format(printf, 3, 4)))
-static int fail_mark(struct builder *b, yaml_mark_t mark, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail_mark(struct builder *b, yaml_mark_t mark,
+                                                           const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -96,8 +95,8 @@ static int fail_mark(struct builder *b, yaml_mark_t mark, const char *fmt, ...)
     return rc;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int fail_node(struct builder *b, const struct ynode *at, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int
+fail_node(struct builder *b, const struct ynode *at, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -237,7 +236,7 @@ static int check_duplicates(struct builder *b, const struct ynode *map)
     if (!refs)
         return nomem(b->file, b->err);
     for (size_t i = 0; i < n; i++)
-        refs[i] = (struct keyref){ map->kids[2 * i]->text, 2 * i };
+        refs[i] = (struct keyref){map->kids[2 * i]->text, 2 * i};
     qsort(refs, n, sizeof *refs, keyref_cmp);
     const struct ynode *first = NULL;
     for (size_t i = 1; i < n; i++) {
@@ -249,8 +248,8 @@ static int check_duplicates(struct builder *b, const struct ynode *map)
     free(refs);
     if (!first)
         return 0;
-    return fail_node(b, map->kids[best], "duplicate key '%s' (first given at line %d)",
-                     first->text, first->line);
+    return fail_node(b, map->kids[best], "duplicate key '%s' (first given at line %d)", first->text,
+                     first->line);
 }
 
 static int on_event(struct builder *b, const yaml_event_t *ev)
@@ -265,19 +264,14 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
         return fail_mark(b, ev->start_mark,
                          "yaml anchors and aliases are not supported ('*%s'): write the value out",
                          (const char *)ev->data.alias.anchor);
-    case YAML_SCALAR_EVENT:
-        return on_scalar(b, ev);
+    case YAML_SCALAR_EVENT: return on_scalar(b, ev);
     case YAML_SEQUENCE_START_EVENT:
         return on_open(b, ev, Y_SEQ, ev->data.sequence_start.anchor, ev->data.sequence_start.tag);
     case YAML_MAPPING_START_EVENT:
         return on_open(b, ev, Y_MAP, ev->data.mapping_start.anchor, ev->data.mapping_start.tag);
-    case YAML_SEQUENCE_END_EVENT:
-        b->depth--;
-        return 0;
-    case YAML_MAPPING_END_EVENT:
-        return check_duplicates(b, b->stack[--b->depth]);
-    default:
-        return 0;
+    case YAML_SEQUENCE_END_EVENT: b->depth--; return 0;
+    case YAML_MAPPING_END_EVENT: return check_duplicates(b, b->stack[--b->depth]);
+    default: return 0;
     }
 }
 
@@ -303,7 +297,8 @@ static int syntax_error(struct builder *b, const yaml_parser_t *y, const struct 
         }
     }
     if (mark.index < src->len && src->buf[mark.index] == '\t')
-        return fail_mark(b, mark, "invalid yaml: a tab where YAML wants spaces (indent with "
+        return fail_mark(b, mark,
+                         "invalid yaml: a tab where YAML wants spaces (indent with "
                          "spaces)");
     if (y->context)
         return fail_mark(b, mark, "invalid yaml: %s (%s at line %d)", problem, y->context,
@@ -316,7 +311,7 @@ static int parse_yaml(const char *file, const struct strbuf *src, struct ynode *
 {
     yaml_parser_t parser;
     yaml_event_t ev;
-    struct builder b = { .file = file, .err = err };
+    struct builder b = {.file = file, .err = err};
     bool done = false;
     int rc = -1;
 
@@ -364,8 +359,7 @@ bool ynode_is_null(const struct ynode *n)
     if (!n || n->type != Y_SCALAR || !n->plain)
         return false;
     const char *t = n->text;
-    return !*t || !strcmp(t, "~") || !strcmp(t, "null") || !strcmp(t, "Null") ||
-           !strcmp(t, "NULL");
+    return !*t || !strcmp(t, "~") || !strcmp(t, "null") || !strcmp(t, "Null") || !strcmp(t, "NULL");
 }
 
 const char *ynode_type_name(const struct ynode *n)

@@ -22,19 +22,19 @@
 #include "core/error.h"
 
 #define YTREE_MAX_FILE_BYTES (1024 * 1024) /* bigger pipeline files are refused */
-#define YTREE_MAX_DEPTH 64                 /* deeper nesting is refused */
-#define YTREE_MAX_NODES 100000             /* a real pipeline has a few hundred */
+#define YTREE_MAX_DEPTH      64            /* deeper nesting is refused */
+#define YTREE_MAX_NODES      100000        /* a real pipeline has a few hundred */
 
 enum ytype { Y_SCALAR, Y_SEQ, Y_MAP };
 
 /* One YAML node, as parsed: no tags, no anchors, keys always scalars. */
 struct ynode {
     enum ytype type;
-    int line, col;        /* 1-based position of the node's first character; 0 = none */
-    bool plain;           /* an unquoted scalar: the only kind that can mean null */
-    char *text;           /* Y_SCALAR: the text, NUL-free */
-    struct ynode **kids;  /* Y_SEQ: items; Y_MAP: key, value, key, value, ... */
-    size_t n, cap;        /* kids used, allocated */
+    int line, col;       /* 1-based position of the node's first character; 0 = none */
+    bool plain;          /* an unquoted scalar: the only kind that can mean null */
+    char *text;          /* Y_SCALAR: the text, NUL-free */
+    struct ynode **kids; /* Y_SEQ: items; Y_MAP: key, value, key, value, ... */
+    size_t n, cap;       /* kids used, allocated */
 };
 
 /*

@@ -23,7 +23,8 @@ static int override_epoch(double *out)
     memset(&tm, 0, sizeof tm);
     char tail[2] = {0};
     if (sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2dZ%1s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, tail) != 6 || strlen(v) != 20)
+               &tm.tm_min, &tm.tm_sec, tail) != 6 ||
+        strlen(v) != 20)
         return -1;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;

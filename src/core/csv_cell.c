@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define ONES 0x0101010101010101ULL
+#define ONES  0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
 /* Does any byte of `v` equal c? Exact (see json_scan.c). */

@@ -13,7 +13,7 @@
 struct log_state {
     enum log_level max_level;
     int as_json;
-    int has_context;                        /* run_id and pipeline are set */
+    int has_context; /* run_id and pipeline are set */
     char run_id[64], pipeline[256];
     void (*line_clear)(void *), (*line_redraw)(void *);
     void *line_ctx;
@@ -117,21 +117,15 @@ static void write_json(enum log_level level, const char *event, const char *text
             else
                 fputs("null", stderr);
             break;
-        case LOG_F_INT:
-            fprintf(stderr, "%lld", f[i].i);
-            break;
+        case LOG_F_INT: fprintf(stderr, "%lld", f[i].i); break;
         case LOG_F_NUM:
             if (isfinite(f[i].d))
                 fprintf(stderr, "%.3f", f[i].d);
             else
                 fputs("null", stderr);
             break;
-        case LOG_F_JSON:
-            fputs(f[i].s && f[i].s[0] ? f[i].s : "null", stderr);
-            break;
-        case LOG_F_NULL:
-            fputs("null", stderr);
-            break;
+        case LOG_F_JSON: fputs(f[i].s && f[i].s[0] ? f[i].s : "null", stderr); break;
+        case LOG_F_NULL: fputs("null", stderr); break;
         }
     }
     fputs("}\n", stderr);

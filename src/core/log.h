@@ -39,9 +39,9 @@ struct log_field {
     double d;
 };
 
-#define LOG_STR(k, v) ((struct log_field){.key = (k), .type = LOG_F_STR, .s = (v)})
-#define LOG_INT(k, v) ((struct log_field){.key = (k), .type = LOG_F_INT, .i = (long long)(v)})
-#define LOG_NUM(k, v) ((struct log_field){.key = (k), .type = LOG_F_NUM, .d = (double)(v)})
+#define LOG_STR(k, v)  ((struct log_field){.key = (k), .type = LOG_F_STR, .s = (v)})
+#define LOG_INT(k, v)  ((struct log_field){.key = (k), .type = LOG_F_INT, .i = (long long)(v)})
+#define LOG_NUM(k, v)  ((struct log_field){.key = (k), .type = LOG_F_NUM, .d = (double)(v)})
 #define LOG_JSON(k, v) ((struct log_field){.key = (k), .type = LOG_F_JSON, .s = (v)})
 
 /*

@@ -22,13 +22,25 @@ const char *row_status_name(enum row_status s)
     return "unknown";
 }
 
-#define EACH_BUF(r, X) \
-    X(&(r)->reason) X(&(r)->first_name) X(&(r)->last_name) X(&(r)->email) X(&(r)->phone) \
-    X(&(r)->source_contact_id) X(&(r)->business_id) X(&(r)->contact_id) X(&(r)->sms_renews) \
-    X(&(r)->raw) X(&(r)->timezone)
+/* One buffer a line reads best, and clang-format 14 does not settle on a
+ * layout for this macro. */
+/* clang-format off */
+#define EACH_BUF(r, X)         \
+    X(&(r)->reason)            \
+    X(&(r)->first_name)        \
+    X(&(r)->last_name)         \
+    X(&(r)->email)             \
+    X(&(r)->phone)             \
+    X(&(r)->source_contact_id) \
+    X(&(r)->business_id)       \
+    X(&(r)->contact_id)        \
+    X(&(r)->sms_renews)        \
+    X(&(r)->raw)               \
+    X(&(r)->timezone)
+/* clang-format on */
 
-#define INIT_ONE(b) strbuf_init(b, FIELD_MAX);
-#define RESET_ONE(b) strbuf_reset(b);
+#define INIT_ONE(b)    strbuf_init(b, FIELD_MAX);
+#define RESET_ONE(b)   strbuf_reset(b);
 #define RELEASE_ONE(b) strbuf_release(b);
 
 static void clear_scalars(struct row_result *r)
@@ -98,13 +110,23 @@ void row_drop_note(struct row_result *r, const char *note)
 int row_result_copy(struct row_result *dst, const struct row_result *src)
 {
     int rc = 0;
-#define COPY_ONE(field) \
-    strbuf_reset(&dst->field); \
-    if (strbuf_add(&dst->field, strbuf_str(&src->field), src->field.len) < 0) \
+#define COPY_ONE(field)                                                                            \
+    strbuf_reset(&dst->field);                                                                     \
+    if (strbuf_add(&dst->field, strbuf_str(&src->field), src->field.len) < 0)                      \
         rc = -1;
-    COPY_ONE(reason) COPY_ONE(first_name) COPY_ONE(last_name) COPY_ONE(email) COPY_ONE(phone)
-    COPY_ONE(source_contact_id) COPY_ONE(business_id) COPY_ONE(contact_id) COPY_ONE(sms_renews)
-    COPY_ONE(raw) COPY_ONE(timezone)
+    /* clang-format off */
+    COPY_ONE(reason)
+    COPY_ONE(first_name)
+    COPY_ONE(last_name)
+    COPY_ONE(email)
+    COPY_ONE(phone)
+    COPY_ONE(source_contact_id)
+    COPY_ONE(business_id)
+    COPY_ONE(contact_id)
+    COPY_ONE(sms_renews)
+    COPY_ONE(raw)
+    COPY_ONE(timezone)
+    /* clang-format on */
 #undef COPY_ONE
     dst->input_row = src->input_row;
     dst->status = src->status;

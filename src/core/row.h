@@ -14,7 +14,7 @@
 #include "core/strbuf.h"
 
 enum row_status {
-    ROW_PENDING,  /* valid: to be sent (or counted as dry_run) */
+    ROW_PENDING, /* valid: to be sent (or counted as dry_run) */
     ROW_SENT,
     ROW_DRY_RUN,
     ROW_REJECTED, /* validation */
@@ -30,22 +30,22 @@ const char *row_status_name(enum row_status s);
 struct row_result {
     long input_row; /* physical line the row starts on */
     enum row_status status;
-    struct strbuf reason;      /* "; "-separated notes for a person */
-    struct strbuf first_name;  /* normalised values sent (or that would be) */
+    struct strbuf reason;     /* "; "-separated notes for a person */
+    struct strbuf first_name; /* normalised values sent (or that would be) */
     struct strbuf last_name;
     struct strbuf email;
-    struct strbuf phone;       /* E.164 */
+    struct strbuf phone; /* E.164 */
     struct strbuf source_contact_id;
     struct strbuf business_id;
-    struct strbuf timezone;    /* input.columns.timezone as given, "" when none */
-    struct strbuf contact_id;  /* from the API's answer */
+    struct strbuf timezone;   /* input.columns.timezone as given, "" when none */
+    struct strbuf contact_id; /* from the API's answer */
     struct strbuf sms_renews;
-    long sms_left;             /* -1 when unknown */
-    int http_status;           /* 0 when no answer */
-    char processed_at[32];     /* UTC ISO-8601, empty when not processed */
-    struct strbuf raw;         /* original fields, NUL-separated, for the rejects file */
+    long sms_left;         /* -1 when unknown */
+    int http_status;       /* 0 when no answer */
+    char processed_at[32]; /* UTC ISO-8601, empty when not processed */
+    struct strbuf raw;     /* original fields, NUL-separated, for the rejects file */
     size_t n_raw;
-    int attempts;              /* POSTs tried for this row */
+    int attempts; /* POSTs tried for this row */
 };
 
 void row_result_init(struct row_result *r);

@@ -28,10 +28,10 @@ const char *suggest_nearest(const char *word, const char *const *candidates, siz
  * has looked the word up exactly, and `businessid` should still point at
  * `businessId`. */
 struct suggest {
-    const char *word;                /* what was typed (borrowed) */
-    size_t limit;                    /* the furthest distance still worth suggesting */
-    size_t best_d;                   /* distance of `best`; (size_t)-1 when none yet */
-    char best[SUGGEST_MAX_LEN + 1];  /* the nearest candidate so far */
+    const char *word;               /* what was typed (borrowed) */
+    size_t limit;                   /* the furthest distance still worth suggesting */
+    size_t best_d;                  /* distance of `best`; (size_t)-1 when none yet */
+    char best[SUGGEST_MAX_LEN + 1]; /* the nearest candidate so far */
 };
 
 /* SUGGEST_DEFAULT_LIMIT picks max(2, len/3), as suggest_nearest does. */

@@ -16,7 +16,6 @@ struct members {
     struct strbuf keys;
 };
 
-
 static int cmp_member(const void *a, const void *b, void *keys)
 {
     const struct member *x = a, *y = b;
@@ -177,19 +176,13 @@ int canon_json(const struct json_span *v, struct strbuf *out)
 {
     switch (v->type) {
     case JSON_OBJECT:
-    case JSON_ARRAY:
-        return canon_container(v, out);
-    case JSON_STRING:
-        return canon_string(v, out);
-    case JSON_NUMBER:
-        return canon_number(v, out);
-    case JSON_TRUE:
-        return strbuf_add(out, "true", 4);
-    case JSON_FALSE:
-        return strbuf_add(out, "false", 5);
+    case JSON_ARRAY: return canon_container(v, out);
+    case JSON_STRING: return canon_string(v, out);
+    case JSON_NUMBER: return canon_number(v, out);
+    case JSON_TRUE: return strbuf_add(out, "true", 4);
+    case JSON_FALSE: return strbuf_add(out, "false", 5);
     case JSON_NULL:
-    case JSON_NONE:
-        break;
+    case JSON_NONE: break;
     }
     return strbuf_add(out, "null", 4);
 }
@@ -240,8 +233,7 @@ uint64_t canon_hash(const char *p, size_t n)
     for (; i + 8 <= n; i += 8) {
         uint64_t w = (uint64_t)u[i] | (uint64_t)u[i + 1] << 8 | (uint64_t)u[i + 2] << 16 |
                      (uint64_t)u[i + 3] << 24 | (uint64_t)u[i + 4] << 32 |
-                     (uint64_t)u[i + 5] << 40 | (uint64_t)u[i + 6] << 48 |
-                     (uint64_t)u[i + 7] << 56;
+                     (uint64_t)u[i + 5] << 40 | (uint64_t)u[i + 6] << 48 | (uint64_t)u[i + 7] << 56;
         h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
         h ^= h >> 31;
     }

@@ -178,16 +178,20 @@ static void decide_mode(struct export_walk *w, const struct review_page *pg, int
     long L = w->q.page_size;
     w->st.mode = 2L * overlap >= L ? OFFSET_RECORD : OFFSET_PAGE;
     if (w->st.mode == OFFSET_RECORD) {
-        log_msg(LOG_INFO, "offset: this server reads it as a record offset, not a page number as "
-                          "the API documentation says (the answer to offset 1 repeated %d of the "
-                          "first page's %ld reviews): paging by records", overlap, L);
+        log_msg(LOG_INFO,
+                "offset: this server reads it as a record offset, not a page number as "
+                "the API documentation says (the answer to offset 1 repeated %d of the "
+                "first page's %ld reviews): paging by records",
+                overlap, L);
         w->st.positions = 1 + (long)pg->n;
         w->next = 1 + L;
         w->st.duplicates -= overlap; /* the shifted page repeats by design, not by the server */
     } else {
-        log_msg(LOG_INFO, "offset: this server reads it as a page number, as the API "
-                          "documentation says (the answer to offset 1 shared %d of %zu reviews "
-                          "with the first page)", overlap, pg->n);
+        log_msg(LOG_INFO,
+                "offset: this server reads it as a page number, as the API "
+                "documentation says (the answer to offset 1 shared %d of %zu reviews "
+                "with the first page)",
+                overlap, pg->n);
         w->st.positions = L + (long)pg->n;
         w->next = 2;
     }
@@ -209,8 +213,10 @@ static int never_ends(struct export_walk *w, long fresh, struct cp_error *err)
                        "the export began and is %lld now; stopped rather than loop",
                        st->positions, st->total_first, st->total_last);
     if ((long)idset_count(w->seen) > MAX_REVIEWS)
-        return cp_fail(err, CP_EXIT_INPUT, "more than %ld reviews: stopped (an export holds at "
-                       "most that many; split it with filters)", MAX_REVIEWS);
+        return cp_fail(err, CP_EXIT_INPUT,
+                       "more than %ld reviews: stopped (an export holds at "
+                       "most that many; split it with filters)",
+                       MAX_REVIEWS);
     return 0;
 }
 
@@ -251,8 +257,7 @@ int export_walk_page(struct export_walk *w, const struct review_page *pg, export
         if (never_ends(w, fresh, err) < 0)
             return -1;
         break;
-    case DONE:
-        break;
+    case DONE: break;
     }
     if (n < L || (w->st.total_last >= 0 && w->st.positions >= w->st.total_last)) {
         w->phase = DONE;
@@ -308,9 +313,10 @@ static void summarise(const struct export_walk *w)
 {
     const struct export_stats *st = &w->st;
     if (st->total_changes)
-        log_msg(LOG_INFO, "total changed during the export, from %lld to %lld: new reviews "
-                          "arrived (%ld repeated by the shift were dropped; the next "
-                          "'since: last_run' export picks the new ones up)",
+        log_msg(LOG_INFO,
+                "total changed during the export, from %lld to %lld: new reviews "
+                "arrived (%ld repeated by the shift were dropped; the next "
+                "'since: last_run' export picks the new ones up)",
                 st->total_first, st->total_last, st->duplicates);
     else if (st->duplicates)
         log_msg(LOG_INFO, "%ld %s sent twice by the server %s written once", st->duplicates,
@@ -327,9 +333,11 @@ static void summarise(const struct export_walk *w)
                 st->undated, st->undated == 1 ? "review had" : "reviews had");
     long distinct = (long)idset_count(w->seen) + st->no_id;
     if (st->reached_end && st->total_first > distinct)
-        log_msg(LOG_WARN, "the server's total was %lld when the export began but the walk found "
-                          "%ld distinct reviews: reviews deleted meanwhile? run it again to be "
-                          "sure", st->total_first, distinct);
+        log_msg(LOG_WARN,
+                "the server's total was %lld when the export began but the walk found "
+                "%ld distinct reviews: reviews deleted meanwhile? run it again to be "
+                "sure",
+                st->total_first, distinct);
 }
 
 int export_run(struct fetcher *f, const struct export_query *q, export_sink_fn sink, void *ctx,

@@ -42,7 +42,7 @@
 
 /* What to ask GET /reviews for. */
 struct export_query {
-    int page_size;          /* `limit`, 1..1000 */
+    int page_size; /* `limit`, 1..1000 */
     enum export_sort sort;
     const char *source;      /* NULL: every source */
     const char *business_id; /* NULL: every business */
@@ -55,24 +55,24 @@ struct export_query {
 enum offset_mode { OFFSET_UNKNOWN, OFFSET_PAGE, OFFSET_RECORD };
 
 struct export_stats {
-    long pages;             /* answers used (retries not counted) */
-    long positions;         /* list positions read, duplicates included */
-    long written;           /* reviews handed to the sink */
-    long duplicates;        /* dropped: an id already written */
-    long older;             /* not written: older than since */
-    long no_id;             /* written without dedupe: no id */
-    long undated;           /* written although since was asked: no readable createdAt */
-    long not_objects;       /* elements of `reviews` that were not objects: skipped */
-    long long total_first;  /* the first page's total, -1 when none */
-    long long total_last;   /* the latest page's total */
-    int total_changes;      /* pages whose total differed from the one before */
-    int total_drops;        /* ... of which were lower: reviews deleted mid-walk, so the
+    long pages;            /* answers used (retries not counted) */
+    long positions;        /* list positions read, duplicates included */
+    long written;          /* reviews handed to the sink */
+    long duplicates;       /* dropped: an id already written */
+    long older;            /* not written: older than since */
+    long no_id;            /* written without dedupe: no id */
+    long undated;          /* written although since was asked: no readable createdAt */
+    long not_objects;      /* elements of `reviews` that were not objects: skipped */
+    long long total_first; /* the first page's total, -1 when none */
+    long long total_last;  /* the latest page's total */
+    int total_changes;     /* pages whose total differed from the one before */
+    int total_drops;       /* ... of which were lower: reviews deleted mid-walk, so the
                                walk may have a gap and proves nothing about absences */
-    int reached_end;        /* the walk ended at the list's end (a short page or `total`
+    int reached_end;       /* the walk ended at the list's end (a short page or `total`
                                positions read), not at since, a sink's stop or an error */
     enum offset_mode mode;
-    int64_t newest_us;      /* the newest createdAt written (INT64_MIN: none) */
-    char newest[64];        /* ... as the API wrote it */
+    int64_t newest_us; /* the newest createdAt written (INT64_MIN: none) */
+    char newest[64];   /* ... as the API wrote it */
 };
 
 /* Where each review goes: 0 to go on, 1 to end the walk after this page

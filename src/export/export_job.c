@@ -24,12 +24,12 @@ struct job {
     struct api_client *api;
     struct fetcher f;
     struct runlock lock;
-    struct ledger *ledger;  /* only with since: last_run */
-    struct strbuf mark;     /* the watermark's name in the ledger */
+    struct ledger *ledger;   /* only with since: last_run */
+    struct strbuf mark;      /* the watermark's name in the ledger */
     struct strbuf selection; /* the filters as a query string: the mirror's selection */
     struct atomic_file af;
-    int to_file;            /* af is open: renamed into place on success */
-    FILE *direct;           /* a device or FIFO given as the output, written as it is */
+    int to_file;  /* af is open: renamed into place on success */
+    FILE *direct; /* a device or FIFO given as the output, written as it is */
     FILE *fp;
     struct reviews_out *out;
     struct mirror *mirror;
@@ -37,10 +37,10 @@ struct job {
     int feed_open;
     /* the mirror run's stop rule (incremental runs only) */
     int incremental;
-    int64_t newest_us;      /* the mirror's newest review when the run began */
-    int64_t cutoff_us;      /* lookback by time: stop past reviews created before this */
-    long min_reviews;       /* lookback by pages: read at least this many */
-    long put;               /* reviews handed to the mirror */
+    int64_t newest_us; /* the mirror's newest review when the run began */
+    int64_t cutoff_us; /* lookback by time: stop past reviews created before this */
+    long min_reviews;  /* lookback by pages: read at least this many */
+    long put;          /* reviews handed to the mirror */
     double started;
 };
 
@@ -85,8 +85,10 @@ static int setup_since(struct job *j, struct cp_error *err)
     char value[128];
     if (p->export.since) {
         if (isotime_parse(p->export.since, strlen(p->export.since), &j->q.since_us) < 0)
-            return cp_fail(err, CP_EXIT_USAGE, "invalid since '%s' (expected last_run or an ISO "
-                           "date like 2026-01-31)", p->export.since);
+            return cp_fail(err, CP_EXIT_USAGE,
+                           "invalid since '%s' (expected last_run or an ISO "
+                           "date like 2026-01-31)",
+                           p->export.since);
         j->q.has_since = 1;
         log_msg(LOG_DEBUG, "since %s: reviews created at or after it", p->export.since);
         return 0;
@@ -94,7 +96,8 @@ static int setup_since(struct job *j, struct cp_error *err)
     if (!p->export.since_last_run)
         return 0;
     if (!p->state.path)
-        return cp_fail(err, CP_EXIT_USAGE, "'since last_run' needs a pipeline file: its ledger "
+        return cp_fail(err, CP_EXIT_USAGE,
+                       "'since last_run' needs a pipeline file: its ledger "
                        "keeps the watermark (or give --since DATE)");
     if (mark_name(j) < 0)
         return cp_fail(err, CP_EXIT_USAGE, "out of memory");
@@ -109,7 +112,8 @@ static int setup_since(struct job *j, struct cp_error *err)
         return 0;
     }
     if (isotime_parse(value, strlen(value), &j->q.since_us) < 0)
-        return cp_fail(err, CP_EXIT_USAGE, "ledger '%s': the watermark of '%s' is not a date "
+        return cp_fail(err, CP_EXIT_USAGE,
+                       "ledger '%s': the watermark of '%s' is not a date "
                        "('%s'): remove the ledger's watermarks row to export everything again",
                        p->state.path, j->mark.buf, value);
     j->q.has_since = 1;
@@ -229,8 +233,8 @@ static int plain_export(struct job *j, struct export_job_report *rep, struct cp_
 {
     struct export_stats *st = &rep->st;
     if (setup_since(j, err) < 0 || open_api(j, err) < 0 || open_output(j, err) < 0 ||
-        export_run(&j->f, &j->q, write_sink, j->out, j->o->progress, j->o->progress_ctx, st,
-                   err) < 0 ||
+        export_run(&j->f, &j->q, write_sink, j->out, j->o->progress, j->o->progress_ctx, st, err) <
+            0 ||
         commit_output(j, err) < 0)
         return -1;
     /* Only now, with the file in place, may the next run start after it. */
@@ -286,8 +290,8 @@ static int write_from_mirror(struct job *j, long *written, struct cp_error *err)
     review_page_init(&fm.pg);
     strbuf_init(&fm.body, 64u << 20);
     rc = open_output(j, err) < 0 ||
-                 mirror_each(j->mirror, j->p->export.sort == EXPORT_SORT_ASC, from_mirror_one,
-                             &fm, err) < 0 ||
+                 mirror_each(j->mirror, j->p->export.sort == EXPORT_SORT_ASC, from_mirror_one, &fm,
+                             err) < 0 ||
                  commit_output(j, err) < 0
              ? -1
              : 0;
@@ -349,8 +353,10 @@ static void plan_run(struct job *j, int64_t newest_us, int64_t last_full)
                 p->export.lookback_pages);
     } else {
         j->cutoff_us = newest_us - (int64_t)p->export.lookback_secs * 1000000;
-        log_msg(LOG_INFO, "mirror: incremental: every new review and those up to %ld days "
-                "older than the newest the mirror holds", p->export.lookback_secs / 86400);
+        log_msg(LOG_INFO,
+                "mirror: incremental: every new review and those up to %ld days "
+                "older than the newest the mirror holds",
+                p->export.lookback_secs / 86400);
     }
 }
 
@@ -375,12 +381,14 @@ static int mirror_export(struct job *j, struct export_job_report *rep, struct cp
     char at[40];
 
     if (p->export.since || p->export.since_last_run)
-        return cp_fail(err, CP_EXIT_USAGE, "export.since does not apply to a mirror (it reads "
+        return cp_fail(err, CP_EXIT_USAGE,
+                       "export.since does not apply to a mirror (it reads "
                        "the newest pages back to export.lookback): remove it, or export without "
                        "the mirror");
     j->q.sort = EXPORT_SORT_DESC; /* the lookback needs newest first */
-    if (open_api(j, err) < 0 || mirror_open(p->export.mirror, j->selection.buf ? j->selection.buf : "", &j->mirror,
-                    err) < 0 ||
+    if (open_api(j, err) < 0 ||
+        mirror_open(p->export.mirror, j->selection.buf ? j->selection.buf : "", &j->mirror, err) <
+            0 ||
         mirror_plan(j->mirror, &newest_us, &last_full, err) < 0)
         return -1;
     plan_run(j, newest_us, last_full);
@@ -393,12 +401,12 @@ static int mirror_export(struct job *j, struct export_job_report *rep, struct cp
     rep->mirrored = 1;
     rep->ms = *mirror_stats(j->mirror);
     const struct mirror_stats *ms = &rep->ms;
-    log_msg(LOG_INFO, "%s: mirror '%s' updated (%s%s): %ld reviews read in %ld pages: %ld created, "
-            "%ld updated, %ld deleted, %ld restored, %ld unchanged, %.1fs", p->name,
-            p->export.mirror, ms->full ? "full sweep" : "incremental",
-            ms->full && !ms->sweep_counted ? ", not counted" : "", ms->seen, st->pages,
-            ms->created, ms->updated, ms->deleted, ms->restored, ms->unchanged,
-            clock_now() - j->started);
+    log_msg(LOG_INFO,
+            "%s: mirror '%s' updated (%s%s): %ld reviews read in %ld pages: %ld created, "
+            "%ld updated, %ld deleted, %ld restored, %ld unchanged, %.1fs",
+            p->name, p->export.mirror, ms->full ? "full sweep" : "incremental",
+            ms->full && !ms->sweep_counted ? ", not counted" : "", ms->seen, st->pages, ms->created,
+            ms->updated, ms->deleted, ms->restored, ms->unchanged, clock_now() - j->started);
     if (j->o->output)
         return write_from_mirror(j, &rep->from_mirror, err);
     return 0;
@@ -435,9 +443,9 @@ int export_job_run(const struct pipeline *p, const struct export_job_options *o,
     if (selection_text(p, &j.selection) < 0) {
         rc = cp_fail(err, CP_EXIT_USAGE, "out of memory");
     } else if (o->from_mirror) {
-        rc = !p->export.mirror
-                 ? cp_fail(err, CP_EXIT_USAGE, "--from-mirror needs a mirror: set export.mirror "
-                           "in the pipeline or give --mirror PATH")
+        rc = !p->export.mirror ? cp_fail(err, CP_EXIT_USAGE,
+                                         "--from-mirror needs a mirror: set export.mirror "
+                                         "in the pipeline or give --mirror PATH")
              : mirror_open(p->export.mirror, strbuf_str(&j.selection), &j.mirror, err) < 0
                  ? -1
                  : write_from_mirror(&j, &rep->from_mirror, err);
@@ -454,8 +462,8 @@ int export_job_run(const struct pipeline *p, const struct export_job_options *o,
                     : j.to_file      ? "no file written, the watermark unchanged"
                                      : "the output is incomplete");
         else if (rep->st.pages && p->export.mirror)
-            cp_error_prefix(err, "export stopped after %ld %s, the mirror unchanged",
-                            rep->st.pages, rep->st.pages == 1 ? "page" : "pages");
+            cp_error_prefix(err, "export stopped after %ld %s, the mirror unchanged", rep->st.pages,
+                            rep->st.pages == 1 ? "page" : "pages");
         else if (rep->st.pages && (j.to_file || j.ledger))
             cp_error_prefix(err, "export stopped after %ld %s, nothing written", rep->st.pages,
                             rep->st.pages == 1 ? "page" : "pages");

@@ -41,25 +41,26 @@
 #include "export/mirror.h"
 
 struct export_job_options {
-    const char *output;     /* NULL or "-": standard output (`out`); else a path */
-    const struct rate_shared *budget; /* the account's shared rate budget, or NULL */
-    FILE *out;              /* the standard output stream; NULL: stdout */
-    int trace;              /* print the redacted HTTP trace on stderr (-v) */
+    const char *output;                      /* NULL or "-": standard output (`out`); else a path */
+    const struct rate_shared *budget;        /* the account's shared rate budget, or NULL */
+    FILE *out;                               /* the standard output stream; NULL: stdout */
+    int trace;                               /* print the redacted HTTP trace on stderr (-v) */
     const struct fetch_transport *transport; /* NULL: the API at api.base_url; tests: a fake */
-    volatile sig_atomic_t *stop; /* raised by a signal: stop with CP_EXIT_INTERRUPTED; NULL: never */
+    volatile sig_atomic_t
+        *stop; /* raised by a signal: stop with CP_EXIT_INTERRUPTED; NULL: never */
     export_progress_fn progress; /* after each page; NULL: none */
     void *progress_ctx;
-    int full;               /* mirror: a full sweep whatever export.full_every says (--full) */
-    int from_mirror;        /* write the output from export.mirror, no API (--from-mirror) */
-    time_t now;             /* for export.full_every; 0: time(NULL) */
+    int full;        /* mirror: a full sweep whatever export.full_every says (--full) */
+    int from_mirror; /* write the output from export.mirror, no API (--from-mirror) */
+    time_t now;      /* for export.full_every; 0: time(NULL) */
 };
 
 /* What the job did, complete or not. */
 struct export_job_report {
-    struct export_stats st;  /* the page walk (zero with from_mirror) */
-    struct mirror_stats ms;  /* the mirror run (zero without a mirror) */
-    int mirrored;            /* a mirror run was committed */
-    long from_mirror;        /* reviews written from the mirror */
+    struct export_stats st; /* the page walk (zero with from_mirror) */
+    struct mirror_stats ms; /* the mirror run (zero without a mirror) */
+    int mirrored;           /* a mirror run was committed */
+    long from_mirror;       /* reviews written from the mirror */
 };
 
 /* Run the export `p` describes. 0 when complete, or -1 with err (its code

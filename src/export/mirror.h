@@ -81,8 +81,7 @@ struct mirror_stats {
  * `selection` ("" for every review; "source=google&..." otherwise). -1 with
  * err when it cannot be opened, is not a mirror, is newer than this tool,
  * or was built for another selection. */
-int mirror_open(const char *path, const char *selection, struct mirror **out,
-                struct cp_error *err);
+int mirror_open(const char *path, const char *selection, struct mirror **out, struct cp_error *err);
 /* Roll back a run still open and close. Safe on NULL. */
 void mirror_close(struct mirror *m);
 

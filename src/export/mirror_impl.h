@@ -37,10 +37,10 @@ struct mirror {
     char *path;
     sqlite3_stmt *st[S_COUNT];
     int in_run;
-    char at[40];            /* this run's time */
+    char at[40]; /* this run's time */
     struct mirror_stats ms;
-    struct strbuf canon;    /* scratch: a review's canonical text */
-    struct strbuf diff;     /* scratch: its changed fields */
+    struct strbuf canon;     /* scratch: a review's canonical text */
+    struct strbuf diff;      /* scratch: its changed fields */
     struct mirror_index *ix; /* a full sweep's view of the stored reviews */
 };
 

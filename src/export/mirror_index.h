@@ -17,12 +17,12 @@
 struct mirror_index;
 
 struct mirror_entry {
-    uint64_t fp;       /* the id's fingerprint; 0 = empty slot */
-    int64_t raw_hash;  /* canon_hash of the bytes last read */
+    uint64_t fp;      /* the id's fingerprint; 0 = empty slot */
+    int64_t raw_hash; /* canon_hash of the bytes last read */
 };
 
 #define MIRROR_DELETED 1u /* marked deleted in the mirror */
-#define MIRROR_SEEN 2u    /* read by this sweep */
+#define MIRROR_SEEN    2u /* read by this sweep */
 
 /* Room for `n` entries without growing. NULL when out of memory. */
 struct mirror_index *mirror_index_new(size_t n);

@@ -34,9 +34,9 @@ static int step_done(struct mirror *m, sqlite3_stmt *s, struct cp_error *err)
 /* One review being put: what it is keyed by. */
 struct put {
     const struct review_ref *r;
-    const char *id;           /* the id's text */
+    const char *id; /* the id's text */
     size_t id_len;
-    int64_t created_us;       /* createdAt; 0 when absent or unreadable */
+    int64_t created_us; /* createdAt; 0 when absent or unreadable */
     int64_t raw_hash, hash;
 };
 
@@ -220,8 +220,8 @@ int mirror_put(struct mirror *m, const struct review_ref *r, struct cp_error *er
          * its state; a review whose createdAt changed is found by id, moved,
          * and marked then. */
         found = mark_seen(m, &pu, &old_raw, &old_hash, &was_deleted, &data_id, err);
-        if (found == 0 && (found = state_by_id(m, &pu, &old_raw, &old_hash, &was_deleted,
-                                               &data_id, err)) > 0)
+        if (found == 0 &&
+            (found = state_by_id(m, &pu, &old_raw, &old_hash, &was_deleted, &data_id, err)) > 0)
             found = mark_seen(m, &pu, &old_raw, &old_hash, &was_deleted, &data_id, err);
     }
     if (found < 0)
@@ -260,7 +260,7 @@ int mirror_put(struct mirror *m, const struct review_ref *r, struct cp_error *er
     sqlite3_bind_text(d, 2, r->raw.p, (int)r->raw.n, SQLITE_STATIC);
     return step_done(m, d, err) < 0 || by_id(m, S_UPDATE_STATE, &pu, 0, err) < 0 ||
                    mirror_add_change(m, pu.id, pu.id_len, was_deleted ? "restored" : "updated",
-                              m->diff.buf, m->diff.len, err) < 0
+                                     m->diff.buf, m->diff.len, err) < 0
                ? -1
                : 0;
 }
@@ -289,15 +289,17 @@ static int existing_ids(struct mirror *m, int seen, struct strbuf *ids, size_t *
     sqlite3_stmt *s;
     int rc;
     *n = 0;
-    if (sqlite3_prepare_v2(m->db, "SELECT id FROM review_state WHERE deleted_at IS NULL"
-                           " ORDER BY created_us, id", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(m->db,
+                           "SELECT id FROM review_state WHERE deleted_at IS NULL"
+                           " ORDER BY created_us, id",
+                           -1, &s, NULL) != SQLITE_OK)
         return mirror_db_fail(m, err, "sweep");
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         const char *id = (const char *)sqlite3_column_text(s, 0);
         size_t len = (size_t)sqlite3_column_bytes(s, 0);
         unsigned char *fl;
-        int was_seen = mirror_index_get(m->ix, idset_fingerprint(id, len), &fl) &&
-                       (*fl & MIRROR_SEEN);
+        int was_seen =
+            mirror_index_get(m->ix, idset_fingerprint(id, len), &fl) && (*fl & MIRROR_SEEN);
         if (was_seen != seen)
             continue;
         if (strbuf_add0(ids, id, len) < 0) {
@@ -345,12 +347,16 @@ int mirror_finish_sweep(struct mirror *m, const struct export_stats *st, struct 
     const char *doubt = sweep_doubt(st);
     strbuf_init(&ids, (size_t)1 << 31);
     if (doubt) {
-        log_msg(LOG_WARN, "mirror: full sweep not counted, nothing marked deleted: %s; the next "
-                          "run sweeps again", doubt);
+        log_msg(LOG_WARN,
+                "mirror: full sweep not counted, nothing marked deleted: %s; the next "
+                "run sweeps again",
+                doubt);
         /* It still saw what it saw: those rows say so themselves. */
         rc = existing_ids(m, 1, &ids, &n, err) < 0 ||
-                     each_id(m, &ids, n, "UPDATE review_state SET seen_at=?2, seen_run=?3"
-                             " WHERE id=?1", NULL, err) < 0
+                     each_id(m, &ids, n,
+                             "UPDATE review_state SET seen_at=?2, seen_run=?3"
+                             " WHERE id=?1",
+                             NULL, err) < 0
                  ? -1
                  : 0;
     } else {

@@ -70,8 +70,8 @@ static long long read_total(const struct json_span *v)
 /* One review object at it->p (depth: levels open outside it), in one pass:
  * its members are validated as they are read, and the two the walk needs
  * are noted; the rest stays as bytes. it->p ends just past the object. */
-static int read_review(struct review_page *pg, struct json_scanner *s, const char *open,
-                       int depth, struct review_ref *r, const char **after)
+static int read_review(struct review_page *pg, struct json_scanner *s, const char *open, int depth,
+                       struct review_ref *r, const char **after)
 {
     struct json_iter it;
     struct json_span key, val;
@@ -86,7 +86,8 @@ static int read_review(struct review_page *pg, struct json_scanner *s, const cha
         if (add_member(pg, &key, &val) < 0)
             return -2;
         if (key.n == 4 && json_string_equals(&key, "id", 2))
-            r->id = val.type == JSON_STRING || val.type == JSON_NUMBER ? val : (struct json_span){0};
+            r->id =
+                val.type == JSON_STRING || val.type == JSON_NUMBER ? val : (struct json_span){0};
         else if (key.n == 11 && json_string_equals(&key, "createdAt", 9))
             r->created = val.type == JSON_STRING ? val : (struct json_span){0};
     }

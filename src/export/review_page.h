@@ -23,9 +23,10 @@ struct review_member {
 };
 
 struct review_ref {
-    struct json_span raw;     /* the whole object, as sent */
-    struct json_span id;      /* the `id` value (string or number); type JSON_NONE when absent */
-    struct json_span created; /* the `createdAt` string; type JSON_NONE when absent or not a string */
+    struct json_span raw; /* the whole object, as sent */
+    struct json_span id;  /* the `id` value (string or number); type JSON_NONE when absent */
+    struct json_span
+        created; /* the `createdAt` string; type JSON_NONE when absent or not a string */
     const struct review_member *members; /* its top-level members in order, read during the
                                             page's one validating pass so that a CSV row
                                             needs no second one */
@@ -36,7 +37,7 @@ struct review_page {
     long long total;          /* -1 when the answer gives none */
     struct review_ref *items; /* the review objects, in page order */
     size_t n, cap;
-    size_t not_objects;       /* elements of `reviews` that were not objects (skipped) */
+    size_t not_objects;            /* elements of `reviews` that were not objects (skipped) */
     struct review_member *members; /* every item's members, item after item */
     size_t n_members, cap_members;
 };

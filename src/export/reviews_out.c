@@ -10,21 +10,42 @@
 
 /* The vendor page's review, the fields a person reads first leading. */
 const char *const reviews_default_fields[] = {
-    "id", "createdAt", "updatedAt", "businessId", "source", "rating", "authorName", "name",
-    "email", "phoneNumber", "text", "status", "showOnWidget", "isArchived", "shield", "type",
-    "photo", "videoRef", "gifRef", "reviewUrl", "sourceFeedbackId", "response.name",
-    "response.date", "response.comment",
+    "id",
+    "createdAt",
+    "updatedAt",
+    "businessId",
+    "source",
+    "rating",
+    "authorName",
+    "name",
+    "email",
+    "phoneNumber",
+    "text",
+    "status",
+    "showOnWidget",
+    "isArchived",
+    "shield",
+    "type",
+    "photo",
+    "videoRef",
+    "gifRef",
+    "reviewUrl",
+    "sourceFeedbackId",
+    "response.name",
+    "response.date",
+    "response.comment",
 };
-const size_t reviews_n_default_fields = sizeof reviews_default_fields / sizeof *reviews_default_fields;
+const size_t reviews_n_default_fields =
+    sizeof reviews_default_fields / sizeof *reviews_default_fields;
 
-#define MAX_PARTS 16
+#define MAX_PARTS   16
 #define INDEX_SLOTS 256 /* for the first path parts: at most 128 distinct */
 
 struct column {
     const char *part[MAX_PARTS]; /* into the field name */
     size_t len[MAX_PARTS];
     int n_parts;
-    int next_same_head;          /* next column with the same first part, -1 at the end */
+    int next_same_head; /* next column with the same first part, -1 at the end */
 };
 
 struct reviews_out {
@@ -32,8 +53,8 @@ struct reviews_out {
     struct reviews_out_options o;
     struct column *cols;
     size_t n_cols;
-    short index[INDEX_SLOTS];    /* hash of a first part -> first column with it, -1 empty */
-    struct json_span *vals;      /* this review's value per column */
+    short index[INDEX_SLOTS]; /* hash of a first part -> first column with it, -1 empty */
+    struct json_span *vals;   /* this review's value per column */
     struct strbuf row, scratch, key;
 };
 
@@ -90,8 +111,10 @@ static int add_column(struct reviews_out *w, size_t c, const char *path, struct 
         const char *dot = strchr(s, '.');
         size_t len = dot ? (size_t)(dot - s) : strlen(s);
         if (len == 0 || col->n_parts == MAX_PARTS)
-            return cp_fail(err, CP_EXIT_USAGE, "invalid export field '%s' (expected a name or a "
-                           "dotted path like response.comment, at most %d parts)", path, MAX_PARTS);
+            return cp_fail(err, CP_EXIT_USAGE,
+                           "invalid export field '%s' (expected a name or a "
+                           "dotted path like response.comment, at most %d parts)",
+                           path, MAX_PARTS);
         col->part[col->n_parts] = s;
         col->len[col->n_parts++] = len;
         if (!dot)
@@ -152,8 +175,7 @@ struct reviews_out *reviews_out_new(FILE *fp, const struct reviews_out_options *
     if (o->format == EXPORT_NDJSON)
         return w;
     if (w->o.n_fields == 0 || w->o.n_fields > INDEX_SLOTS / 2) {
-        cp_fail(err, CP_EXIT_USAGE, "export.fields: give between 1 and %d fields",
-                INDEX_SLOTS / 2);
+        cp_fail(err, CP_EXIT_USAGE, "export.fields: give between 1 and %d fields", INDEX_SLOTS / 2);
         goto fail;
     }
     w->n_cols = w->o.n_fields;
@@ -235,8 +257,7 @@ static int add_value(struct reviews_out *w, const struct json_span *v)
 {
     switch (v->type) {
     case JSON_NONE:
-    case JSON_NULL:
-        return 0;
+    case JSON_NULL: return 0;
     case JSON_STRING:
         if (!memchr(v->p + 1, '\\', v->n - 2))
             return csv_cell_add(&w->row, v->p + 1, v->n - 2, w->o.formula_guard);

@@ -34,11 +34,11 @@
 
 struct reviews_out_options {
     enum export_format format;
-    char *const *fields;  /* CSV columns, dotted paths; NULL: reviews_default_fields */
+    char *const *fields; /* CSV columns, dotted paths; NULL: reviews_default_fields */
     size_t n_fields;
-    bool formula_guard;   /* CSV: neutralise formula-like string cells */
-    bool excel_bom;       /* CSV: start with a UTF-8 BOM */
-    const char *name;     /* the output, for messages ("reviews.csv", "standard output") */
+    bool formula_guard; /* CSV: neutralise formula-like string cells */
+    bool excel_bom;     /* CSV: start with a UTF-8 BOM */
+    const char *name;   /* the output, for messages ("reviews.csv", "standard output") */
 };
 
 extern const char *const reviews_default_fields[];

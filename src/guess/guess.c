@@ -45,7 +45,7 @@ struct scan {
     struct {
         char code[3];
         long count;
-    } svotes[64];       /* their votes, counted only when no cell shows states */
+    } svotes[64]; /* their votes, counted only when no cell shows states */
     size_t n_svotes;
     char *phones[GUESS_PHONE_SAMPLES];
     size_t n_phones;
@@ -227,10 +227,12 @@ static int format_fit(const char *written, const char *home)
 static int country_of_phones(const struct scan *s, struct region_score *best,
                              struct region_score *next, char (*tied)[3], size_t *n_tied)
 {
-    static const int weight[] = {[PHONE_MOBILE] = 3, [PHONE_MAYBE_MOBILE] = 3,
-                                 [PHONE_LANDLINE] = 1, [PHONE_TOLL_FREE] = 1,
+    static const int weight[] = {[PHONE_MOBILE] = 3,
+                                 [PHONE_MAYBE_MOBILE] = 3,
+                                 [PHONE_LANDLINE] = 1,
+                                 [PHONE_TOLL_FREE] = 1,
                                  [PHONE_PREMIUM] = 1};
-    char (*codes)[3] = calloc(MAX_REGIONS, sizeof *codes);
+    char(*codes)[3] = calloc(MAX_REGIONS, sizeof *codes);
     struct region_score *r = calloc(MAX_REGIONS, sizeof *r);
     if (!codes || !r) {
         free(codes);
@@ -308,8 +310,10 @@ static void pick_country(struct guess *g, struct scan *s)
     }
     char states[120] = "";
     if (s->states_only)
-        snprintf(states, sizeof states, " (the '%.60s' column holds US state codes, not "
-                 "countries)", g->header[g->pm.cols[MAP_COUNTRY][0]]);
+        snprintf(states, sizeof states,
+                 " (the '%.60s' column holds US state codes, not "
+                 "countries)",
+                 g->header[g->pm.cols[MAP_COUNTRY][0]]);
     struct region_score top, next;
     char tied[MAX_TIED][3];
     size_t n_tied = 0;
@@ -322,13 +326,12 @@ static void pick_country(struct guess *g, struct scan *s)
              * which, so a person sets the right one. */
             size_t at = (size_t)snprintf(also, sizeof also, "; as good a fit: ");
             for (size_t i = 0; i < n_tied && at < sizeof also; i++)
-                at += (size_t)snprintf(also + at, sizeof also - at, "%s%s", i ? " " : "",
-                                       tied[i]);
+                at += (size_t)snprintf(also + at, sizeof also - at, "%s%s", i ? " " : "", tied[i]);
             if (at < sizeof also)
                 snprintf(also + at, sizeof also - at, " (set the right one)");
         } else if (next.score) {
-            snprintf(also, sizeof also, "; next best %s (%ld valid)",
-                     next.code, next.national + next.intl);
+            snprintf(also, sizeof also, "; next best %s (%ld valid)", next.code,
+                     next.national + next.intl);
         }
         snprintf(g->country_why, sizeof g->country_why,
                  "of %zu phone numbers read, %ld are valid %s numbers written nationally "
@@ -376,8 +379,9 @@ int guess_read(struct guess *g, const char *path, struct cp_error *err)
         goto out;
     }
     if (strcmp(path, "-") == 0) {
-        cp_fail(err, CP_EXIT_USAGE, "guess reads the export twice, so it needs a file, not "
-                                    "standard input: save the export first");
+        cp_fail(err, CP_EXIT_USAGE,
+                "guess reads the export twice, so it needs a file, not "
+                "standard input: save the export first");
         goto out;
     }
     if (!(in = csv_in_open(path, "auto", 0, err)) || read_header(g, in, path, err) < 0)

@@ -23,18 +23,18 @@
 #define GUESS_PHONE_SAMPLES 200
 
 struct guess {
-    char encoding[48];     /* as csv_in read it: "utf-8", "windows-1252"... */
-    int encoding_unsure;   /* detected from too little text to be sure */
-    char delimiter;        /* as csv_in chose it */
-    char **header;         /* trimmed column names, owned */
+    char encoding[48];   /* as csv_in read it: "utf-8", "windows-1252"... */
+    int encoding_unsure; /* detected from too little text to be sure */
+    char delimiter;      /* as csv_in chose it */
+    char **header;       /* trimmed column names, owned */
     size_t n;
     struct preset_match pm; /* what the presets make of the header */
-    long rows;             /* data rows read (at most GUESS_SCAN_ROWS) */
-    char country[3];       /* ISO code for validate.default_country; "" when unknown */
-    char country_why[400]; /* for a person: "from the 'Country Code' column (18 of 20 rows)" */
+    long rows;              /* data rows read (at most GUESS_SCAN_ROWS) */
+    char country[3];        /* ISO code for validate.default_country; "" when unknown */
+    char country_why[400];  /* for a person: "from the 'Country Code' column (18 of 20 rows)" */
     long consent_rows[PRESET_CHANNELS]; /* rows read with a consent cell that allows contact */
-    int country_column_states; /* the country column holds US state codes: not used */
-    char problem[512];     /* why reading stopped before the end of the scan; "" when it did not */
+    int country_column_states;          /* the country column holds US state codes: not used */
+    char problem[512]; /* why reading stopped before the end of the scan; "" when it did not */
 };
 
 /*

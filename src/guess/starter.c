@@ -95,7 +95,6 @@ static const char *label(const struct starter *s, int col, char *buf, size_t cap
     return buf;
 }
 
-
 static char **strv(const char *const *names, size_t n)
 {
     char **v = calloc(n ? n : 1, sizeof *v);
@@ -273,7 +272,8 @@ static void write_input(const struct starter *s, FILE *out)
     put_quoted(out, s->input_path);
     fprintf(out, "\n  encoding: auto                   # read as %s today%s\n", s->g->encoding,
             s->g->encoding_unsure ? " (a guess from little text: if names look wrong, name "
-                                    "the file's encoding here)" : "");
+                                    "the file's encoding here)"
+                                  : "");
     if (s->g->delimiter == '\t')
         fputs("  delimiter: tab\n", out);
     else
@@ -292,15 +292,14 @@ static void write_optouts(const struct starter *s, FILE *out)
     for (size_t i = 0; i < pm->n_optout; i++) {
         const struct preset_optout *o = &pm->optout[i];
         unsigned both = (1u << PRESET_SMS) | (1u << PRESET_EMAIL);
-        const char *drop = o->channels == both ? "not invited"
-                         : o->channels == (1u << PRESET_EMAIL) ? "email not used"
-                                                               : "phone not used";
+        const char *drop = o->channels == both                   ? "not invited"
+                           : o->channels == (1u << PRESET_EMAIL) ? "email not used"
+                                                                 : "phone not used";
         fputs("  # opt-out: ", out);
         put_comment_text(out, s->g->header[o->col]);
         if (o->kind == OPTOUT_LIST)
             fprintf(out, ": the file is %s: %s\n", o->what,
-                    o->channels == both ? "no one in it is invited"
-                                        : "none of its emails is used");
+                    o->channels == both ? "no one in it is invited" : "none of its emails is used");
         else if (o->kind == OPTOUT_FLAG)
             fprintf(out, ": a row marked yes/true/1 is %s\n", drop);
         else
@@ -311,7 +310,8 @@ static void write_optouts(const struct starter *s, FILE *out)
         fputs("  # WARNING: ", out);
         put_comment_text(out, s->g->header[pm->unknown_consent[i]]);
         fputs(" looks like consent but is not understood: it is ignored\n"
-              "  #   unless you add a channels: rule for it\n", out);
+              "  #   unless you add a channels: rule for it\n",
+              out);
     }
     if (pm->n_optout)
         fputs("  honour_opt_outs: true            # false sends to them anyway\n", out);
@@ -336,8 +336,8 @@ static void write_validate(const struct starter *s, FILE *out)
           out);
 }
 
-static void write_channel(const struct starter *s, const char *key,
-                          const struct preset_consent *c, FILE *out)
+static void write_channel(const struct starter *s, const char *key, const struct preset_consent *c,
+                          FILE *out)
 {
     /* An opt-out column names who refused; its blank cells mean yes, so the
      * rule lists the refusals rather than the consents. */

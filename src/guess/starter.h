@@ -33,10 +33,10 @@ struct starter_business {
 };
 
 struct starter {
-    const struct guess *g;                       /* borrowed */
-    char *input_path;                            /* absolute, owned */
-    char name[48];                               /* pipeline name, from the file name */
-    int cols[MAP_FIELD_COUNT][PRESET_MAX_COLS];  /* header indexes per field */
+    const struct guess *g;                      /* borrowed */
+    char *input_path;                           /* absolute, owned */
+    char name[48];                              /* pipeline name, from the file name */
+    int cols[MAP_FIELD_COUNT][PRESET_MAX_COLS]; /* header indexes per field */
     size_t n[MAP_FIELD_COUNT];
     const struct preset_consent *consent[PRESET_CHANNELS]; /* NULL: no rule */
     struct starter_business biz[STARTER_MAX_BUSINESSES];   /* from GET /businesses */

@@ -30,16 +30,16 @@
 /* libcsv's parser states (libcsv.c): no row in progress, and inside a
  * field (for a quoted field: the closing quote not seen yet). */
 #define LIBCSV_ROW_NOT_BEGUN 0
-#define LIBCSV_FIELD_BEGUN 2
-#define BLOCK (64 * 1024)
+#define LIBCSV_FIELD_BEGUN   2
+#define BLOCK                (64 * 1024)
 /* Raw bytes read per conversion: UTF-8 from Windows-1252 can take three
  * bytes for one, so a block always has room for a raw chunk's worth. */
 #define RAW (BLOCK / 4)
 
 struct csv_in {
     FILE *fp;
-    char *path;     /* the name messages use */
-    char *file;     /* the file read (a run's private snapshot of `path`) */
+    char *path; /* the name messages use */
+    char *file; /* the file read (a run's private snapshot of `path`) */
     struct csv_parser parser;
     char delim;
 
@@ -48,12 +48,12 @@ struct csv_in {
     iconv_t cd;                 /* to UTF-8, or (iconv_t)-1 for UTF-8 input */
     unsigned char raw[BLOCK];   /* raw bytes waiting for conversion (and the head) */
     size_t raw_len;
-    int raw_eof;                /* nothing more to read from fp */
-    size_t pos, end;            /* unconsumed bytes are block[pos..end) */
-    int eof;                    /* fread hit the end */
-    int finished;               /* csv_fini has run */
-    int parser_ready;           /* csv_init succeeded: csv_free is due */
-    long long consumed;         /* bytes handed to libcsv */
+    int raw_eof;        /* nothing more to read from fp */
+    size_t pos, end;    /* unconsumed bytes are block[pos..end) */
+    int eof;            /* fread hit the end */
+    int finished;       /* csv_fini has run */
+    int parser_ready;   /* csv_init succeeded: csv_free is due */
+    long long consumed; /* bytes handed to libcsv */
 
     long line;          /* physical line of the next byte to feed */
     int cr_pending;     /* the last byte fed was a CR at the end of the data read so far:
@@ -65,10 +65,10 @@ struct csv_in {
     size_t *lens;
     const char **ptrs;
     size_t n, cap;
-    int too_many;       /* the row passed CSV_IN_MAX_FIELDS, or its fields what `values` holds */
-    int keep_blank;     /* hand out blank rows too */
-    int row_ready;      /* a complete row waits in values/offs */
-    long ready_line;    /* its first line */
+    int too_many;    /* the row passed CSV_IN_MAX_FIELDS, or its fields what `values` holds */
+    int keep_blank;  /* hand out blank rows too */
+    int row_ready;   /* a complete row waits in values/offs */
+    long ready_line; /* its first line */
 };
 
 static int nothing_is_space(unsigned char c)
@@ -171,8 +171,9 @@ static void convert(struct csv_in *in)
 {
     char *src = (char *)in->raw, *dst = (char *)in->block;
     size_t left = in->raw_len, room = BLOCK;
-    size_t unit = in->enc.enc == ENC_UTF16LE || in->enc.enc == ENC_UTF16BE ? 2
-                : in->enc.enc == ENC_UTF32LE || in->enc.enc == ENC_UTF32BE ? 4 : 1;
+    size_t unit = in->enc.enc == ENC_UTF16LE || in->enc.enc == ENC_UTF16BE   ? 2
+                  : in->enc.enc == ENC_UTF32LE || in->enc.enc == ENC_UTF32BE ? 4
+                                                                             : 1;
     while (left && room >= 4) {
         if (iconv(in->cd, &src, &left, &dst, &room) != (size_t)-1)
             break;
@@ -218,8 +219,8 @@ static int fill(struct csv_in *in, struct cp_error *err)
     if (nul)
         return cp_fail(err, CP_EXIT_INPUT,
                        "'%s': byte %lld is a NUL: this is not a text export (if it is "
-                       "UTF-16 without a BOM, set input.encoding: utf-16)", in->path,
-                       in->consumed + (long long)(nul - in->block));
+                       "UTF-16 without a BOM, set input.encoding: utf-16)",
+                       in->path, in->consumed + (long long)(nul - in->block));
     return 0;
 }
 
@@ -258,16 +259,20 @@ static int start(struct csv_in *in, const char *encoding, struct cp_error *err)
         in->eof = in->raw_eof;
         const unsigned char *nul = memchr(in->block, 0, in->end);
         if (nul)
-            return cp_fail(err, CP_EXIT_INPUT, "'%s': byte %lld is a NUL: this is not a text "
-                           "export", in->path, (long long)(nul - in->block + (long)bom_len));
+            return cp_fail(err, CP_EXIT_INPUT,
+                           "'%s': byte %lld is a NUL: this is not a text "
+                           "export",
+                           in->path, (long long)(nul - in->block + (long)bom_len));
         return 0;
     }
     const char *from = iconv_from(&in->enc);
     in->cd = iconv_open("UTF-8", from);
     if (in->cd == (iconv_t)-1) {
         if (in->enc.enc == ENC_NAMED && errno == EINVAL)
-            return cp_fail(err, CP_EXIT_USAGE, "unknown encoding '%s' (auto, utf-8, utf-16, "
-                           "utf-32, windows-1252, or any name `iconv -l` lists)", from);
+            return cp_fail(err, CP_EXIT_USAGE,
+                           "unknown encoding '%s' (auto, utf-8, utf-16, "
+                           "utf-32, windows-1252, or any name `iconv -l` lists)",
+                           from);
         return cp_fail(err, CP_EXIT_INPUT, "cannot convert '%s' from %s: %s", in->path, from,
                        strerror(errno));
     }
@@ -524,8 +529,10 @@ int csv_in_next(struct csv_in *in, struct csv_row *row, struct cp_error *err)
                 return 0;
         }
         if (in->too_many && mark_too_many(in) < 0)
-            return cp_fail(err, CP_EXIT_INPUT, "'%s': line %ld: out of memory for a row of "
-                           "more than %d fields", in->path, in->ready_line, CSV_IN_MAX_FIELDS);
+            return cp_fail(err, CP_EXIT_INPUT,
+                           "'%s': line %ld: out of memory for a row of "
+                           "more than %d fields",
+                           in->path, in->ready_line, CSV_IN_MAX_FIELDS);
         if (in->keep_blank || !is_blank_row(in->values.buf, in->values.len))
             break;
     }

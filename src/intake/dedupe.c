@@ -8,7 +8,7 @@
 struct dedupe {
     uint64_t *keys; /* 0 = empty slot */
     uint32_t *rows;
-    size_t cap;     /* power of two */
+    size_t cap; /* power of two */
     size_t used;
 };
 

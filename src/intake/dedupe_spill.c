@@ -19,9 +19,9 @@
 
 #include "intake/dedupe.h"
 
-#define PARTS 256
-#define BUF_RECS 256  /* records buffered per partition before a write */
-#define MARK_BUF 256  /* duplicates buffered for a write, and per run in the merge */
+#define PARTS    256
+#define BUF_RECS 256 /* records buffered per partition before a write */
+#define MARK_BUF 256 /* duplicates buffered for a write, and per run in the merge */
 
 struct rec {
     uint64_t fp;
@@ -45,8 +45,8 @@ struct mark {
 
 /* One partition's duplicates in the marks file, as the merge reads them. */
 struct run {
-    long pos;      /* next unread byte */
-    size_t left;   /* marks not yet read */
+    long pos;    /* next unread byte */
+    size_t left; /* marks not yet read */
     struct mark *buf;
     unsigned i, n; /* buf[i..n) not yet merged */
 };
@@ -73,7 +73,7 @@ struct dedupe_spill {
     struct run run[PARTS];
     int heap[PARTS]; /* runs with marks left, by their next mark */
     int heap_n;
-    uint32_t last_row; /* the row of the last verdict given */
+    uint32_t last_row;           /* the row of the last verdict given */
     long ahead_row, ahead_first; /* dedupe_spill_first_of()'s next verdict; row -1 at the end */
     struct slot *table;
     size_t table_cap, table_used;
@@ -112,8 +112,10 @@ void dedupe_spill_free(struct dedupe_spill *s)
 
 static int no_tmp(struct cp_error *err)
 {
-    return cp_fail(err, CP_EXIT_INPUT, "cannot create a temporary file for dedupe: %s "
-                                       "(set TMPDIR to a writable folder)", strerror(errno));
+    return cp_fail(err, CP_EXIT_INPUT,
+                   "cannot create a temporary file for dedupe: %s "
+                   "(set TMPDIR to a writable folder)",
+                   strerror(errno));
 }
 
 static int oom(struct cp_error *err)

@@ -33,14 +33,15 @@ static int consent_column(const struct mapping *m, const struct where_rule *w, c
     if (*col < 0)
         return cp_fail(err, CP_EXIT_INPUT,
                        "'%s': no column '%s' (named by %s in the pipeline): check the consent "
-                       "column's name in the export", input_path, w->column, what);
+                       "column's name in the export",
+                       input_path, w->column, what);
     return 0;
 }
 
 static int find_consent(struct engine *e, const char *input_path, struct cp_error *err)
 {
-    if (consent_column(&e->map, e->p->channels.sms, "channels.sms", input_path,
-                       &e->consent.sms_col, err) < 0)
+    if (consent_column(&e->map, e->p->channels.sms, "channels.sms", input_path, &e->consent.sms_col,
+                       err) < 0)
         return -1;
     return consent_column(&e->map, e->p->channels.email, "channels.email", input_path,
                           &e->consent.email_col, err);
@@ -52,8 +53,8 @@ struct engine *engine_open(const struct pipeline *p, const char *input_path, lon
     return engine_open_as(p, input_path, NULL, limit, err);
 }
 
-struct engine *engine_open_as(const struct pipeline *p, const char *input_path, const char *read_path,
-                              long limit, struct cp_error *err)
+struct engine *engine_open_as(const struct pipeline *p, const char *input_path,
+                              const char *read_path, long limit, struct cp_error *err)
 {
     struct csv_row header;
     struct engine *e = calloc(1, sizeof *e);
@@ -77,7 +78,8 @@ struct engine *engine_open_as(const struct pipeline *p, const char *input_path, 
     int rc = csv_in_next(e->in, &header, err);
     if (rc <= 0) {
         if (rc == 0)
-            cp_fail(err, CP_EXIT_INPUT, "'%s': the file is empty (expected a header row)", input_path);
+            cp_fail(err, CP_EXIT_INPUT, "'%s': the file is empty (expected a header row)",
+                    input_path);
         goto fail;
     }
     if (mapping_init(&e->map, p, &header, input_path, err) < 0 ||

@@ -283,8 +283,8 @@ int mapping_where_ok(const struct mapping *m, const struct csv_row *row, char *w
         size_t col = (size_t)m->where[i].col, len = 0;
         const char *v = col < row->n ? trim_span(row->fields[col], row->lens[col], &len) : "";
         if (!where_rule_holds(w, v, len)) {
-            snprintf(why, whylen, "filtered out: '%s' is \"%.*s\" (input.where %s %s%s)",
-                     w->column, (int)(len > 60 ? 60 : len), v, w->in ? "wants" : "refuses",
+            snprintf(why, whylen, "filtered out: '%s' is \"%.*s\" (input.where %s %s%s)", w->column,
+                     (int)(len > 60 ? 60 : len), v, w->in ? "wants" : "refuses",
                      w->in ? (w->n_in ? w->in[0] : "") : (w->n_not_in ? w->not_in[0] : ""),
                      (w->in ? w->n_in : w->n_not_in) > 1 ? ", ..." : "");
             return 0;
@@ -314,8 +314,8 @@ void mapping_describe(const struct mapping *m, void (*line)(void *ctx, const cha
         strbuf_addf(&sb, "%-16s <- ", map_field_key[f]);
         for (size_t k = 0; k < m->n[f]; k++) {
             char label[300];
-            presets_column_label((const char *const *)m->header, m->header_n,
-                                 (size_t)m->cols[f][k], label, sizeof label);
+            presets_column_label((const char *const *)m->header, m->header_n, (size_t)m->cols[f][k],
+                                 label, sizeof label);
             strbuf_addf(&sb, "%s'%s'", k ? " | " : "", label);
         }
         if (m->guessed[f])
@@ -328,7 +328,7 @@ void mapping_describe(const struct mapping *m, void (*line)(void *ctx, const cha
 static const char *channels_word(unsigned ch)
 {
     return ch == ((1u << PRESET_SMS) | (1u << PRESET_EMAIL)) ? "the contact is not invited"
-         : ch == (1u << PRESET_EMAIL)                        ? "the email is not used"
+           : ch == (1u << PRESET_EMAIL)                      ? "the email is not used"
                                                              : "the phone is not used";
 }
 
@@ -341,19 +341,27 @@ void mapping_describe_optouts(const struct mapping *m, int honoured,
         const char *col = m->header[o->col];
         if (o->kind == OPTOUT_LIST)
             snprintf(buf, sizeof buf, "opt-out  '%s': the file is %s: %s on any row%s", col,
-                     o->what, channels_word(o->channels), honoured ? "" : " (not obeyed: "
-                     "validate.honour_opt_outs is false)");
+                     o->what, channels_word(o->channels),
+                     honoured ? ""
+                              : " (not obeyed: "
+                                "validate.honour_opt_outs is false)");
         else
             snprintf(buf, sizeof buf, "opt-out  '%s': a row whose cell says %s: %s%s", col,
-                     o->kind == OPTOUT_FLAG ? "yes/true/1" : "unsubscribed, bounced, cleaned, "
-                     "opted out...", channels_word(o->channels), honoured ? "" : " (not obeyed: "
-                     "validate.honour_opt_outs is false)");
+                     o->kind == OPTOUT_FLAG ? "yes/true/1"
+                                            : "unsubscribed, bounced, cleaned, "
+                                              "opted out...",
+                     channels_word(o->channels),
+                     honoured ? ""
+                              : " (not obeyed: "
+                                "validate.honour_opt_outs is false)");
         line(ctx, buf);
     }
     for (size_t i = 0; i < m->n_unknown_consent; i++) {
-        snprintf(buf, sizeof buf, "warning  '%s' looks like a consent column but is not one "
+        snprintf(buf, sizeof buf,
+                 "warning  '%s' looks like a consent column but is not one "
                  "this tool knows: it is ignored; add a channels: rule for it if it says who "
-                 "may be contacted", m->header[m->unknown_consent[i]]);
+                 "may be contacted",
+                 m->header[m->unknown_consent[i]]);
         line(ctx, buf);
     }
 }

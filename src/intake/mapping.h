@@ -32,14 +32,14 @@ struct mapping_where {
 
 struct mapping {
     int cols[MAP_FIELD_COUNT][MAPPING_MAX_ALTS]; /* header indexes, in preference order */
-    size_t n[MAP_FIELD_COUNT];                    /* how many of cols[f] are set */
-    int guessed[MAP_FIELD_COUNT];                 /* 1 when found by header spelling */
-    struct mapping_where *where;                  /* owned */
+    size_t n[MAP_FIELD_COUNT];                   /* how many of cols[f] are set */
+    int guessed[MAP_FIELD_COUNT];                /* 1 when found by header spelling */
+    struct mapping_where *where;                 /* owned */
     size_t n_where;
-    size_t header_n;  /* fields in the header */
-    char **header;    /* owned copies of the header names */
-    const struct preset *system; /* the export the header looks like, or NULL */
-    int system_marks[2];         /* its telltale columns: found, known */
+    size_t header_n;                                 /* fields in the header */
+    char **header;                                   /* owned copies of the header names */
+    const struct preset *system;                     /* the export the header looks like, or NULL */
+    int system_marks[2];                             /* its telltale columns: found, known */
     struct preset_optout optout[PRESET_MAX_OPTOUTS]; /* the export's own refusal marks */
     size_t n_optout;
     int unknown_consent[PRESET_MAX_UNKNOWN]; /* consent-like columns not understood */

@@ -69,10 +69,9 @@ int name_is_email(const char *v, size_t len)
 }
 
 /* Titles a first name is written after; compared without a final dot. */
-static const char *const titles[] = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof",
-                                     "professor", "sir", "dame", "rev", "revd", "fr",
-                                     "herr", "frau", "mme", "mlle", "sr", "sra", "srta",
-                                     NULL};
+static const char *const titles[] = {"mr",        "mrs", "ms",   "miss", "mx",   "dr",   "prof",
+                                     "professor", "sir", "dame", "rev",  "revd", "fr",   "herr",
+                                     "frau",      "mme", "mlle", "sr",   "sra",  "srta", NULL};
 
 static int is_title(const char *p, size_t len)
 {

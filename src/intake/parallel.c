@@ -8,8 +8,8 @@
 
 #include "core/strbuf.h"
 
-#define BATCH_ROWS 512
-#define BATCHES 8
+#define BATCH_ROWS  512
+#define BATCHES     8
 #define MAX_THREADS 16
 
 enum batch_state { BATCH_FREE, BATCH_FILLED, BATCH_WORKING, BATCH_DONE };
@@ -17,8 +17,8 @@ enum batch_state { BATCH_FREE, BATCH_FILLED, BATCH_WORKING, BATCH_DONE };
 /* Up to BATCH_ROWS raw rows, packed, and their results. */
 struct batch {
     enum batch_state state;
-    long seq;                 /* order of filling */
-    size_t n;                 /* rows */
+    long seq; /* order of filling */
+    size_t n; /* rows */
     long line[BATCH_ROWS];
     size_t nfields[BATCH_ROWS];
     size_t first[BATCH_ROWS]; /* index of the row's first field */
@@ -101,12 +101,12 @@ static void validate_batch(const struct engine *e, struct batch *b)
 
 struct vpool {
     struct engine *e;
-    int threads;          /* workers started; 0: validate on the caller's thread */
+    int threads; /* workers started; 0: validate on the caller's thread */
     pthread_t tid[MAX_THREADS];
     struct batch b[BATCHES];
     pthread_mutex_t mu;
-    pthread_cond_t work;  /* a batch was filled, or the end */
-    pthread_cond_t done;  /* a batch was validated */
+    pthread_cond_t work; /* a batch was filled, or the end */
+    pthread_cond_t done; /* a batch was validated */
     int stopping;
     long filled, drained; /* batches handed to workers / taken back, in order */
     size_t pos;           /* next row of the head batch to hand out */

@@ -19,7 +19,8 @@
 #include <phonenumbers/phonenumber.pb.h>
 #include <phonenumbers/phonenumberutil.h>
 
-namespace {
+namespace
+{
 
 using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberUtil;
@@ -50,11 +51,20 @@ const PhoneNumberUtil &util()
 struct span {
     const char *p;
     const char *e;
-    size_t size() const { return static_cast<size_t>(e - p); }
-    bool empty() const { return p == e; }
+    size_t size() const
+    {
+        return static_cast<size_t>(e - p);
+    }
+    bool empty() const
+    {
+        return p == e;
+    }
 };
 
-inline unsigned char uc(const char *p) { return static_cast<unsigned char>(*p); }
+inline unsigned char uc(const char *p)
+{
+    return static_cast<unsigned char>(*p);
+}
 
 /* Length of white space at the start of [p, e): ASCII, and the invisible
  * characters spreadsheets leave in cells (NBSP, BOM, zero-width space). */
@@ -232,15 +242,11 @@ std::string region_code(const char *r)
 const char *parse_error_text(PhoneNumberUtil::ErrorType err)
 {
     switch (err) {
-    case PhoneNumberUtil::NOT_A_NUMBER:
-        return "not a number";
+    case PhoneNumberUtil::NOT_A_NUMBER: return "not a number";
     case PhoneNumberUtil::TOO_SHORT_AFTER_IDD:
-    case PhoneNumberUtil::TOO_SHORT_NSN:
-        return "too short";
-    case PhoneNumberUtil::TOO_LONG_NSN:
-        return "too long";
-    default:
-        return "invalid country code";
+    case PhoneNumberUtil::TOO_SHORT_NSN: return "too short";
+    case PhoneNumberUtil::TOO_LONG_NSN: return "too long";
+    default: return "invalid country code";
     }
 }
 
@@ -258,14 +264,10 @@ const char *length_detail(const PhoneNumberUtil &u, const PhoneNumber &pn)
     if (m != f)
         return "";
     switch (m) {
-    case PhoneNumberUtil::TOO_SHORT:
-        return ": too short";
-    case PhoneNumberUtil::TOO_LONG:
-        return ": too long";
-    case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY:
-        return ": no area code";
-    default:
-        return "";
+    case PhoneNumberUtil::TOO_SHORT: return ": too short";
+    case PhoneNumberUtil::TOO_LONG: return ": too long";
+    case PhoneNumberUtil::IS_POSSIBLE_LOCAL_ONLY: return ": no area code";
+    default: return "";
     }
 }
 
@@ -285,22 +287,21 @@ int fail_invalid(phone_result *out, span shown, const PhoneNumber &pn, const std
     if (rc.size() == 2 && rc != "ZZ")
         snprintf(why, sizeof why, "not a valid %s number%s", rc.c_str(), detail);
     else
-        snprintf(why, sizeof why, "not a valid +%d number%s", static_cast<int>(pn.country_code()), detail);
+        snprintf(why, sizeof why, "not a valid +%d number%s", static_cast<int>(pn.country_code()),
+                 detail);
     return fail(out, shown, why);
 }
 
 enum phone_type map_type(PhoneNumberUtil::PhoneNumberType t)
 {
     switch (t) {
-    case PhoneNumberUtil::MOBILE:
-        return PHONE_MOBILE;
+    case PhoneNumberUtil::MOBILE: return PHONE_MOBILE;
     case PhoneNumberUtil::FIXED_LINE:
     case PhoneNumberUtil::TOLL_FREE:
     case PhoneNumberUtil::PREMIUM_RATE:
     case PhoneNumberUtil::SHARED_COST:
     case PhoneNumberUtil::UAN:
-    case PhoneNumberUtil::VOICEMAIL:
-        return PHONE_LANDLINE;
+    case PhoneNumberUtil::VOICEMAIL: return PHONE_LANDLINE;
     default: /* FIXED_LINE_OR_MOBILE, VOIP, PERSONAL_NUMBER, PAGER, UNKNOWN */
         return PHONE_MAYBE_MOBILE;
     }
@@ -327,8 +328,7 @@ std::string region_of(const PhoneNumberUtil &u, const PhoneNumber &pn, path how)
     return rc;
 }
 
-int normalise(const char *raw, size_t len, const char *default_region, phone_result *out,
-              path how)
+int normalise(const char *raw, size_t len, const char *default_region, phone_result *out, path how)
 {
     const PhoneNumberUtil &u = util();
     span shown = {raw, raw + len};
@@ -367,8 +367,8 @@ int normalise(const char *raw, size_t len, const char *default_region, phone_res
     const bool starts_00 = has_default && num.size() > 2 && num.p[0] == '0' && num.p[1] == '0';
     PhoneNumber pn;
     std::string number(num.p, num.size());
-    PhoneNumberUtil::ErrorType err = starts_00 ? u.ParseAndKeepRawInput(number, region, &pn)
-                                               : u.Parse(number, region, &pn);
+    PhoneNumberUtil::ErrorType err =
+        starts_00 ? u.ParseAndKeepRawInput(number, region, &pn) : u.Parse(number, region, &pn);
 
     /* IsValidNumber() finds the number's region then runs the same
      * matching against its metadata as GetNumberType(), and is true exactly
@@ -407,7 +407,8 @@ int normalise(const char *raw, size_t len, const char *default_region, phone_res
              * configuration is read; the value itself is not repeated here
              * because it did not come from this row. */
             if (u.GetCountryCodeForRegion(region) == 0)
-                return fail(out, shown, "no country code, and the default country is not a known region");
+                return fail(out, shown,
+                            "no country code, and the default country is not a known region");
         }
         return fail(out, shown, parse_error_text(err));
     }
@@ -430,7 +431,8 @@ int normalise(const char *raw, size_t len, const char *default_region, phone_res
 
 } // namespace
 
-namespace {
+namespace
+{
 
 int normalise_c(const char *raw, size_t len, const char *default_region, phone_result *out,
                 path how)
@@ -486,11 +488,8 @@ extern "C" int phone_region_known(const char *region)
 extern "C" const char *phone_type_name(enum phone_type t)
 {
     switch (t) {
-    case PHONE_MOBILE:
-        return "mobile";
-    case PHONE_LANDLINE:
-        return "landline";
-    default:
-        return "unknown";
+    case PHONE_MOBILE: return "mobile";
+    case PHONE_LANDLINE: return "landline";
+    default: return "unknown";
     }
 }

@@ -18,8 +18,8 @@ extern "C" {
 #endif
 
 enum phone_type {
-    PHONE_MOBILE,   /* mobile only */
-    PHONE_LANDLINE, /* fixed line only, or toll-free/premium/shared-cost/UAN/voicemail */
+    PHONE_MOBILE,       /* mobile only */
+    PHONE_LANDLINE,     /* fixed line only, or toll-free/premium/shared-cost/UAN/voicemail */
     PHONE_MAYBE_MOBILE, /* fixed-line-or-mobile (US/CA), VoIP, personal, pager, unknown */
     /* Named apart so a person reads what the number is; neither takes an
      * SMS. Added for the intake's messages: phone.cc may return them in
@@ -29,10 +29,10 @@ enum phone_type {
 };
 
 struct phone_result {
-    char e164[32];     /* "+61412345678" when valid */
+    char e164[32]; /* "+61412345678" when valid */
     enum phone_type type;
-    char region[3];    /* ISO region the number belongs to, e.g. "AU" */
-    char reason[160];  /* when invalid: for a person, e.g.
+    char region[3];   /* ISO region the number belongs to, e.g. "AU" */
+    char reason[160]; /* when invalid: for a person, e.g.
                           "invalid phone number \"0412 345\" (too short for AU)" */
 };
 

@@ -38,15 +38,19 @@
 
 /* Exported by libphonenumber (its metadata.h is not installed): the
  * serialised PhoneMetadataCollection that PhoneNumberUtil itself loads. */
-namespace i18n {
-namespace phonenumbers {
+namespace i18n
+{
+namespace phonenumbers
+{
 int metadata_size();
 const void *metadata_get();
 } // namespace phonenumbers
 } // namespace i18n
 
-namespace cloutly_phone {
-namespace {
+namespace cloutly_phone
+{
+namespace
+{
 
 using i18n::phonenumbers::PhoneMetadata;
 using i18n::phonenumbers::PhoneMetadataCollection;
@@ -86,12 +90,15 @@ struct desc {
         re = compile(d.national_number_pattern(), ok);
     }
     /* MatchNationalNumber(): the pattern alone, matched whole. */
-    bool pattern_matches(const std::string &nsn) const { return re && RE2::FullMatch(nsn, *re); }
+    bool pattern_matches(const std::string &nsn) const
+    {
+        return re && RE2::FullMatch(nsn, *re);
+    }
     /* IsNumberMatchingDesc(): the lengths when there are any, then the pattern. */
     bool matches(const std::string &nsn) const
     {
-        if (!lengths.empty() &&
-            std::find(lengths.begin(), lengths.end(), static_cast<int>(nsn.size())) == lengths.end())
+        if (!lengths.empty() && std::find(lengths.begin(), lengths.end(),
+                                          static_cast<int>(nsn.size())) == lengths.end())
             return false;
         return pattern_matches(nsn);
     }
@@ -105,8 +112,8 @@ struct region {
     std::once_flag once;
     bool ok = true; /* false: a pattern RE2 refused; the library decides */
 
-    desc general, premium, toll_free, shared_cost, voip, personal, pager, uan, voicemail,
-        fixed, mobile;
+    desc general, premium, toll_free, shared_cost, voip, personal, pager, uan, voicemail, fixed,
+        mobile;
     std::unique_ptr<RE2> idd, npfp, leading;
     int npfp_groups = 0;
     std::vector<int> local_lengths;
@@ -231,8 +238,9 @@ bool expand(const std::string &rule, const re2::StringPiece *sub, int ngroups, s
     return true;
 }
 
-class store {
-public:
+class store
+{
+  public:
     store()
     {
         PhoneNumberUtil *u = PhoneNumberUtil::GetInstance();
@@ -281,7 +289,10 @@ public:
         ok_ = true;
     }
 
-    bool ok() const { return ok_; }
+    bool ok() const
+    {
+        return ok_;
+    }
     region *find(const char *id) const
     {
         if (!id[0])
@@ -289,12 +300,18 @@ public:
         auto it = by_id_.find(id);
         return it == by_id_.end() ? nullptr : it->second;
     }
-    const std::vector<region *> &of_cc(int cc) const { return by_cc_[cc]; }
+    const std::vector<region *> &of_cc(int cc) const
+    {
+        return by_cc_[cc];
+    }
     /* The metadata Parse() switches to for calling code cc:
      * GetMetadataForRegionOrCallingCode(cc, GetRegionCodeForCountryCode(cc)). */
-    region *main_of_cc(int cc) const { return by_cc_[cc].empty() ? nullptr : by_cc_[cc].front(); }
+    region *main_of_cc(int cc) const
+    {
+        return by_cc_[cc].empty() ? nullptr : by_cc_[cc].front();
+    }
 
-private:
+  private:
     PhoneMetadataCollection coll_;
     std::vector<std::unique_ptr<region>> all_;
     std::unordered_map<std::string, region *> by_id_;

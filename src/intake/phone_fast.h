@@ -18,7 +18,8 @@
 
 #include <phonenumbers/phonenumberutil.h>
 
-namespace cloutly_phone {
+namespace cloutly_phone
+{
 
 struct fast_answer {
     char e164[32];

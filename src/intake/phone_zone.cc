@@ -33,7 +33,8 @@ extern "C" {
 #include <unicode/timezone.h>
 #include <unicode/unistr.h>
 
-namespace {
+namespace
+{
 
 using i18n::phonenumbers::PhoneNumber;
 using i18n::phonenumbers::PhoneNumberOfflineGeocoder;
@@ -152,7 +153,8 @@ struct zone_db {
     std::string rules_version;
 };
 
-namespace {
+namespace
+{
 
 /* The interned name of `name`, creating its ICU zone: NULL when ICU does not
  * know it (ICU answers unknown names with Etc/Unknown). */
@@ -160,8 +162,8 @@ const char *intern(zone_db *db, const std::string &name)
 {
     auto it = db->zones.find(name);
     if (it == db->zones.end()) {
-        std::unique_ptr<icu::TimeZone> tz(icu::TimeZone::createTimeZone(
-            icu::UnicodeString::fromUTF8(name)));
+        std::unique_ptr<icu::TimeZone> tz(
+            icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(name)));
         icu::UnicodeString id;
         if (!tz || tz->getID(id) == icu::UnicodeString("Etc/Unknown"))
             return nullptr;
@@ -231,10 +233,10 @@ void narrow(zone_db *db, const PhoneNumber &n, const std::string &region, zone_s
     zone_set narrowed{};
     if (region == "US" || region == "CA") {
         std::string desc = db->geocoder->GetDescriptionForNumber(n, icu::Locale("en", "US"));
-        const region_zones *r = region == "US"
-                                    ? region_of(desc, kUsStates, sizeof kUsStates / sizeof *kUsStates)
-                                    : region_of(desc, kCaProvinces,
-                                                sizeof kCaProvinces / sizeof *kCaProvinces);
+        const region_zones *r =
+            region == "US"
+                ? region_of(desc, kUsStates, sizeof kUsStates / sizeof *kUsStates)
+                : region_of(desc, kCaProvinces, sizeof kCaProvinces / sizeof *kCaProvinces);
         if (r && add_list(db, &narrowed, r->zones) == 0) {
             *out = narrowed;
             set_where(out, r->name);

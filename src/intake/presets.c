@@ -26,8 +26,14 @@ struct tier {
     const char *const *names;
 };
 
-#define ONE(...) {0, NAMES(__VA_ARGS__)}
-#define ANY(...) {1, NAMES(__VA_ARGS__)}
+#define ONE(...)                                                                                   \
+    {                                                                                              \
+        0, NAMES(__VA_ARGS__)                                                                      \
+    }
+#define ANY(...)                                                                                   \
+    {                                                                                              \
+        1, NAMES(__VA_ARGS__)                                                                      \
+    }
 #define TIERS 3
 
 struct field_rules {
@@ -36,63 +42,68 @@ struct field_rules {
 };
 
 static const struct field_rules fields[MAP_FIELD_COUNT] = {
-    [MAP_FIRST_NAME] = {0, {ONE("firstname", "givenname", "forename", "vorname", "prénom",
-                                "prenom", "voornaam", "nombre", "nome"),
-                            ONE("fname", "first", "customerfirstname", "contactfirstname",
-                                "billingfirstname", "firstnamebilling"),
-                            ANY("shippingfirstname", "firstnameshipping")}},
-    [MAP_LAST_NAME] = {0, {ONE("lastname", "surname", "familyname", "nachname", "achternaam",
-                               "apellido", "apellidos", "cognome", "sobrenome", "nom"),
-                           ONE("lname", "last", "customerlastname", "contactlastname",
-                               "billinglastname", "lastnamebilling"),
-                           ANY("shippinglastname", "lastnameshipping")}},
+    [MAP_FIRST_NAME] = {0,
+                        {ONE("firstname", "givenname", "forename", "vorname", "prénom", "prenom",
+                             "voornaam", "nombre", "nome"),
+                         ONE("fname", "first", "customerfirstname", "contactfirstname",
+                             "billingfirstname", "firstnamebilling"),
+                         ANY("shippingfirstname", "firstnameshipping")}},
+    [MAP_LAST_NAME] = {0,
+                       {ONE("lastname", "surname", "familyname", "nachname", "achternaam",
+                            "apellido", "apellidos", "cognome", "sobrenome", "nom"),
+                        ONE("lname", "last", "customerlastname", "contactlastname",
+                            "billinglastname", "lastnamebilling"),
+                        ANY("shippinglastname", "lastnameshipping")}},
     /* Only used when there is no first-name column (mapping.c). */
-    [MAP_FULL_NAME] = {0, {ONE("name", "fullname", "customername", "contactname", "displayname",
-                               "clientname", "nomcomplet")}},
-    [MAP_EMAIL] = {0, {ONE("email", "emailaddress", "emailadresse", "emailadres", "courriel",
-                           "correo", "correoelectronico", "emailid"),
-                       ONE("customeremail", "contactemail", "primaryemail", "personalemail",
-                           "email1", "customeremailaddress", "billingemail", "email1value",
-                           "emailbilling"),
-                       /* Google's and Outlook's further addresses: per-row fallbacks. */
-                       ANY("email2value", "email3value", "email2address", "email3address",
-                           "secondaryemail")}},
+    [MAP_FULL_NAME] = {0,
+                       {ONE("name", "fullname", "customername", "contactname", "displayname",
+                            "clientname", "nomcomplet")}},
+    [MAP_EMAIL] = {0,
+                   {ONE("email", "emailaddress", "emailadresse", "emailadres", "courriel", "correo",
+                        "correoelectronico", "emailid"),
+                    ONE("customeremail", "contactemail", "primaryemail", "personalemail", "email1",
+                        "customeremailaddress", "billingemail", "email1value", "emailbilling"),
+                    /* Google's and Outlook's further addresses: per-row fallbacks. */
+                    ANY("email2value", "email3value", "email2address", "email3address",
+                        "secondaryemail")}},
     /* Mobile first: an invite is an SMS when it can be. HubSpot's "Mobile
      * Phone Number" is often empty while "Phone Number" is not, so the others
      * follow as per-row fallbacks; address and work phones come last. */
-    [MAP_PHONE] = {0, {ONE("mobile", "mobilephone", "mobilenumber", "mobilephonenumber", "mobileno",
-                           "cell", "cellphone", "cellnumber", "cellphonenumber", "handy", "mobil",
-                           "mobilnummer", "mobiel", "móvil", "movil", "cellulare", "portable"),
-                       ONE("phone", "phonenumber", "telephone", "telephonenumber", "tel",
-                           "telefon", "telefonnummer", "telefono", "teléfono", "téléphone",
-                           "telefoon", "phoneno", "contactphone", "customerphone", "primaryphone",
-                           "phone1", "phone1value", "phonebilling"),
-                       ANY("defaultaddressphone", "homephone", "workphone", "otherphone",
-                           "businessphone", "officephone", "phone2", "billingphone",
-                           "billingaddressphone", "shippingphone", "shippingaddressphone",
-                           "addressphone", "ddinumber", "landline", "phone2value", "phone3value",
-                           "homephone2", "businessphone2", "companymainphone",
-                           "phoneshipping")}},
+    [MAP_PHONE] = {0,
+                   {ONE("mobile", "mobilephone", "mobilenumber", "mobilephonenumber", "mobileno",
+                        "cell", "cellphone", "cellnumber", "cellphonenumber", "handy", "mobil",
+                        "mobilnummer", "mobiel", "móvil", "movil", "cellulare", "portable"),
+                    ONE("phone", "phonenumber", "telephone", "telephonenumber", "tel", "telefon",
+                        "telefonnummer", "telefono", "teléfono", "téléphone", "telefoon", "phoneno",
+                        "contactphone", "customerphone", "primaryphone", "phone1", "phone1value",
+                        "phonebilling"),
+                    ANY("defaultaddressphone", "homephone", "workphone", "otherphone",
+                        "businessphone", "officephone", "phone2", "billingphone",
+                        "billingaddressphone", "shippingphone", "shippingaddressphone",
+                        "addressphone", "ddinumber", "landline", "phone2value", "phone3value",
+                        "homephone2", "businessphone2", "companymainphone", "phoneshipping")}},
     /* The system's own id first; "Reference ID" and account numbers are set
      * by hand and often empty, and ids from two columns are not one kind. */
-    [MAP_SOURCE_CONTACT_ID] = {1, {ONE("customerid", "squarecustomerid", "recordid", "contactid",
-                                       "clientid", "customerno", "customernumber", "kundennummer"),
-                                   ONE("id"),
-                                   ONE("referenceid", "customercode", "accountnumber", "externalid",
-                                       "externalcustomerid")}},
+    [MAP_SOURCE_CONTACT_ID] = {1,
+                               {ONE("customerid", "squarecustomerid", "recordid", "contactid",
+                                    "clientid", "customerno", "customernumber", "kundennummer"),
+                                ONE("id"),
+                                ONE("referenceid", "customercode", "accountnumber", "externalid",
+                                    "externalcustomerid")}},
     [MAP_BUSINESS_ID] = {0, {{0, NULL}}},
     /* Codes before names; the address's country before the shipping one. */
-    [MAP_COUNTRY] = {0, {ONE("countrycode", "defaultaddresscountrycode", "physicalcountryid",
-                             "mailingcountrycode", "billingcountrycode", "addresscountrycode",
-                             "isocountrycode", "countryiso", "countrycodebilling"),
-                         ONE("country", "mailingcountry", "countryregion", "pocountry",
-                             "defaultaddresscountry", "billingcountry", "addresscountry", "land",
-                             "pays", "país", "pais", "address1country", "homecountryregion",
-                             "countrybilling"),
-                         ANY("postalcountryid", "sacountry", "othercountry", "othercountrycode",
-                             "shippingcountry", "shippingcountrycode", "address2country",
-                             "businesscountryregion", "othercountryregion",
-                             "countrycodeshipping", "cardaddresscountry")}},
+    [MAP_COUNTRY] = {0,
+                     {ONE("countrycode", "defaultaddresscountrycode", "physicalcountryid",
+                          "mailingcountrycode", "billingcountrycode", "addresscountrycode",
+                          "isocountrycode", "countryiso", "countrycodebilling"),
+                      ONE("country", "mailingcountry", "countryregion", "pocountry",
+                          "defaultaddresscountry", "billingcountry", "addresscountry", "land",
+                          "pays", "país", "pais", "address1country", "homecountryregion",
+                          "countrybilling"),
+                      ANY("postalcountryid", "sacountry", "othercountry", "othercountrycode",
+                          "shippingcountry", "shippingcountrycode", "address2country",
+                          "businesscountryregion", "othercountryregion", "countrycodeshipping",
+                          "cardaddresscountry")}},
 };
 
 /* A known export: its telltale columns, and spellings that mean a field only
@@ -111,108 +122,123 @@ static const struct system systems[] = {
             "defaultaddressaddress2", "defaultaddresscity", "defaultaddressprovincecode",
             "defaultaddresscountrycode", "defaultaddresszip", "defaultaddressphone",
             "acceptssmsmarketing", "totalspent", "totalorders", "taxexempt"),
-      3}, {NULL}},
+      3},
+     {NULL}},
     {{"shopify-legacy", "Shopify customers (legacy layout)",
       NAMES("company", "address1", "address2", "province", "provincecode", "countrycode", "zip",
             "acceptsmarketing", "totalspent", "totalorders", "taxexempt"),
-      3}, {NULL}},
+      3},
+     {NULL}},
     {{"square", "Square customers",
       NAMES("referenceid", "squarecustomerid", "nickname", "companyname", "streetaddress1",
             "streetaddress2", "postalcode", "birthday", "memo", "creationsource", "firstvisit",
             "lastvisit", "transactioncount", "totalspend", "emailsubscriptionstatus",
             "instantprofile"),
-      2}, {NULL}},
+      2},
+     {NULL}},
     {{"lightspeed", "Lightspeed Retail (X-Series, formerly Vend) customers",
-      NAMES("customercode", "companyname", "physicaladdress1", "physicaladdress2",
-            "physicalsuburb", "physicalcity", "physicalpostcode", "physicalstate",
-            "physicalcountryid", "postaladdress1", "postalcountryid", "customergroupid",
-            "customergroupname", "enableloyalty", "loyaltybalance", "donotemail", "yeartodate",
-            "dateofbirth"),
-      3}, {NULL}},
+      NAMES("customercode", "companyname", "physicaladdress1", "physicaladdress2", "physicalsuburb",
+            "physicalcity", "physicalpostcode", "physicalstate", "physicalcountryid",
+            "postaladdress1", "postalcountryid", "customergroupid", "customergroupname",
+            "enableloyalty", "loyaltybalance", "donotemail", "yeartodate", "dateofbirth"),
+      3},
+     {NULL}},
     {{"clover", "Clover customers",
       NAMES("addressline1", "addressline2", "addressline3", "stateprovince", "postalzipcode",
             "marketingallowed", "customersince"),
-      2}, {NULL}},
+      2},
+     {NULL}},
     {{"hubspot", "HubSpot contacts",
       NAMES("recordid", "mobilephonenumber", "lifecyclestage", "contactowner", "createdate",
             "lastactivitydate", "leadstatus", "marketingcontactstatus", "associatedcompany",
             "unsubscribedfromallemail", "countryregion"),
-      2}, {NULL}},
+      2},
+     {NULL}},
     {{"mailchimp", "Mailchimp audience",
       NAMES("memberrating", "optintime", "optinip", "confirmtime", "confirmip", "latitude",
             "longitude", "gmtoff", "dstoff", "timezone", "cc", "region", "lastchanged", "leid",
             "euid"),
-      3}, {NULL}},
+      3},
+     {NULL}},
     {{"mailchimp-merge-tags", "Mailchimp audience (merge tags)", NAMES("fname", "lname"), 2},
      {NULL}},
     {{"mailchimp-unsubscribed", "Mailchimp unsubscribed members",
-      NAMES("unsubtime", "unsubcampaigntitle", "unsubcampaignid", "unsubreason",
-            "unsubreasonother", "memberrating", "optintime", "leid", "euid"),
-      3}, {NULL}},
+      NAMES("unsubtime", "unsubcampaigntitle", "unsubcampaignid", "unsubreason", "unsubreasonother",
+            "memberrating", "optintime", "leid", "euid"),
+      3},
+     {NULL}},
     {{"mailchimp-cleaned", "Mailchimp cleaned (bounced) members",
       NAMES("cleantime", "cleancampaigntitle", "cleancampaignid", "memberrating", "optintime",
             "leid", "euid"),
-      3}, {NULL}},
+      3},
+     {NULL}},
     {{"google-contacts", "Google Contacts",
       NAMES("givenname", "additionalname", "familyname", "yominame", "nameprefix", "namesuffix",
             "groupmembership", "email1type", "email1value", "phone1type", "phone1value",
-            "address1formatted", "billinginformation", "directoryserver", "mileage",
-            "sensitivity"),
-      4}, {NULL}},
+            "address1formatted", "billinginformation", "directoryserver", "mileage", "sensitivity"),
+      4},
+     {NULL}},
     {{"google-contacts-2023", "Google Contacts (2023 layout)",
       NAMES("middlename", "phoneticfirstname", "phoneticmiddlename", "phoneticlastname",
-            "nameprefix", "namesuffix", "fileas", "organizationname", "organizationtitle",
-            "labels", "email1label", "email1value", "phone1label", "phone1value",
-            "address1formatted"),
-      4}, {NULL}},
+            "nameprefix", "namesuffix", "fileas", "organizationname", "organizationtitle", "labels",
+            "email1label", "email1value", "phone1label", "phone1value", "address1formatted"),
+      4},
+     {NULL}},
     {{"outlook", "Outlook contacts",
       NAMES("givenyomi", "surnameyomi", "email2address", "email3address", "homephone2",
-            "businessphone2", "carphone", "radiophone", "telex", "ttytddphone",
-            "companymainphone", "callback", "assistantsphone", "businesscountryregion",
-            "homecountryregion", "managersname"),
-      4}, {NULL}},
+            "businessphone2", "carphone", "radiophone", "telex", "ttytddphone", "companymainphone",
+            "callback", "assistantsphone", "businesscountryregion", "homecountryregion",
+            "managersname"),
+      4},
+     {NULL}},
     {{"zoho-books", "Zoho Books / Invoice contacts",
       NAMES("emailid", "displayname", "skypeidentity", "currencycode", "billingattention",
-            "billingstreet2", "shippingattention", "contacttype", "customersubtype",
-            "paymentterms", "placeofcontact", "gsttreatment", "salutation", "mobilephone"),
-      4}, {NULL}},
+            "billingstreet2", "shippingattention", "contacttype", "customersubtype", "paymentterms",
+            "placeofcontact", "gsttreatment", "salutation", "mobilephone"),
+      4},
+     {NULL}},
     {{"zoho-crm", "Zoho CRM contacts",
       NAMES("contactowner", "leadsource", "emailoptout", "skypeid", "createdby", "modifiedby",
             "createdtime", "modifiedtime", "secondaryemail", "asstphone", "reportsto",
             "mailingstreet", "vendorname", "accountname"),
-      5}, {NULL}},
+      5},
+     {NULL}},
     {{"stripe", "Stripe customers",
       NAMES("createdutc", "cardid", "cardname", "cardbrand", "cardlast4", "cardexpmonth",
             "cardexpyear", "accountbalance", "delinquent", "businessvatid", "cardaddressline1",
             "cardaddresscountry", "cardaddresszip"),
-      4}, {[MAP_FULL_NAME] = NAMES("name", "cardname")}},
+      4},
+     {[MAP_FULL_NAME] = NAMES("name", "cardname")}},
     {{"woocommerce-customers", "WooCommerce customers",
       NAMES("username", "lastactive", "dateregistered", "orders", "totalspend", "aov",
             "billingfirstname", "billinglastname", "billingemail", "billingphone",
-            "billingaddress1", "billingpostcode", "shippingfirstname", "ordercount",
-            "totalspent"),
-      4}, {NULL}},
+            "billingaddress1", "billingpostcode", "shippingfirstname", "ordercount", "totalspent"),
+      4},
+     {NULL}},
     {{"woocommerce-orders", "WooCommerce orders",
       NAMES("orderid", "ordernumber", "orderstatus", "orderdate", "firstnamebilling",
             "lastnamebilling", "emailbilling", "phonebilling", "countrycodebilling",
             "paymentmethodtitle", "ordertotalamount", "shippingmethodtitle", "itemname"),
-      4}, {NULL}},
+      4},
+     {NULL}},
     {{"salesforce-report", "Salesforce contacts report",
       NAMES("contactid", "accountname", "mobile", "mailingstreet", "mailingcity",
             "mailingstateprovince", "mailingzippostalcode", "mailingcountry", "emailoptout",
             "contactowner", "leadsource"),
-      2}, {NULL}},
+      2},
+     {NULL}},
     {{"salesforce-dataloader", "Salesforce Data Loader contacts",
       NAMES("id", "accountid", "mobilephone", "mailingstreet", "mailingcity", "mailingstate",
             "mailingpostalcode", "mailingcountry", "hasoptedoutofemail", "donotcall", "ownerid",
             "createddate", "lastmodifieddate", "isdeleted", "systemmodstamp", "masterrecordid"),
-      3}, {NULL}},
+      3},
+     {NULL}},
     {{"xero", "Xero contacts",
-      NAMES("contactname", "accountnumber", "poattentionto", "poaddressline1", "pocity",
-            "poregion", "popostalcode", "pocountry", "saaddressline1", "sacountry",
-            "mobilenumber", "faxnumber", "ddinumber", "skypename", "bankaccountname",
-            "bankaccountnumber", "taxnumber"),
-      2}, {NULL}},
+      NAMES("contactname", "accountnumber", "poattentionto", "poaddressline1", "pocity", "poregion",
+            "popostalcode", "pocountry", "saaddressline1", "sacountry", "mobilenumber", "faxnumber",
+            "ddinumber", "skypename", "bankaccountname", "bankaccountnumber", "taxnumber"),
+      2},
+     {NULL}},
 };
 
 #define N_SYSTEMS (sizeof systems / sizeof *systems)
@@ -220,10 +246,10 @@ static const struct system systems[] = {
 /* Consent columns, most specific first: per channel the first that the
  * header has wins. An opt-out column lists the values that mean "did not
  * refuse". In the US an SMS counts as a call, so "Do Not Call" covers it. */
-#define SMS (1u << PRESET_SMS)
-#define EMAIL (1u << PRESET_EMAIL)
-#define YES NAMES("yes", "true", "1")
-#define NO NAMES("no", "false", "0")
+#define SMS        (1u << PRESET_SMS)
+#define EMAIL      (1u << PRESET_EMAIL)
+#define YES        NAMES("yes", "true", "1")
+#define NO         NAMES("no", "false", "0")
 #define SUBSCRIBED NAMES("subscribed")
 
 struct consent_rule {
@@ -285,12 +311,24 @@ static const struct {
     const char *key;
     unsigned channels;
 } optout_status[] = {
-    {"status", BOTH}, {"memberstatus", BOTH}, {"contactstatus", BOTH},
-    {"subscriptionstatus", BOTH}, {"subscriberstatus", BOTH}, {"marketingstatus", BOTH},
-    {"optinstatus", BOTH}, {"consentstatus", BOTH}, {"customerstatus", BOTH},
-    {"emailstatus", EMAIL}, {"emailsubscriptionstatus", EMAIL}, {"emailmarketingstatus", EMAIL},
-    {"emailbouncestatus", EMAIL}, {"emaildeliverability", EMAIL}, {"emailmarketingconsent", EMAIL},
-    {"smsstatus", SMS}, {"smssubscriptionstatus", SMS}, {"smsmarketingstatus", SMS},
+    {"status", BOTH},
+    {"memberstatus", BOTH},
+    {"contactstatus", BOTH},
+    {"subscriptionstatus", BOTH},
+    {"subscriberstatus", BOTH},
+    {"marketingstatus", BOTH},
+    {"optinstatus", BOTH},
+    {"consentstatus", BOTH},
+    {"customerstatus", BOTH},
+    {"emailstatus", EMAIL},
+    {"emailsubscriptionstatus", EMAIL},
+    {"emailmarketingstatus", EMAIL},
+    {"emailbouncestatus", EMAIL},
+    {"emaildeliverability", EMAIL},
+    {"emailmarketingconsent", EMAIL},
+    {"smsstatus", SMS},
+    {"smssubscriptionstatus", SMS},
+    {"smsmarketingstatus", SMS},
     {"smsmarketingconsent", SMS},
 };
 
@@ -301,20 +339,34 @@ static const struct {
     int bounce;
     const char *word;
 } refusals[] = {
-    {"unsubscribed", 0, "unsubscribed"}, {"unsubscribe", 0, "unsubscribed"},
-    {"unsub", 0, "unsubscribed"},        {"optedout", 0, "opted out"},
-    {"optout", 0, "opted out"},          {"donotcontact", 0, "do not contact"},
-    {"dnc", 0, "do not contact"},        {"blocked", 0, "blocked"},
-    {"blacklisted", 0, "blocked"},       {"blocklisted", 0, "blocked"},
-    {"suppressed", 0, "suppressed"},     {"spam", 0, "reported spam"},
-    {"spamreport", 0, "reported spam"},  {"spamcomplaint", 0, "reported spam"},
-    {"complained", 0, "reported spam"},  {"notsubscribed", 0, "not subscribed"},
-    {"nonsubscribed", 0, "not subscribed"}, {"revoked", 0, "opted out"},
-    {"withdrawn", 0, "opted out"},       {"declined", 0, "declined"},
-    {"bounced", 1, "bounced"},           {"bounce", 1, "bounced"},
-    {"hardbounce", 1, "bounced"},        {"hardbounced", 1, "bounced"},
-    {"softbounced", 1, "bounced"},       {"cleaned", 1, "cleaned (bounced)"},
-    {"invalid", 1, "invalid"},           {"undeliverable", 1, "undeliverable"},
+    {"unsubscribed", 0, "unsubscribed"},
+    {"unsubscribe", 0, "unsubscribed"},
+    {"unsub", 0, "unsubscribed"},
+    {"optedout", 0, "opted out"},
+    {"optout", 0, "opted out"},
+    {"donotcontact", 0, "do not contact"},
+    {"dnc", 0, "do not contact"},
+    {"blocked", 0, "blocked"},
+    {"blacklisted", 0, "blocked"},
+    {"blocklisted", 0, "blocked"},
+    {"suppressed", 0, "suppressed"},
+    {"spam", 0, "reported spam"},
+    {"spamreport", 0, "reported spam"},
+    {"spamcomplaint", 0, "reported spam"},
+    {"complained", 0, "reported spam"},
+    {"notsubscribed", 0, "not subscribed"},
+    {"nonsubscribed", 0, "not subscribed"},
+    {"revoked", 0, "opted out"},
+    {"withdrawn", 0, "opted out"},
+    {"declined", 0, "declined"},
+    {"bounced", 1, "bounced"},
+    {"bounce", 1, "bounced"},
+    {"hardbounce", 1, "bounced"},
+    {"hardbounced", 1, "bounced"},
+    {"softbounced", 1, "bounced"},
+    {"cleaned", 1, "cleaned (bounced)"},
+    {"invalid", 1, "invalid"},
+    {"undeliverable", 1, "undeliverable"},
 };
 
 /* Flag columns: a true cell refuses those channels. */
@@ -323,37 +375,51 @@ static const struct {
     unsigned channels;
     const char *word;
 } optout_flags[] = {
-    {"emailoptout", EMAIL, "opted out"},          {"hasoptedoutofemail", EMAIL, "opted out"},
-    {"unsubscribedfromallemail", EMAIL, "unsubscribed"}, {"donotemail", EMAIL, "do not email"},
-    {"emailunsubscribed", EMAIL, "unsubscribed"}, {"unsubscribedemail", EMAIL, "unsubscribed"},
-    {"bounced", EMAIL, "bounced"},                {"emailbounced", EMAIL, "bounced"},
-    {"isbounced", EMAIL, "bounced"},              {"hardbounced", EMAIL, "bounced"},
-    {"emailbounce", EMAIL, "bounced"},            {"emailinvalid", EMAIL, "invalid"},
+    {"emailoptout", EMAIL, "opted out"},
+    {"hasoptedoutofemail", EMAIL, "opted out"},
+    {"unsubscribedfromallemail", EMAIL, "unsubscribed"},
+    {"donotemail", EMAIL, "do not email"},
+    {"emailunsubscribed", EMAIL, "unsubscribed"},
+    {"unsubscribedemail", EMAIL, "unsubscribed"},
+    {"bounced", EMAIL, "bounced"},
+    {"emailbounced", EMAIL, "bounced"},
+    {"isbounced", EMAIL, "bounced"},
+    {"hardbounced", EMAIL, "bounced"},
+    {"emailbounce", EMAIL, "bounced"},
+    {"emailinvalid", EMAIL, "invalid"},
     {"invalidemail", EMAIL, "invalid"},
-    {"smsoptout", SMS, "opted out"},              {"donotsms", SMS, "do not text"},
-    {"donottext", SMS, "do not text"},            {"smsunsubscribed", SMS, "unsubscribed"},
-    {"textoptout", SMS, "opted out"},             {"donotcall", SMS, "do not call"},
+    {"smsoptout", SMS, "opted out"},
+    {"donotsms", SMS, "do not text"},
+    {"donottext", SMS, "do not text"},
+    {"smsunsubscribed", SMS, "unsubscribed"},
+    {"textoptout", SMS, "opted out"},
+    {"donotcall", SMS, "do not call"},
     {"hasoptedoutofsms", SMS, "opted out"},
-    {"donotcontact", BOTH, "do not contact"},     {"unsubscribed", BOTH, "unsubscribed"},
-    {"optedout", BOTH, "opted out"},              {"optout", BOTH, "opted out"},
-    {"donotsolicit", BOTH, "do not contact"},     {"donotmarket", BOTH, "do not contact"},
-    {"unsubscribedfromall", BOTH, "unsubscribed"}, {"globalunsubscribe", BOTH, "unsubscribed"},
-    {"blacklisted", BOTH, "blocked"},             {"isunsubscribed", BOTH, "unsubscribed"},
+    {"donotcontact", BOTH, "do not contact"},
+    {"unsubscribed", BOTH, "unsubscribed"},
+    {"optedout", BOTH, "opted out"},
+    {"optout", BOTH, "opted out"},
+    {"donotsolicit", BOTH, "do not contact"},
+    {"donotmarket", BOTH, "do not contact"},
+    {"unsubscribedfromall", BOTH, "unsubscribed"},
+    {"globalunsubscribe", BOTH, "unsubscribed"},
+    {"blacklisted", BOTH, "blocked"},
+    {"isunsubscribed", BOTH, "unsubscribed"},
 };
 
-#define LEN(a) (sizeof (a) / sizeof *(a))
+#define LEN(a) (sizeof(a) / sizeof *(a))
 
 static const char *const truthy[] = {"yes", "true", "1", "x", "y", "t", "checked", "on", NULL};
 
 /* Words in a header that mean it is about permission to contact. */
-static const char *const consent_words[] = {"optin", "optout", "optedout", "consent", "subscri",
-                                            "unsub", "marketing", "promo", "donot",
-                                            "newsletter", "bounce", "permission", "gdpr",
-                                            "accepts", "emailable", "contactable", NULL};
+static const char *const consent_words[] = {
+    "optin",     "optout",  "optedout",  "consent",     "subscri", "unsub",
+    "marketing", "promo",   "donot",     "newsletter",  "bounce",  "permission",
+    "gdpr",      "accepts", "emailable", "contactable", NULL};
 /* Such headers that are not about permission (Mailchimp's sign-up times). */
-static const char *const not_consent[] = {"optintime", "optinip", "confirmtime", "confirmip",
-                                          "marketingcontactstatus", "leadsource",
-                                          "unsubreasonother", NULL};
+static const char *const not_consent[] = {
+    "optintime",  "optinip",          "confirmtime", "confirmip", "marketingcontactstatus",
+    "leadsource", "unsubreasonother", NULL};
 
 void presets_squash(const char *s, char *out, size_t cap)
 {
@@ -481,8 +547,8 @@ static void match_consent(char keys[][PRESET_KEY_MAX], size_t n, struct preset_m
             for (int c = 0; c < PRESET_CHANNELS; c++)
                 if ((consent_rules[r].channels & (1u << c)) && r < best[c]) {
                     best[c] = r;
-                    out->consent[c] = (struct preset_consent){
-                        (int)i, consent_rules[r].values, consent_rules[r].opt_out};
+                    out->consent[c] = (struct preset_consent){(int)i, consent_rules[r].values,
+                                                              consent_rules[r].opt_out};
                 }
         }
 }
@@ -591,7 +657,7 @@ unsigned preset_optout_refuses(const struct preset_optout *o, const char *cell, 
 int presets_match(const char *const *header, size_t n, struct preset_match *out)
 {
     /* Each column squashed once: every table is compared with these. */
-    char (*keys)[PRESET_KEY_MAX] = calloc(n ? n : 1, sizeof *keys);
+    char(*keys)[PRESET_KEY_MAX] = calloc(n ? n : 1, sizeof *keys);
     memset(out, 0, sizeof *out);
     if (!keys)
         return -1;
@@ -616,8 +682,7 @@ void presets_describe(const struct preset *system, int found, int total, char *b
         snprintf(buf, cap, "not a known export: columns matched by their names");
 }
 
-void presets_column_label(const char *const *header, size_t n, size_t col, char *buf,
-                          size_t cap)
+void presets_column_label(const char *const *header, size_t n, size_t col, char *buf, size_t cap)
 {
     size_t k = 1;
     for (size_t i = 0; i < col && i < n; i++)

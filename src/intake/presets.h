@@ -66,17 +66,17 @@ enum preset_optout_kind {
 #define PRESET_MAX_UNKNOWN 8
 
 struct preset_optout {
-    int col;                      /* header index */
+    int col; /* header index */
     enum preset_optout_kind kind;
-    unsigned channels;            /* 1 << PRESET_SMS | 1 << PRESET_EMAIL: what a refusal drops */
-    const char *what;             /* a list: the export, "a Mailchimp unsubscribed export";
+    unsigned channels; /* 1 << PRESET_SMS | 1 << PRESET_EMAIL: what a refusal drops */
+    const char *what;  /* a list: the export, "a Mailchimp unsubscribed export";
                                      a flag: its refusal, "opted out"; a status: NULL */
 };
 
 /* What a header says, field by field. Column numbers are header indexes. */
 struct preset_match {
-    const struct preset *system;        /* the export recognised, or NULL */
-    int marks_found;                    /* of system->marks */
+    const struct preset *system; /* the export recognised, or NULL */
+    int marks_found;             /* of system->marks */
     int marks_total;
     int cols[MAP_FIELD_COUNT][PRESET_MAX_COLS]; /* candidates, in preference order */
     size_t n[MAP_FIELD_COUNT];
@@ -111,8 +111,7 @@ void presets_describe(const struct preset *system, int found, int total, char *b
 /* How a person names column `col` of `header`: its name, or for the k-th
  * column of a name the header repeats (HubSpot writes two "Phone Number"),
  * "Phone Number#k" with k from 2. input.columns takes these back. */
-void presets_column_label(const char *const *header, size_t n, size_t col, char *buf,
-                          size_t cap);
+void presets_column_label(const char *const *header, size_t n, size_t col, char *buf, size_t cap);
 
 /* The known systems, for `guess --help` and tests: NULL past the end. */
 const struct preset *presets_at(size_t i);

@@ -174,7 +174,8 @@ static int not_text(const char *shown, long long offset, struct cp_error *err)
 {
     return cp_fail(err, CP_EXIT_INPUT,
                    "'%s': byte %lld is a NUL: this is not a text export (if it is UTF-16 "
-                   "without a BOM, set input.encoding: utf-16)", shown, offset);
+                   "without a BOM, set input.encoding: utf-16)",
+                   shown, offset);
 }
 
 /* uchardet, fed the parts of a file that are not ASCII (the parts that
@@ -213,8 +214,9 @@ static void detect_end(struct detector *d, struct sniffed *out)
     out->unsure = !cs || !*cs || d->high < DETECT_SURE;
     /* On a few accented letters the detector confuses the Latin encodings;
      * Windows-1252, what most such exports are in, is the better bet. */
-    if (!out->unsure && cs && *cs && strcasecmp(cs, "ISO-8859-1") != 0 && strcasecmp(cs, "WINDOWS-1252") != 0 &&
-        strcasecmp(cs, "ASCII") != 0 && strcasecmp(cs, "UTF-8") != 0) {
+    if (!out->unsure && cs && *cs && strcasecmp(cs, "ISO-8859-1") != 0 &&
+        strcasecmp(cs, "WINDOWS-1252") != 0 && strcasecmp(cs, "ASCII") != 0 &&
+        strcasecmp(cs, "UTF-8") != 0) {
         out->enc = ENC_NAMED;
         size_t i = 0;
         for (; cs[i] && i + 1 < sizeof out->name; i++)
@@ -272,8 +274,8 @@ out:
     return rc;
 }
 
-int sniff_encoding(const char *path, const char *shown_path, const unsigned char *head,
-                   size_t len, int at_eof, struct sniffed *out, struct cp_error *err)
+int sniff_encoding(const char *path, const char *shown_path, const unsigned char *head, size_t len,
+                   int at_eof, struct sniffed *out, struct cp_error *err)
 {
     memset(out, 0, sizeof *out);
     if (bom(head, len, &out->enc, &out->bom_len) || looks_utf32(head, len, &out->enc) ||
@@ -353,8 +355,8 @@ char sniff_delimiter(const unsigned char *buf, size_t len)
         /* Ties go to a delimiter the header has, then to more fields. */
         int in_header = counts[k][0] > 0;
         if (agree > best_agree ||
-            (agree == best_agree && (in_header > best_in_header ||
-                                     (in_header == best_in_header && mode > best_mode)))) {
+            (agree == best_agree &&
+             (in_header > best_in_header || (in_header == best_in_header && mode > best_mode)))) {
             best = k;
             best_agree = agree;
             best_mode = mode;

@@ -13,17 +13,22 @@
 #include "core/error.h"
 
 enum text_encoding {
-    ENC_UTF8, ENC_UTF8_BOM, ENC_UTF16LE, ENC_UTF16BE, ENC_CP1252,
-    ENC_UTF32LE, ENC_UTF32BE,
+    ENC_UTF8,
+    ENC_UTF8_BOM,
+    ENC_UTF16LE,
+    ENC_UTF16BE,
+    ENC_CP1252,
+    ENC_UTF32LE,
+    ENC_UTF32BE,
     ENC_NAMED /* any other encoding iconv knows, by name */
 };
 
 /* What the sniffer decided. */
 struct sniffed {
     enum text_encoding enc;
-    size_t bom_len;  /* BOM bytes to skip */
-    char name[40];   /* the iconv name to convert from ("WINDOWS-1256"); "" for UTF-8 */
-    int unsure;      /* the detector had too little to go on: say so, name the setting */
+    size_t bom_len; /* BOM bytes to skip */
+    char name[40];  /* the iconv name to convert from ("WINDOWS-1256"); "" for UTF-8 */
+    int unsure;     /* the detector had too little to go on: say so, name the setting */
 };
 
 /* "utf-8", "utf-8 (BOM)", "utf-16le", "utf-16be", "windows-1252", "utf-32le",
@@ -40,8 +45,8 @@ const char *encoding_name(const struct sniffed *s);
  * much as one on row 2. A NUL byte outside UTF-16/32 means the file is not
  * text: -1 with err (CP_EXIT_INPUT) naming the byte offset.
  */
-int sniff_encoding(const char *path, const char *shown_path, const unsigned char *head,
-                   size_t len, int at_eof, struct sniffed *out, struct cp_error *err);
+int sniff_encoding(const char *path, const char *shown_path, const unsigned char *head, size_t len,
+                   int at_eof, struct sniffed *out, struct cp_error *err);
 
 /* Parse `name` as given in a pipeline (auto is not accepted here): "utf-8",
  * "utf-16" (by its BOM, little-endian without one), "utf-32" (likewise),

@@ -93,15 +93,16 @@ void tally_line(const struct tally *t, char *buf, size_t len)
 
 void tally_print_reasons(const struct tally *t, FILE *out)
 {
-    static const enum row_status order[] = {ROW_REJECTED, ROW_FAILED, ROW_IN_DOUBT, ROW_DEFERRED,
-                                            ROW_SKIPPED, ROW_PENDING};
+    static const enum row_status order[] = {ROW_REJECTED, ROW_FAILED,  ROW_IN_DOUBT,
+                                            ROW_DEFERRED, ROW_SKIPPED, ROW_PENDING};
     for (size_t o = 0; o < sizeof order / sizeof *order; o++) {
         for (int i = 0; i < t->n_kinds; i++) {
             const struct tally_kind *k = &t->kinds[i];
             if (k->status != order[o])
                 continue;
             fprintf(out, "  %-8s %6ld  %s\n",
-                    k->status == ROW_PENDING ? "note" : row_status_name(k->status), k->count, k->key);
+                    k->status == ROW_PENDING ? "note" : row_status_name(k->status), k->count,
+                    k->key);
             for (long e = 0; e < k->count && e < TALLY_EXAMPLES; e++)
                 fprintf(out, "                   row %ld: %s\n", k->rows[e], k->examples[e]);
         }

@@ -9,12 +9,12 @@
 
 #include "core/row.h"
 
-#define TALLY_KINDS 64
+#define TALLY_KINDS    64
 #define TALLY_EXAMPLES 3
 
 struct tally_kind {
     enum row_status status;
-    char key[200];     /* the reason with values as "..." and numbers as N */
+    char key[200]; /* the reason with values as "..." and numbers as N */
     long count;
     long rows[TALLY_EXAMPLES];
     char examples[TALLY_EXAMPLES][200];
@@ -23,11 +23,11 @@ struct tally_kind {
 struct tally {
     long rows;
     long by_status[ROW_DEFERRED + 1];
-    long sms_left;     /* the last value the API reported, -1 when none */
+    long sms_left; /* the last value the API reported, -1 when none */
     struct tally_kind kinds[TALLY_KINDS];
     int n_kinds;
-    long other;        /* rows whose kind did not fit in `kinds` */
-    int dry_run;       /* set by a dry run: its line says "dry run N", never "sent 0" */
+    long other;  /* rows whose kind did not fit in `kinds` */
+    int dry_run; /* set by a dry run: its line says "dry run N", never "sent 0" */
 };
 
 void tally_init(struct tally *t);

@@ -111,8 +111,10 @@ static void check_typo(const struct pipeline *p, struct row_result *r)
     if (!meant)
         return;
     if (!p->validate.fix_email_typos) {
-        row_note(r, "email domain '%.*s' looks like a typo of '%s' (validate.fix_email_typos: "
-                    "true corrects it)", (int)dlen, at + 1, meant);
+        row_note(r,
+                 "email domain '%.*s' looks like a typo of '%s' (validate.fix_email_typos: "
+                 "true corrects it)",
+                 (int)dlen, at + 1, meant);
         return;
     }
     row_note(r, "email domain '%.*s' corrected to '%s'", (int)dlen, at + 1, meant);
@@ -204,7 +206,7 @@ static int phone_type_unsmsable(enum phone_type t)
 static const char *phone_type_phrase(enum phone_type t)
 {
     return t == PHONE_TOLL_FREE ? "a toll-free number"
-         : t == PHONE_PREMIUM   ? "a premium-rate number"
+           : t == PHONE_PREMIUM ? "a premium-rate number"
                                 : "a landline";
 }
 
@@ -300,8 +302,8 @@ static int take_business(const struct pipeline *p, const struct mapping *m,
 
 /* A rule of channels: (consent) that this row fails, with why; NULL when
  * the row may be reached on that channel. */
-static int consent_fails(const struct where_rule *w, int col, const struct csv_row *row,
-                         char *why, size_t whylen)
+static int consent_fails(const struct where_rule *w, int col, const struct csv_row *row, char *why,
+                         size_t whylen)
 {
     if (!w || col < 0)
         return 0;
@@ -332,8 +334,7 @@ static void apply_consent(const struct pipeline *p, const struct consent *c,
 /* The export's own refusals (presets.h: opt-outs): a Mailchimp unsubscribed
  * export, "Email Status: bounced", "Do Not Contact: yes". The channels a
  * refusal names are dropped, with the column and value in the note. */
-static void apply_optouts(const struct mapping *m, const struct csv_row *row,
-                          struct row_result *r)
+static void apply_optouts(const struct mapping *m, const struct csv_row *row, struct row_result *r)
 {
     for (size_t i = 0; i < m->n_optout && (r->email.len || r->phone.len); i++) {
         const struct preset_optout *o = &m->optout[i];
@@ -348,14 +349,13 @@ static void apply_optouts(const struct mapping *m, const struct csv_row *row,
         /* A refusal of both channels is of the person, whatever the row has. */
         int whole = (ch & (1u << PRESET_SMS)) && (ch & (1u << PRESET_EMAIL));
         const char *dropped = whole || (phone && email) ? "not invited"
-                            : email                     ? "email not used"
+                              : email                   ? "email not used"
                                                         : "phone not used";
         if (o->kind == OPTOUT_LIST)
-            row_note(r, "%s: the file is %s (its '%s' column): %s", word, o->what,
-                     m->header[col], dropped);
-        else
-            row_note(r, "%s ('%s' is \"%.*s\"): %s", word, m->header[col], SHOWN(len), v,
+            row_note(r, "%s: the file is %s (its '%s' column): %s", word, o->what, m->header[col],
                      dropped);
+        else
+            row_note(r, "%s ('%s' is \"%.*s\"): %s", word, m->header[col], SHOWN(len), v, dropped);
         if (phone)
             strbuf_reset(&r->phone);
         if (email)
@@ -369,21 +369,25 @@ static void apply_optouts(const struct mapping *m, const struct csv_row *row,
 static int oversized(const struct mapping *m, const struct csv_row *row, struct row_result *r)
 {
     if (row->n > CSV_IN_MAX_FIELDS) {
-        row_note(r, "row has more than %d fields (or more data than a row may hold): not read "
-                    "(a stray delimiter or quote?)", CSV_IN_MAX_FIELDS);
+        row_note(r,
+                 "row has more than %d fields (or more data than a row may hold): not read "
+                 "(a stray delimiter or quote?)",
+                 CSV_IN_MAX_FIELDS);
         return 1;
     }
     for (size_t i = 0; i < row->n; i++)
         if (row->lens[i] > CSV_IN_MAX_FIELD) {
-            row_note(r, "column '%s' holds more than %d bytes (1 MiB, the most a field may "
-                        "have; only its start is kept in the rejects file; an unbalanced quote?)",
+            row_note(r,
+                     "column '%s' holds more than %d bytes (1 MiB, the most a field may "
+                     "have; only its start is kept in the rejects file; an unbalanced quote?)",
                      i < m->header_n ? m->header[i] : "?", CSV_IN_MAX_FIELD);
             return 1;
         }
     for (size_t i = 0; i < row->n; i++)
         if (row->lens[i] > VALIDATE_MAX_FIELD) {
-            row_note(r, "column '%s' holds %zu bytes, over the 64 KiB a field may have "
-                        "(an unbalanced quote?)",
+            row_note(r,
+                     "column '%s' holds %zu bytes, over the 64 KiB a field may have "
+                     "(an unbalanced quote?)",
                      i < m->header_n ? m->header[i] : "?", row->lens[i]);
             return 1;
         }
@@ -401,8 +405,9 @@ static int bad_utf8(const struct mapping *m, const struct csv_row *row, struct r
     size_t i = 0;
     while (i + 1 < row->n && row->fields[i + 1] - row->packed <= at)
         i++;
-    row_note(r, "column '%s' is not valid UTF-8 (byte %ld of the field; set input.encoding "
-                "if the file is in another encoding)",
+    row_note(r,
+             "column '%s' is not valid UTF-8 (byte %ld of the field; set input.encoding "
+             "if the file is in another encoding)",
              i < m->header_n ? m->header[i] : "?", at - (long)(row->fields[i] - row->packed) + 1);
     return 1;
 }

@@ -38,8 +38,10 @@ static int add_entry(struct pipeline *p, const char *name, const char *id)
 int business_names_load(struct pipeline *p, const char *key, const struct rate_shared *shared,
                         struct cp_error *err)
 {
-    struct api_options ao = {.base_url = p->api.base_url, .api_key = key,
-                             .timeout_ms = p->api.timeout_ms, .ca_file = p->api.ca_file};
+    struct api_options ao = {.base_url = p->api.base_url,
+                             .api_key = key,
+                             .timeout_ms = p->api.timeout_ms,
+                             .ca_file = p->api.ca_file};
     struct api_client *api = api_client_new(&ao, err);
     struct fetcher f;
     struct api_result res;

@@ -97,12 +97,16 @@ static int resume(struct gate *g, struct row_result *r, struct cp_error *err)
         if (!killed && strstr(pr.reason, "not repeated"))
             row_note(r, "in doubt since an earlier run (%s): %s", when, pr.reason);
         else if (killed || !pr.reason[0])
-            row_note(r, "an earlier run (%s) stopped while this invite was in flight: it may "
-                        "have been sent; not repeated (check the contact in Cloutly, or set "
-                        "api.retry_in_doubt: true)", when);
+            row_note(r,
+                     "an earlier run (%s) stopped while this invite was in flight: it may "
+                     "have been sent; not repeated (check the contact in Cloutly, or set "
+                     "api.retry_in_doubt: true)",
+                     when);
         else
-            row_note(r, "in doubt since an earlier run (%s): %s; not repeated (check the "
-                        "contact in Cloutly, or set api.retry_in_doubt: true)", when, pr.reason);
+            row_note(r,
+                     "in doubt since an earlier run (%s): %s; not repeated (check the "
+                     "contact in Cloutly, or set api.retry_in_doubt: true)",
+                     when, pr.reason);
         r->status = ROW_IN_DOUBT;
         return 1;
     }
@@ -121,8 +125,10 @@ static int resume(struct gate *g, struct row_result *r, struct cp_error *err)
         if (!pr.body_hash[0] || strcmp(pr.body_hash, now_hash) != 0)
             return 0;
         fill_from_prior(r, &pr);
-        row_note(r, "refused by the API in an earlier run (%s): %s (the request is unchanged: "
-                    "fix the row or the pipeline, or run with --retry-failed)", when, pr.reason);
+        row_note(r,
+                 "refused by the API in an earlier run (%s): %s (the request is unchanged: "
+                 "fix the row or the pipeline, or run with --retry-failed)",
+                 when, pr.reason);
         r->status = ROW_FAILED;
         return 1;
     }
@@ -133,8 +139,10 @@ static int resume(struct gate *g, struct row_result *r, struct cp_error *err)
                    * pipeline: try again */
     /* A status this version never writes (a cell edited by hand, a newer
      * version's word): the one safe reading is that it may have been sent. */
-    row_note(r, "the ledger holds an unknown status '%s' for this row (%s): treated as in "
-                "doubt; not repeated", pr.status, when);
+    row_note(r,
+             "the ledger holds an unknown status '%s' for this row (%s): treated as in "
+             "doubt; not repeated",
+             pr.status, when);
     r->status = ROW_IN_DOUBT;
     return 1;
 }
@@ -161,8 +169,10 @@ static int resent_by_pipeline(struct gate *g, struct row_result *r, struct cp_er
                  pr.file_path);
         r->status = ROW_SKIPPED;
     } else {
-        row_note(r, "an earlier run of this pipeline (%s, '%s') may have sent it (in doubt); "
-                    "not repeated", when, pr.file_path);
+        row_note(r,
+                 "an earlier run of this pipeline (%s, '%s') may have sent it (in doubt); "
+                 "not repeated",
+                 when, pr.file_path);
         r->status = ROW_IN_DOUBT;
     }
     return 1;
@@ -202,7 +212,8 @@ static const char *cooldown_business(const struct gate *g, const struct row_resu
 static int suppressed(struct gate *g, struct row_result *r, struct cp_error *err)
 {
     struct ledger_prior pr;
-    int found = ledger_suppressed(g->ledger, strbuf_str(&r->email), strbuf_str(&r->phone), &pr, err);
+    int found =
+        ledger_suppressed(g->ledger, strbuf_str(&r->email), strbuf_str(&r->phone), &pr, err);
     if (found > 0)
         note_suppressed(r, &pr);
     return found;
@@ -244,20 +255,14 @@ int gate_claim(struct gate *g, struct row_result *r, const char *run_id, const c
     };
     int rc = ledger_claim(g->ledger, &c, &pr, attempt_id, err);
     switch (rc) {
-    case LEDGER_CLAIMED:
-        return 1;
-    case LEDGER_SUPPRESSED:
-        note_suppressed(r, &pr);
-        return 0;
-    case LEDGER_COOLDOWN:
-        note_cooldown(g, r, &pr);
-        return 0;
+    case LEDGER_CLAIMED: return 1;
+    case LEDGER_SUPPRESSED: note_suppressed(r, &pr); return 0;
+    case LEDGER_COOLDOWN: note_cooldown(g, r, &pr); return 0;
     case LEDGER_TAKEN:
         row_note(r, "sent meanwhile by another run of this file (%s)", pr.file_path);
         r->status = ROW_SKIPPED;
         return 0;
-    default:
-        return -1;
+    default: return -1;
     }
 }
 

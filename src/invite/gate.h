@@ -20,16 +20,16 @@
 
 struct gate {
     const struct pipeline *p;
-    struct ledger *ledger;   /* borrowed; NULL: no history (first run of a dry run) */
-    const char *file_hash;   /* this input's identity */
+    struct ledger *ledger; /* borrowed; NULL: no history (first run of a dry run) */
+    const char *file_hash; /* this input's identity */
     time_t now;
-    long sms_left;           /* the latest balance the API reported, -1 unknown */
-    int sms_fresh;           /* sms_left came from an answer in this run */
-    long sends;              /* rows let through so far */
-    int writable;            /* the ledger may be written (not a dry run) */
-    int retry_failed;        /* run --retry-failed: rows the API refused are sent again */
-    int retry_in_doubt;      /* run --retry-in-doubt, or api.retry_in_doubt */
-    long retried;            /* rows let through again by one of the two */
+    long sms_left;      /* the latest balance the API reported, -1 unknown */
+    int sms_fresh;      /* sms_left came from an answer in this run */
+    long sends;         /* rows let through so far */
+    int writable;       /* the ledger may be written (not a dry run) */
+    int retry_failed;   /* run --retry-failed: rows the API refused are sent again */
+    int retry_in_doubt; /* run --retry-in-doubt, or api.retry_in_doubt */
+    long retried;       /* rows let through again by one of the two */
 };
 
 void gate_init(struct gate *g, const struct pipeline *p, struct ledger *l, const char *file_hash,

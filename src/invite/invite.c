@@ -86,7 +86,9 @@ static void read_accepted(const struct api_result *res, struct row_result *r)
         strbuf_addstr(&r->sms_renews, renews->valuestring);
     if (!r->contact_id.len)
         row_note(r, "accepted (HTTP %ld) but the answer had no contact id%s", res->http_status,
-                 res->body_too_large ? " (answer over 8 MiB)" : j ? "" : " (unreadable JSON)");
+                 res->body_too_large ? " (answer over 8 MiB)"
+                 : j                 ? ""
+                                     : " (unreadable JSON)");
     cJSON_Delete(j);
 }
 
@@ -113,8 +115,10 @@ static struct invite_decision in_doubt(const struct pipeline *p, struct row_resu
 {
     if (p->api.retry_in_doubt)
         return retry_or_give_up(p, r, api_backoff(r->attempts), what);
-    row_note(r, "%s: the invite may have been sent; not repeated (check the contact in Cloutly, "
-                "or set api.retry_in_doubt: true)", what);
+    row_note(r,
+             "%s: the invite may have been sent; not repeated (check the contact in Cloutly, "
+             "or set api.retry_in_doubt: true)",
+             what);
     return done(r, ROW_IN_DOUBT);
 }
 
@@ -126,7 +130,8 @@ static struct invite_decision no_answer(const struct pipeline *p, const struct a
         struct invite_decision d = {.verdict = INVITE_STOP_PIPELINE};
         snprintf(d.message, sizeof d.message,
                  "the server's TLS certificate is not trusted: %s (for a private CA set "
-                 "api.ca_file in the pipeline)", res->error);
+                 "api.ca_file in the pipeline)",
+                 res->error);
         row_note(r, "not sent: TLS certificate not trusted");
         r->status = ROW_SKIPPED;
         return d;
@@ -185,7 +190,8 @@ static struct invite_decision stop_waiting(const struct pipeline *p, const struc
     snprintf(d.message, sizeof d.message,
              "the API asked to wait %s before the next request (%s, Retry-After), longer than "
              "api.max_retry_wait (%s): stopped sending; the rows not sent go out with the next "
-             "run", asked, what, most);
+             "run",
+             asked, what, most);
     row_note(r, "not sent: the API asked to wait %s (%s); a later run sends it", asked, what);
     r->status = ROW_SKIPPED;
     return d;
@@ -220,7 +226,8 @@ struct invite_decision invite_decide(const struct pipeline *p, const struct api_
         struct invite_decision d = {.verdict = INVITE_STOP_AUTH};
         snprintf(d.message, sizeof d.message,
                  "the API refused the key (HTTP 401: %s): check CLOUTLY_API_KEY or "
-                 "api.api_key / api.api_key_file", msg);
+                 "api.api_key / api.api_key_file",
+                 msg);
         row_note(r, "not sent: the API refused the key (HTTP 401)");
         r->status = ROW_SKIPPED;
         return d;
@@ -229,8 +236,8 @@ struct invite_decision invite_decide(const struct pipeline *p, const struct api_
         if (too_long(p, res))
             return stop_waiting(p, res, r, "HTTP 503");
         snprintf(what, sizeof what, "HTTP 503: %s", msg);
-        return retry_or_give_up(p, r, res->retry_after >= 0 ? res->retry_after
-                                                            : api_backoff(r->attempts), what);
+        return retry_or_give_up(
+            p, r, res->retry_after >= 0 ? res->retry_after : api_backoff(r->attempts), what);
     }
     if (st >= 500) {
         snprintf(what, sizeof what, "HTTP %ld: %s", st, msg);
@@ -242,7 +249,8 @@ struct invite_decision invite_decide(const struct pipeline *p, const struct api_
         snprintf(d.message, sizeof d.message,
                  "the API does not know this business or campaign (HTTP 404: %s): check "
                  "invite.business_id and invite.campaign_id (run 'cloutly-pipe businesses' to "
-                 "list business ids)", msg);
+                 "list business ids)",
+                 msg);
         r->status = ROW_FAILED;
         return d;
     }

@@ -19,18 +19,18 @@ const char *invite_campaign(const struct pipeline *p, const char *business_id);
 char *invite_body(const struct pipeline *p, const struct row_result *r);
 
 enum invite_verdict {
-    INVITE_DONE,        /* the row has its final status */
-    INVITE_RETRY,       /* send the same row again after `wait` seconds */
-    INVITE_RATE_LIMITED,/* 429: pause everything for `wait` seconds, then resend */
-    INVITE_STOP_AUTH,   /* 401: stop the run, exit 3 */
-    INVITE_STOP_PIPELINE,/* 404 on a single-target run, or TLS refused: stop, exit 2 */
-    INVITE_STOP_WAIT    /* the server asked to wait past api.max_retry_wait: stop, exit 1 */
+    INVITE_DONE,          /* the row has its final status */
+    INVITE_RETRY,         /* send the same row again after `wait` seconds */
+    INVITE_RATE_LIMITED,  /* 429: pause everything for `wait` seconds, then resend */
+    INVITE_STOP_AUTH,     /* 401: stop the run, exit 3 */
+    INVITE_STOP_PIPELINE, /* 404 on a single-target run, or TLS refused: stop, exit 2 */
+    INVITE_STOP_WAIT      /* the server asked to wait past api.max_retry_wait: stop, exit 1 */
 };
 
 struct invite_decision {
     enum invite_verdict verdict;
-    double wait;        /* for RETRY and RATE_LIMITED */
-    char message[512];  /* for a STOP: what went wrong and what to do */
+    double wait;       /* for RETRY and RATE_LIMITED */
+    char message[512]; /* for a STOP: what went wrong and what to do */
 };
 
 /*

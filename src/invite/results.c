@@ -16,8 +16,8 @@ struct results {
     const struct pipeline *p;
     struct atomic_file res, rej;
     int have_res, have_rej;
-    size_t n_header;  /* the input's columns: every rejects line has this many */
-    char delim;       /* the input's delimiter, to join a row's extra fields */
+    size_t n_header; /* the input's columns: every rejects line has this many */
+    char delim;      /* the input's delimiter, to join a row's extra fields */
 };
 
 static void put_str(FILE *fp, const char *s, int last)
@@ -33,9 +33,10 @@ static void put_sb(FILE *fp, const struct strbuf *sb)
 }
 
 static const char *const results_header[] = {
-    "input_row", "status", "reason", "contact_id", "first_name", "last_name", "email",
-    "phone_number", "source_contact_id", "business_id", "campaign_id", "invite_delay_days",
-    "http_status", "sms_limits_left", "sms_renews", "processed_at"};
+    "input_row",         "status",          "reason",      "contact_id",
+    "first_name",        "last_name",       "email",       "phone_number",
+    "source_contact_id", "business_id",     "campaign_id", "invite_delay_days",
+    "http_status",       "sms_limits_left", "sms_renews",  "processed_at"};
 
 struct results *results_open(const struct pipeline *p, const char *results_path,
                              const char *rejects_path, char *const *header, size_t n_header,
@@ -150,12 +151,14 @@ int results_write(struct results *rs, const struct row_result *r, struct cp_erro
     if (rs->have_res) {
         write_result_line(rs, r);
         if (ferror(rs->res.fp))
-            return cp_fail(err, CP_EXIT_USAGE, "cannot write '%s': %s", rs->res.path, strerror(errno));
+            return cp_fail(err, CP_EXIT_USAGE, "cannot write '%s': %s", rs->res.path,
+                           strerror(errno));
     }
     if (rs->have_rej && (r->status == ROW_REJECTED || r->status == ROW_FAILED)) {
         write_reject_line(rs, r);
         if (ferror(rs->rej.fp))
-            return cp_fail(err, CP_EXIT_USAGE, "cannot write '%s': %s", rs->rej.path, strerror(errno));
+            return cp_fail(err, CP_EXIT_USAGE, "cannot write '%s': %s", rs->rej.path,
+                           strerror(errno));
     }
     return 0;
 }

@@ -12,14 +12,14 @@
 #include "invite/invite.h"
 #include "invite/window.h"
 
-#define WINDOW 256
+#define WINDOW      256
 #define INVITE_PATH "/send-review-invite"
 
 enum slot_state {
     SLOT_FREE,
-    SLOT_QUEUED,   /* valid, waiting to be (re)sent at not_before */
+    SLOT_QUEUED, /* valid, waiting to be (re)sent at not_before */
     SLOT_IN_FLIGHT,
-    SLOT_FINAL     /* status settled: written when it reaches the head */
+    SLOT_FINAL /* status settled: written when it reaches the head */
 };
 
 struct slot {
@@ -37,14 +37,14 @@ struct sender {
     struct window *window; /* send windows and the daily cap */
     char last_wait[96];    /* the opening last announced (outside_window: wait) */
     struct slot slots[WINDOW];
-    long head, tail;     /* slots [head, tail) are in use, by sequence number */
-    int queued;          /* slots in SLOT_QUEUED: rows waiting for their turn */
+    long head, tail; /* slots [head, tail) are in use, by sequence number */
+    int queued;      /* slots in SLOT_QUEUED: rows waiting for their turn */
     int input_done;
-    int interrupts;      /* stop requests seen so far */
-    int target_proven;   /* an answer showed the key, business and campaign work */
-    long posts;          /* requests handed to the transport */
+    int interrupts;             /* stop requests seen so far */
+    int target_proven;          /* an answer showed the key, business and campaign work */
+    long posts;                 /* requests handed to the transport */
     struct cp_error ledger_err; /* the first outcome the ledger could not record */
-    int stop_code;       /* != 0: stop sending; the exit code it leads to */
+    int stop_code;              /* != 0: stop sending; the exit code it leads to */
     char stop_reason[600];
 };
 
@@ -150,8 +150,10 @@ void sender_interrupt(struct sender *s, int level)
     if (level == 1) {
         stop(s, CP_EXIT_INTERRUPTED, "interrupted");
         int n = in_flight(s);
-        log_msg(LOG_WARN, "interrupted: finishing the %d %s in flight (Ctrl-C again to abandon "
-                          "%s)", n, n == 1 ? "request" : "requests", n == 1 ? "it" : "them");
+        log_msg(LOG_WARN,
+                "interrupted: finishing the %d %s in flight (Ctrl-C again to abandon "
+                "%s)",
+                n, n == 1 ? "request" : "requests", n == 1 ? "it" : "them");
     } else {
         stop(s, CP_EXIT_INTERRUPTED, "interrupted");
         log_msg(LOG_WARN, "abandoning the requests in flight: they are recorded as in_doubt");
@@ -163,8 +165,8 @@ void sender_interrupt(struct sender *s, int level)
 /* A row that will not be sent after all: the run stopped before its turn. */
 static void not_attempted(struct sender *s, struct slot *sl)
 {
-    const char *why = s->stop_code == CP_EXIT_INTERRUPTED ? "the run was interrupted"
-                                                          : "the run stopped early";
+    const char *why =
+        s->stop_code == CP_EXIT_INTERRUPTED ? "the run was interrupted" : "the run stopped early";
     row_note(&sl->r, "not attempted: %s (a later run sends it)", why);
     sl->r.status = ROW_SKIPPED;
     set_state(s, sl, SLOT_FINAL);
@@ -199,8 +201,10 @@ static int window_check(struct sender *s, struct row_result *r, double *wait_s,
         *wait_s = d.opens_at - wall;
         if (strcmp(s->last_wait, d.opens_text) != 0) {
             snprintf(s->last_wait, sizeof s->last_wait, "%s", d.opens_text);
-            log_msg(LOG_INFO, "waiting until %s for the contacts there (outside_window: wait; "
-                              "Ctrl-C stops, a later run resumes)", d.opens_text);
+            log_msg(LOG_INFO,
+                    "waiting until %s for the contacts there (outside_window: wait; "
+                    "Ctrl-C stops, a later run resumes)",
+                    d.opens_text);
         }
     }
     if (d.verdict != WINDOW_DEFER || s->c.dry_run || !s->c.ledger)
@@ -215,8 +219,7 @@ static int window_check(struct sender *s, struct row_result *r, double *wait_s,
  * just before its turn). */
 static int admit(struct sender *s, struct cp_error *err)
 {
-    while (!s->input_done && s->tail - s->head < WINDOW &&
-           s->queued < s->c.p->api.max_in_flight) {
+    while (!s->input_done && s->tail - s->head < WINDOW && s->queued < s->c.p->api.max_in_flight) {
         struct slot *sl = slot_at(s, s->tail);
         int rc = take_row(s, sl, err);
         if (rc < 0)
@@ -231,7 +234,8 @@ static int admit(struct sender *s, struct cp_error *err)
         if (sl->r.status == ROW_PENDING && !s->stop_code && gate_row(&s->gate, &sl->r, err) < 0)
             return -1;
         double wait_s = 0;
-        if (sl->r.status == ROW_PENDING && !s->stop_code && window_check(s, &sl->r, &wait_s, err) < 0)
+        if (sl->r.status == ROW_PENDING && !s->stop_code &&
+            window_check(s, &sl->r, &wait_s, err) < 0)
             return -1;
         if (sl->r.status != ROW_PENDING)
             continue;
@@ -288,8 +292,8 @@ static int claim_one(struct sender *s, struct slot *sl, struct cp_error *err)
     if (!body)
         return cp_fail(err, CP_EXIT_USAGE, "out of memory");
     struct cp_error lerr = {0};
-    int claimed = gate_claim(&s->gate, &sl->r, s->c.p->run_id, s->c.input_path, body,
-                             &sl->attempt_id, &lerr);
+    int claimed =
+        gate_claim(&s->gate, &sl->r, s->c.p->run_id, s->c.input_path, body, &sl->attempt_id, &lerr);
     free(body);
     if (claimed < 0) {
         /* Without its intent on disk a request may not go out. Stop, and
@@ -410,17 +414,21 @@ static void outcome_unrecorded(struct sender *s, struct slot *sl, struct invite_
         s->ledger_err = *lerr;
     if (d->verdict == INVITE_RETRY || d->verdict == INVITE_RATE_LIMITED) {
         /* Not acted on by the server, but it cannot be retried now. */
-        row_note(&sl->r, "not sent: the ledger could not record the attempt (%s); a later run "
-                         "sends it", lerr->msg);
+        row_note(&sl->r,
+                 "not sent: the ledger could not record the attempt (%s); a later run "
+                 "sends it",
+                 lerr->msg);
         sl->r.status = ROW_SKIPPED;
         d->verdict = INVITE_DONE;
     } else {
         row_note(&sl->r, "(the ledger could not record this outcome: %s)", lerr->msg);
     }
     char why[sizeof s->stop_reason];
-    snprintf(why, sizeof why, "the ledger cannot be written (%.300s): stopped sending; the rows "
+    snprintf(why, sizeof why,
+             "the ledger cannot be written (%.300s): stopped sending; the rows "
              "sent are in the results file, and the next run reports them in_doubt rather than "
-             "send them again", lerr->msg);
+             "send them again",
+             lerr->msg);
     stop(s, CP_EXIT_INCOMPLETE, why);
 }
 
@@ -461,10 +469,9 @@ static void settle(struct sender *s, const struct api_result *res)
             snprintf(text, sizeof text, "row %ld: retrying in %.1fs (attempt %d%s%s)",
                      sl->r.input_row, d.wait, sl->r.attempts + 1, res->error[0] ? ": " : "",
                      res->error[0] ? res->error : "");
-            struct log_field f[] = {LOG_INT("input_row", sl->r.input_row),
-                                    LOG_INT("attempt", sl->r.attempts + 1),
-                                    LOG_NUM("wait_s", d.wait),
-                                    LOG_INT("http_status", res->http_status)};
+            struct log_field f[] = {
+                LOG_INT("input_row", sl->r.input_row), LOG_INT("attempt", sl->r.attempts + 1),
+                LOG_NUM("wait_s", d.wait), LOG_INT("http_status", res->http_status)};
             log_event(LOG_DEBUG, "retry", text, f, sizeof f / sizeof *f);
         }
         set_state(s, sl, SLOT_QUEUED);

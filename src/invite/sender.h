@@ -33,27 +33,27 @@
 struct sender;
 
 struct sender_stats {
-    long rows;      /* rows written to the results so far */
-    long sent;      /* of them, sent */
-    int in_flight;  /* requests in flight now */
-    long failed;    /* of the rows written, failed */
-    long in_doubt;  /* of the rows written, in_doubt */
+    long rows;     /* rows written to the results so far */
+    long sent;     /* of them, sent */
+    int in_flight; /* requests in flight now */
+    long failed;   /* of the rows written, failed */
+    long in_doubt; /* of the rows written, in_doubt */
 };
 
 struct sender_config {
     const struct pipeline *p;
-    struct vpool *rows;            /* where rows come from, in input order */
-    struct results *out;           /* where each settled row goes */
-    struct ledger *ledger;         /* NULL only for a dry run with no ledger yet */
+    struct vpool *rows;                    /* where rows come from, in input order */
+    struct results *out;                   /* where each settled row goes */
+    struct ledger *ledger;                 /* NULL only for a dry run with no ledger yet */
     const struct api_transport *transport; /* NULL for a dry run */
-    const char *input_path;        /* recorded with each intent */
-    const char *file_hash;         /* this input's identity, for resume */
-    int dry_run;                   /* settle valid rows as dry_run, send nothing */
-    int single_target;             /* one business and campaign for every row */
+    const char *input_path;                /* recorded with each intent */
+    const char *file_hash;                 /* this input's identity, for resume */
+    int dry_run;                           /* settle valid rows as dry_run, send nothing */
+    int single_target;                     /* one business and campaign for every row */
     const struct rate_shared *rate_shared; /* the account's rate budget, or NULL: pace alone */
-    int retry_failed;              /* run --retry-failed: send rows the API refused before */
-    int retry_in_doubt;            /* run --retry-in-doubt: resend rows left in doubt */
-    double (*now)(void);           /* monotonic seconds; NULL: clock_now */
+    int retry_failed;    /* run --retry-failed: send rows the API refused before */
+    int retry_in_doubt;  /* run --retry-in-doubt: resend rows left in doubt */
+    double (*now)(void); /* monotonic seconds; NULL: clock_now */
     /* Called once per turn of the loop, e.g. to draw progress and to pass
      * on interrupts with sender_interrupt(); may be NULL. */
     void (*on_tick)(void *ctx, struct sender *s, const struct sender_stats *st);

@@ -7,7 +7,8 @@
  * the statutes cited on 2026-12-01; not legal advice (README: "Quiet
  * hours"). Texas is the only one with different hours on one day. */
 static const struct state_rule rules[] = {
-    {"", "08:00-21:00", "47 CFR 64.1200(c)(1) (TCPA: no solicitation before 8 a.m. or after 9 p.m.)"},
+    {"", "08:00-21:00",
+     "47 CFR 64.1200(c)(1) (TCPA: no solicitation before 8 a.m. or after 9 p.m.)"},
     {"CT", "09:00-20:00", "Conn. Gen. Stat. 42-288a(c), as amended by Public Act 23-98"},
     {"FL", "08:00-20:00", "Fla. Stat. 501.616(6)(a) (Florida Telephone Solicitation Act)"},
     {"MD", "08:00-20:00", "Md. Code, Com. Law 14-4503 (Stop the Spam Calls Act of 2023)"},

@@ -19,10 +19,10 @@
 #include "invite/state_rules.h"
 
 #define CACHE_SIZE 64
-#define GROUPS 16
-#define HORIZON (8 * 86400.0) /* a weekly window opens within this */
+#define GROUPS     16
+#define HORIZON    (8 * 86400.0) /* a weekly window opens within this */
 #define BUSINESSES 16
-#define MEMO_SIZE 1024 /* phone prefixes remembered: a file has few distinct areas */
+#define MEMO_SIZE  1024 /* phone prefixes remembered: a file has few distinct areas */
 
 /* The zones of a phone number depend only on its first digits: the
  * country code and the leading digits that pick a region sharing it
@@ -30,8 +30,8 @@
  * (+1 area code and exchange). Seven digits cover both; parsing every
  * number again would cost more than all the rest of the decision. */
 struct phone_memo {
-    char key[12];         /* "+1212456", "+6141234": "" when unused */
-    int ok;               /* zone_for_phone's answer: 0 or -1 */
+    char key[12]; /* "+1212456", "+6141234": "" when unused */
+    int ok;       /* zone_for_phone's answer: 0 or -1 */
     struct zone_set zs;
 };
 
@@ -39,14 +39,14 @@ struct cached {
     const char *zones[ZONE_SET_MAX]; /* interned by the zone_db: equal names, equal pointers */
     int n_zones;
     struct send_window win;
-    double from, until;   /* the answer holds for instants in [from, until) */
+    double from, until; /* the answer holds for instants in [from, until) */
     int inside;
-    double opens_at;      /* when outside: the first instant inside */
+    double opens_at; /* when outside: the first instant inside */
 };
 
 struct group {
-    char text[96];        /* "09:00 AEDT (Australia/Sydney)" */
-    double opens_at;      /* the POST time it opens at */
+    char text[96];   /* "09:00 AEDT (Australia/Sydney)" */
+    double opens_at; /* the POST time it opens at */
     long count;
 };
 
@@ -62,7 +62,7 @@ struct window {
     struct ledger *ledger;
     struct zone_db *zones;
     struct send_window phone_w, email_w;
-    struct zone_set business;  /* invite.timezone, else UTC */
+    struct zone_set business; /* invite.timezone, else UTC */
     struct cached cache[CACHE_SIZE];
     struct phone_memo memo[MEMO_SIZE];
     int n_cache, next_evict;
@@ -72,7 +72,7 @@ struct window {
     long inside, deferred_window, deferred_cap, waiting, email_only;
     struct group groups[GROUPS];
     int n_groups;
-    char last_rule[64];        /* the window text of the latest deferral, for the summary */
+    char last_rule[64]; /* the window text of the latest deferral, for the summary */
 };
 
 struct window *window_open(const struct pipeline *p, struct ledger *ledger, struct cp_error *err)
@@ -99,15 +99,18 @@ struct window *window_open(const struct pipeline *p, struct ledger *ledger, stru
         goto fail;
     const char *tz = p->invite.timezone ? p->invite.timezone : "UTC";
     if (zone_for_name(w->zones, tz, &w->business) < 0) {
-        cp_fail(err, CP_EXIT_USAGE, "'%s': invite.timezone '%s' is not a time zone (expected an "
+        cp_fail(err, CP_EXIT_USAGE,
+                "'%s': invite.timezone '%s' is not a time zone (expected an "
                 "IANA name such as Australia/Sydney; see /usr/share/zoneinfo/zone1970.tab)",
                 p->file ? p->file : "pipeline", tz);
         goto fail;
     }
     if (w->email_w.kind == SEND_WINDOW_HOURS && !p->invite.timezone) {
-        cp_fail(err, CP_EXIT_USAGE, "'%s': invite.email_window needs invite.timezone (the "
+        cp_fail(err, CP_EXIT_USAGE,
+                "'%s': invite.email_window needs invite.timezone (the "
                 "business's zone, e.g. Australia/Sydney): email-only contacts have no zone of "
-                "their own", p->file ? p->file : "pipeline");
+                "their own",
+                p->file ? p->file : "pipeline");
         goto fail;
     }
     return w;
@@ -176,7 +179,8 @@ static double next_edge(struct window *w, const struct zone_set *zs, const struc
 static int same_question(const struct cached *c, const struct zone_set *zs,
                          const struct send_window *win)
 {
-    return c->n_zones == zs->n && memcmp(c->zones, zs->zone, (size_t)zs->n * sizeof *zs->zone) == 0 &&
+    return c->n_zones == zs->n &&
+           memcmp(c->zones, zs->zone, (size_t)zs->n * sizeof *zs->zone) == 0 &&
            memcmp(&c->win, win, sizeof *win) == 0;
 }
 
@@ -196,8 +200,8 @@ static int evaluate(struct window *w, const struct zone_set *zs, const struct se
     int step;
     int inside = all_inside(w, zs, win, t, &step);
     double edge = next_edge(w, zs, win, t, inside);
-    struct cached *c = w->n_cache < CACHE_SIZE ? &w->cache[w->n_cache++]
-                                               : &w->cache[w->next_evict++ % CACHE_SIZE];
+    struct cached *c =
+        w->n_cache < CACHE_SIZE ? &w->cache[w->n_cache++] : &w->cache[w->next_evict++ % CACHE_SIZE];
     memcpy(c->zones, zs->zone, (size_t)zs->n * sizeof *zs->zone);
     c->n_zones = zs->n;
     c->win = *win;
@@ -353,8 +357,10 @@ static int daily_cap(struct window *w, struct row_result *r, const struct zone_s
         char go_text[64], go_utc[32];
         when_local(w, w->business.zone[0], next_share, go_text, sizeof go_text);
         iso_utc(next_share, go_utc, sizeof go_utc);
-        row_note(r, "deferred: spread: even allows %ld of invite.max_per_day (%d) by now; goes "
-                    "from %s (%s)", allowed, cap, go_text, go_utc);
+        row_note(r,
+                 "deferred: spread: even allows %ld of invite.max_per_day (%d) by now; goes "
+                 "from %s (%s)",
+                 allowed, cap, go_text, go_utc);
         d->opens_at = next_share;
         snprintf(d->opens_text, sizeof d->opens_text, "%s (spread: even)", go_text);
         w->deferred_cap++;
@@ -375,8 +381,10 @@ static int daily_cap(struct window *w, struct row_result *r, const struct zone_s
     strftime(day_text, sizeof day_text, "%Y-%m-%d", &tm);
     when_local(w, w->business.zone[0], go, go_text, sizeof go_text);
     iso_utc(go, go_utc, sizeof go_utc);
-    row_note(r, "deferred: invite.max_per_day (%d) reached for this business on %s (%s); goes "
-                "from %s (%s)", cap, day_text, w->business.zone[0], go_text, go_utc);
+    row_note(r,
+             "deferred: invite.max_per_day (%d) reached for this business on %s (%s); goes "
+             "from %s (%s)",
+             cap, day_text, w->business.zone[0], go_text, go_utc);
     d->opens_at = go;
     snprintf(d->opens_text, sizeof d->opens_text, "%s (daily cap)", go_text);
     w->deferred_cap++;
@@ -414,10 +422,11 @@ static int outside(struct window *w, struct row_result *r, const struct zone_set
     snprintf(d->opens_text, sizeof d->opens_text, "%s (%s)", opens_text, zone);
     snprintf(w->last_rule, sizeof w->last_rule, "%s", rule);
     const char *arrive = delay > 0 ? "the invite would arrive" : "it is";
-    const char *zones = zs->n > 1 ? "in every zone the number may be in" : "in the recipient's zone";
+    const char *zones =
+        zs->n > 1 ? "in every zone the number may be in" : "in the recipient's zone";
     if (w->p->invite.outside_window == OUTSIDE_WAIT) {
-        row_note(r, "waited: %s %s, outside %s %s (%s); sent when it opened at %s", arrive,
-                 at_text, rule, zones, zs->where, opens_text);
+        row_note(r, "waited: %s %s, outside %s %s (%s); sent when it opened at %s", arrive, at_text,
+                 rule, zones, zs->where, opens_text);
         d->verdict = WINDOW_WAIT;
         w->waiting++;
         add_group(w, d->opens_text, d->opens_at);
@@ -440,8 +449,10 @@ static int row_zone(struct window *w, struct row_result *r, struct zone_set *zs)
         snprintf(zs->where, sizeof zs->where, "%s from the timezone column", zs->zone[0]);
         return 1;
     }
-    row_note(r, "timezone \"%.40s\" is not a tzdata zone (expected e.g. Australia/Perth): the "
-                "send window follows the phone number or the business", strbuf_str(&r->timezone));
+    row_note(r,
+             "timezone \"%.40s\" is not a tzdata zone (expected e.g. Australia/Perth): the "
+             "send window follows the phone number or the business",
+             strbuf_str(&r->timezone));
     return 0;
 }
 
@@ -515,9 +526,11 @@ void window_summary(const struct window *w, char *buf, size_t len)
         snprintf(buf, len, "deferred %ld: over invite.max_per_day (%d); the next go from %s", n,
                  w->p->invite.max_per_day, first ? first->text : "?");
     else
-        snprintf(buf, len, "deferred %ld: %ld outside their window, %ld over invite.max_per_day "
-                 "(%d); next window opens %s", n, w->deferred_window, w->deferred_cap,
-                 w->p->invite.max_per_day, first ? first->text : "?");
+        snprintf(buf, len,
+                 "deferred %ld: %ld outside their window, %ld over invite.max_per_day "
+                 "(%d); next window opens %s",
+                 n, w->deferred_window, w->deferred_cap, w->p->invite.max_per_day,
+                 first ? first->text : "?");
 }
 
 void window_print_plan(const struct window *w, FILE *out, const char *prefix)

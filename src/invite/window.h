@@ -40,7 +40,7 @@ enum window_verdict {
 
 struct window_decision {
     enum window_verdict verdict;
-    double opens_at;   /* WAIT/DEFER: epoch seconds the row may go (the POST time) */
+    double opens_at;     /* WAIT/DEFER: epoch seconds the row may go (the POST time) */
     char opens_text[96]; /* "09:00 AEDT (Australia/Sydney)" */
 };
 
@@ -55,8 +55,8 @@ void window_close(struct window *w);
 /* Decide for a ROW_PENDING row at wall-clock time `now` (epoch seconds).
  * WINDOW_DEFER also sets r->status = ROW_DEFERRED and notes why; SEND may
  * have emptied r->phone (email_only). -1 with err when the ledger fails. */
-int window_decide(struct window *w, struct row_result *r, double now,
-                  struct window_decision *d, struct cp_error *err);
+int window_decide(struct window *w, struct row_result *r, double now, struct window_decision *d,
+                  struct cp_error *err);
 
 /* The run's plan so far, for a person: a few lines to `out`, each starting
  * with `prefix`. Nothing when every window is any and there is no cap. */

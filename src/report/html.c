@@ -20,21 +20,25 @@ static const char css[] =
     "*{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--fg);"
     "font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}"
     "main{max-width:1180px;margin:0 auto;padding:16px}h1{font-size:1.6em;margin:.2em 0}"
-    "h2{font-size:1.25em;margin:1.6em 0 .4em;border-bottom:2px solid var(--line);padding-bottom:.2em}"
+    "h2{font-size:1.25em;margin:1.6em 0 .4em;border-bottom:2px solid "
+    "var(--line);padding-bottom:.2em}"
     "h3{font-size:1.05em;margin:1.2em 0 .3em}.mute{color:var(--mute)}"
     ".tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(160px,1fr));gap:10px}"
     ".tile{background:var(--card);border-radius:8px;padding:10px 12px}"
     ".tile b{display:block;font-size:1.5em}.tile span{color:var(--mute);font-size:.9em}"
-    ".pair{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:16px;align-items:start}"
+    ".pair{display:grid;grid-template-columns:minmax(0,2fr) "
+    "minmax(0,1fr);gap:16px;align-items:start}"
     "@media (max-width:760px){.pair{grid-template-columns:1fr}}"
     ".scroll{max-height:340px;overflow:auto;border:1px solid var(--line);border-radius:6px}"
     ".wide{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.92em}"
-    "td:first-child{white-space:nowrap}th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}"
+    "td:first-child{white-space:nowrap}th,td{padding:4px 8px;border-bottom:1px solid "
+    "var(--line);text-align:left;vertical-align:top}"
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
     "thead th{position:sticky;top:0;background:var(--card)}"
     "svg.chart{width:100%;height:auto;background:var(--card);border-radius:6px}"
     "svg.spark{width:120px;height:24px}.bar{fill:var(--bar)}"
-    ".line{fill:none;stroke:var(--accent);stroke-width:2}.dot{fill:var(--accent)}.axis{stroke:var(--mute)}"
+    ".line{fill:none;stroke:var(--accent);stroke-width:2}.dot{fill:var(--accent)}.axis{stroke:var(-"
+    "-mute)}"
     ".tick{fill:var(--mute);font-size:11px}.s0{fill:var(--s0)}.s1{fill:var(--s1)}"
     ".s2{fill:var(--s2)}.s3{fill:var(--s3)}.s4{fill:var(--s4)}"
     ".key i{display:inline-block;width:.8em;height:.8em;margin:0 .25em 0 .8em;border-radius:2px}"
@@ -88,8 +92,8 @@ static void metric_attr(FILE *fp, const char *prefix, const char *key, const cha
     fputc('"', fp);
 }
 
-static void num(FILE *fp, const char *tag, const char *prefix, const char *key,
-                const char *suffix, long v)
+static void num(FILE *fp, const char *tag, const char *prefix, const char *key, const char *suffix,
+                long v)
 {
     char b[40];
     grouped(b, sizeof b, v);
@@ -109,8 +113,8 @@ static void pct_text(char *buf, size_t len, long part, long whole)
         snprintf(buf, len, "–");
 }
 
-static void pct(FILE *fp, const char *tag, const char *prefix, const char *key,
-                const char *suffix, long part, long whole)
+static void pct(FILE *fp, const char *tag, const char *prefix, const char *key, const char *suffix,
+                long part, long whole)
 {
     char b[32];
     pct_text(b, sizeof b, part, whole);
@@ -180,10 +184,12 @@ static void summary(FILE *fp, const struct report_model *m)
 
 static void match_head(FILE *fp, const char *first)
 {
-    fprintf(fp, "<div class=\"wide\"><table><thead><tr><th>%s</th><th class=\"n\">invited</th>"
-                "<th class=\"n\">reviewed</th><th class=\"n\">rate</th><th class=\"n\">by SMS"
-                "</th><th class=\"n\">SMS rate</th><th class=\"n\">by email</th><th class=\"n\">"
-                "email rate</th><th class=\"n\">window open</th></tr></thead><tbody>", first);
+    fprintf(fp,
+            "<div class=\"wide\"><table><thead><tr><th>%s</th><th class=\"n\">invited</th>"
+            "<th class=\"n\">reviewed</th><th class=\"n\">rate</th><th class=\"n\">by SMS"
+            "</th><th class=\"n\">SMS rate</th><th class=\"n\">by email</th><th class=\"n\">"
+            "email rate</th><th class=\"n\">window open</th></tr></thead><tbody>",
+            first);
 }
 
 static void match_row(FILE *fp, const char *prefix, const struct report_match *r)
@@ -204,9 +210,9 @@ static void match_row(FILE *fp, const char *prefix, const struct report_match *r
 
 static void month_name(char *buf, size_t len, const char *ym)
 {
-    static const char *const names[] = {"January", "February", "March", "April", "May", "June",
-                                        "July", "August", "September", "October", "November",
-                                        "December"};
+    static const char *const names[] = {"January",   "February", "March",    "April",
+                                        "May",       "June",     "July",     "August",
+                                        "September", "October",  "November", "December"};
     int y = 0, mo = 0;
     if (sscanf(ym, "%d-%d", &y, &mo) == 2 && mo >= 1 && mo <= 12)
         snprintf(buf, len, "%s %d", names[mo - 1], y);
@@ -221,7 +227,8 @@ static void invites(FILE *fp, const struct report_model *m)
     if (!m->has_ledger || !m->has_mirror) {
         fputs("<p class=\"mute\">This needs both the ledger and the review mirror "
               "(export.mirror): reviews are matched to earlier invites by the reviewer's email "
-              "or phone.</p></section>\n", fp);
+              "or phone.</p></section>\n",
+              fp);
         return;
     }
     for (size_t i = m->n_match_month; i-- > 0;) {
@@ -232,12 +239,15 @@ static void invites(FILE *fp, const struct report_model *m)
         pct_text(b3, sizeof b3, r->reviewed, r->invited);
         pct_text(b4, sizeof b4, r->sms_reviewed, r->sms_invited);
         pct_text(b5, sizeof b5, r->email_reviewed, r->email_invited);
-        fprintf(fp, "<p class=\"headline\" data-metric=\"match.headline\">Of %s invited in %s, %s "
-                    "left a review within %d days (%s); by SMS %s, by email %s.", b1, mn, b2,
-                m->match_days, b3, b4, b5);
+        fprintf(fp,
+                "<p class=\"headline\" data-metric=\"match.headline\">Of %s invited in %s, %s "
+                "left a review within %d days (%s); by SMS %s, by email %s.",
+                b1, mn, b2, m->match_days, b3, b4, b5);
         if (r->open)
-            fprintf(fp, " <span class=\"mute\">%ld of these invites are still inside their "
-                        "%d days: the figure can still rise.</span>", r->open, m->match_days);
+            fprintf(fp,
+                    " <span class=\"mute\">%ld of these invites are still inside their "
+                    "%d days: the figure can still rise.</span>",
+                    r->open, m->match_days);
         fputs("</p>", fp);
         break;
     }
@@ -246,12 +256,14 @@ static void invites(FILE *fp, const struct report_model *m)
     fputs(" of ", fp);
     num(fp, "b", "reviews.all_for_match", NULL, NULL,
         m->reviews_no_contact + m->reviews_with_contact);
-    fprintf(fp, " reviews carry neither an email nor a phone (most sources do not give them) and "
-                "cannot be matched to an invite. A review counts when it is for the invite's "
-                "business, its author's email or phone (normalised as intake normalises "
-                "contacts) is the invite's, and it was written within %d days after the invite. "
-                "An invite with a phone counts as by SMS, one with an email as by email (one "
-                "with both counts in both).</p>", m->match_days);
+    fprintf(fp,
+            " reviews carry neither an email nor a phone (most sources do not give them) and "
+            "cannot be matched to an invite. A review counts when it is for the invite's "
+            "business, its author's email or phone (normalised as intake normalises "
+            "contacts) is the invite's, and it was written within %d days after the invite. "
+            "An invite with a phone counts as by SMS, one with an email as by email (one "
+            "with both counts in both).</p>",
+            m->match_days);
     fputs("<h3>By month of the invite</h3>", fp);
     match_head(fp, "month");
     for (size_t i = m->n_match_month; i-- > 0;)
@@ -302,7 +314,8 @@ static void runs_table(FILE *fp, const struct report_model *m)
         return;
     }
     fputs("<div class=\"wide\"><table><thead><tr><th>pipeline</th><th>run</th><th>started</th>"
-          "<th>finished</th><th class=\"n\">exit</th>", fp);
+          "<th>finished</th><th class=\"n\">exit</th>",
+          fp);
     for (int s = 0; s < RS_COUNT; s++)
         fprintf(fp, "<th class=\"n\">%s</th>", report_status_name((enum report_status)s));
     fputs("</tr></thead><tbody>", fp);
@@ -351,8 +364,10 @@ static void day_series(FILE *fp, const char *title, const char *prefix, const ch
         svg_line(fp, title, labels, values, n);
     else
         svg_bars(fp, title, labels, values, n);
-    fprintf(fp, "</div><div class=\"scroll\"><table><thead><tr><th>day</th><th class=\"n\">%s"
-                "</th></tr></thead><tbody>", col);
+    fprintf(fp,
+            "</div><div class=\"scroll\"><table><thead><tr><th>day</th><th class=\"n\">%s"
+            "</th></tr></thead><tbody>",
+            col);
     for (size_t i = n; i-- > 0;) {
         fprintf(fp, "<tr><td>%s</td>", d[i].day);
         num(fp, "td", prefix, d[i].day, "", d[i].value);
@@ -367,7 +382,8 @@ static void deferred(FILE *fp, const struct report_model *m)
     fputs("<h3>Deferred: waiting for a send window</h3>", fp);
     if (!m->has_deferred_col) {
         fputs("<p class=\"mute\">This ledger has no deferred rows (send windows and daily caps "
-              "record them).</p>", fp);
+              "record them).</p>",
+              fp);
         return;
     }
     fputs("<p>", fp);
@@ -376,7 +392,8 @@ static void deferred(FILE *fp, const struct report_model *m)
     if (!m->n_deferred)
         return;
     fputs("<div class=\"wide\"><table><thead><tr><th>business</th><th>campaign</th>"
-          "<th class=\"n\">rows</th><th>window opens</th></tr></thead><tbody>", fp);
+          "<th class=\"n\">rows</th><th>window opens</th></tr></thead><tbody>",
+          fp);
     for (size_t i = 0; i < m->n_deferred; i++) {
         const struct report_deferred *d = &m->deferred[i];
         when(b, sizeof b, d->opens_at);
@@ -403,7 +420,8 @@ static void doubts(FILE *fp, const struct report_model *m, const struct html_con
           "have sent them. Check in Cloutly before sending again; each command shows the "
           "contact's history.</p><div class=\"wide\"><table><thead><tr><th>when</th>"
           "<th>contact</th><th>business</th><th>file, row</th><th>command</th></tr></thead>"
-          "<tbody>", fp);
+          "<tbody>",
+          fp);
     for (size_t i = 0; i < m->n_doubts; i++) {
         const struct report_doubt *d = &m->doubts[i];
         when(b, sizeof b, d->at);
@@ -427,8 +445,10 @@ static void doubts(FILE *fp, const struct report_model *m, const struct html_con
     }
     fputs("</tbody></table></div>", fp);
     if (m->doubts_total > (long)m->n_doubts)
-        fprintf(fp, "<p class=\"mute\">and %ld more: <code>cloutly-pipe ledger PIPELINE.yaml"
-                    "</code> lists them all.</p>", m->doubts_total - (long)m->n_doubts);
+        fprintf(fp,
+                "<p class=\"mute\">and %ld more: <code>cloutly-pipe ledger PIPELINE.yaml"
+                "</code> lists them all.</p>",
+                m->doubts_total - (long)m->n_doubts);
 }
 
 static void runs(FILE *fp, const struct report_model *m, const struct html_context *c)
@@ -474,7 +494,8 @@ static void months(FILE *fp, const struct report_model *m)
     for (int k = 1; k <= 5; k++)
         fprintf(fp, "<th class=\"n\">%d★</th>", k);
     fputs("<th class=\"n\">none</th><th class=\"n\">total</th><th class=\"n\">avg</th>"
-          "<th class=\"n\">replies</th></tr></thead><tbody>", fp);
+          "<th class=\"n\">replies</th></tr></thead><tbody>",
+          fp);
     for (size_t i = n; i-- > 0;) {
         const struct report_month *mo = &m->months[i];
         fprintf(fp, "<tr><td>%s</td>", mo->month);
@@ -493,8 +514,8 @@ static void months(FILE *fp, const struct report_model *m)
     fputs("</tbody></table></div></div>", fp);
 }
 
-static void avg_table(FILE *fp, const struct report_model *m, const char *title,
-                      const char *prefix, const struct report_avg_row *rows, size_t n_rows)
+static void avg_table(FILE *fp, const struct report_model *m, const char *title, const char *prefix,
+                      const struct report_avg_row *rows, size_t n_rows)
 {
     size_t first = m->n_months > SPARK_MONTHS ? m->n_months - SPARK_MONTHS : 0;
     char b[32];
@@ -504,7 +525,8 @@ static void avg_table(FILE *fp, const struct report_model *m, const char *title,
         return;
     }
     fputs("<div class=\"wide\"><table><thead><tr><th></th><th class=\"n\">reviews</th>"
-          "<th class=\"n\">avg</th><th>trend</th>", fp);
+          "<th class=\"n\">avg</th><th>trend</th>",
+          fp);
     for (size_t i = first; i < m->n_months; i++)
         fprintf(fp, "<th class=\"n\">%s</th>", m->months[i].month);
     fputs("</tr></thead><tbody>", fp);
@@ -602,7 +624,8 @@ static void changes(FILE *fp, const struct report_model *m, time_t prev_at)
     if (!m->n_changes)
         return;
     fputs("<div class=\"scroll\"><table><thead><tr><th>when</th><th>what</th><th>review</th>"
-          "<th class=\"n\">rating</th></tr></thead><tbody>", fp);
+          "<th class=\"n\">rating</th></tr></thead><tbody>",
+          fp);
     for (size_t i = 0; i < m->n_changes; i++) {
         const struct report_change *c = &m->changes[i];
         fputs("<tr><td>", fp);
@@ -627,7 +650,8 @@ static void reviews(FILE *fp, const struct report_model *m, time_t prev_at)
         fputs("<p class=\"warn\">No review mirror: the reviews half needs one. Set "
               "<code>export.mirror: PATH</code> in an export pipeline, run <code>cloutly-pipe "
               "export</code>, then <code>cloutly-pipe report ... --mirror PATH</code>.</p>"
-              "</section>\n", fp);
+              "</section>\n",
+              fp);
         return;
     }
     months(fp, m);
@@ -646,8 +670,7 @@ static void reviews(FILE *fp, const struct report_model *m, time_t prev_at)
     num(fp, "b", "reviews.replies_timed", NULL, NULL, m->replies_timed);
     fputs(" replies with a date).</p>", fp);
     avg_table(fp, m, "Average rating per source", "source.", m->by_source, m->n_by_source);
-    avg_table(fp, m, "Average rating per business", "business.", m->by_business,
-              m->n_by_business);
+    avg_table(fp, m, "Average rating per business", "business.", m->by_business, m->n_by_business);
     awaiting(fp, m);
     changes(fp, m, prev_at);
     fputs("</section>\n", fp);
@@ -661,10 +684,12 @@ void html_render(const struct report_model *m, const struct html_context *c, FIL
           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
           "style-src 'unsafe-inline'; img-src data:\">"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-          "<title>cloutly-pipe report</title><style>", fp);
+          "<title>cloutly-pipe report</title><style>",
+          fp);
     fputs(css, fp);
     fputs("</style></head><body><main><header><h1>Invites and reviews</h1>"
-          "<p class=\"mute\">Made ", fp);
+          "<p class=\"mute\">Made ",
+          fp);
     fprintf(fp, "<span data-metric=\"generated\">%s</span>", now);
     if (m->since > 0) {
         when(since, sizeof since, m->since);
@@ -681,5 +706,6 @@ void html_render(const struct report_model *m, const struct html_context *c, FIL
     reviews(fp, m, c->prev_at);
     fputs("<footer class=\"mute\"><p>Made by cloutly-pipe " CLOUTLY_VERSION ". Lists show at "
           "most 50 rows; series at most 400 days or 36 months.</p></footer></main></body>"
-          "</html>\n", fp);
+          "</html>\n",
+          fp);
 }

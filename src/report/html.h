@@ -31,13 +31,11 @@ void html_render(const struct report_model *m, const struct html_context *c, FIL
 void html_escape(FILE *fp, const char *s);
 
 /* Charts, each an inline <svg role="img"> with a <title>; values < 0 are gaps. */
-void svg_bars(FILE *fp, const char *title, const char *const *labels, const long *values,
-              size_t n);
-void svg_line(FILE *fp, const char *title, const char *const *labels, const long *values,
-              size_t n);
+void svg_bars(FILE *fp, const char *title, const char *const *labels, const long *values, size_t n);
+void svg_line(FILE *fp, const char *title, const char *const *labels, const long *values, size_t n);
 /* Stacked bars: series[k][i] for k in 0..n_series, colours by class "s<k>". */
-void svg_stacked(FILE *fp, const char *title, const char *const *labels,
-                 const long *const *series, size_t n_series, size_t n);
+void svg_stacked(FILE *fp, const char *title, const char *const *labels, const long *const *series,
+                 size_t n_series, size_t n);
 /* A small line of averages 1..5 over the months (values < 0 skipped). */
 void svg_spark(FILE *fp, const char *title, const double *values, size_t n);
 

@@ -193,8 +193,8 @@ void rp_keys_sort(struct rp_keys *ks)
 }
 
 int rp_match_invite(const struct rp_keys *ks, const struct report_options *o,
-                    struct report_model *m, const char *biz, const char *camp,
-                    const char *email, const char *phone, time_t t)
+                    struct report_model *m, const char *biz, const char *camp, const char *email,
+                    const char *phone, time_t t)
 {
     int64_t window = (int64_t)o->match_days * 86400;
     biz = biz ? biz : "";

@@ -57,8 +57,10 @@ int rp_open(const char *path, const char *what, sqlite3 **db, struct cp_error *e
     /* A report reads every review and invite once or twice: map the file
      * instead of copying it through SQLite's small page cache, which halves
      * the time on a big mirror. Read-only, so a mapping is safe. */
-    sqlite3_exec(*db, "PRAGMA mmap_size = 4294967296; PRAGMA cache_size = -65536;"
-                      " PRAGMA temp_store = MEMORY;", NULL, NULL, NULL);
+    sqlite3_exec(*db,
+                 "PRAGMA mmap_size = 4294967296; PRAGMA cache_size = -65536;"
+                 " PRAGMA temp_store = MEMORY;",
+                 NULL, NULL, NULL);
     return 1;
 }
 
@@ -205,9 +207,9 @@ static const char doubts_sql[] =
 
 /* One day of the ledger: sends, and the SMS balance of its last answer. */
 struct dayacc {
-    int64_t day;        /* unix seconds / 86400 */
+    int64_t day; /* unix seconds / 86400 */
     long sends;
-    long sms_left;      /* -1: no answer with a balance that day */
+    long sms_left; /* -1: no answer with a balance that day */
     int64_t sms_at, sms_id;
 };
 
@@ -270,9 +272,11 @@ static int attempts_pass(sqlite3 *db, const struct report_options *o, struct rep
     struct dayacc *days = NULL;
     size_t n_days = 0, last_day = 0, last_run = 0;
     int rc, out = -1;
-    if (sqlite3_prepare_v2(db, "SELECT run_id, status, created_at, updated_at, sms_left, id,"
+    if (sqlite3_prepare_v2(db,
+                           "SELECT run_id, status, created_at, updated_at, sms_left, id,"
                            " business_id, campaign_id, coalesce(email, ''), coalesce(phone, '')"
-                           " FROM attempts WHERE created_at >= ?1", -1, &st, NULL) != SQLITE_OK)
+                           " FROM attempts WHERE created_at >= ?1",
+                           -1, &st, NULL) != SQLITE_OK)
         return rp_fail(db, "ledger", err);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)o->since);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -296,11 +300,11 @@ static int attempts_pass(sqlite3 *db, const struct report_options *o, struct rep
                 goto oom;
             d->sends++;
             m->sends_total++;
-            if (keys && rp_match_invite(keys, o, m, (const char *)sqlite3_column_text(st, 6),
-                                        (const char *)sqlite3_column_text(st, 7),
-                                        (const char *)sqlite3_column_text(st, 8),
-                                        (const char *)sqlite3_column_text(st, 9),
-                                        (time_t)created) < 0)
+            if (keys &&
+                rp_match_invite(keys, o, m, (const char *)sqlite3_column_text(st, 6),
+                                (const char *)sqlite3_column_text(st, 7),
+                                (const char *)sqlite3_column_text(st, 8),
+                                (const char *)sqlite3_column_text(st, 9), (time_t)created) < 0)
                 goto oom;
         }
         if (sqlite3_column_type(st, 4) != SQLITE_NULL && sqlite3_column_int64(st, 4) >= 0) {
@@ -308,7 +312,8 @@ static int attempts_pass(sqlite3 *db, const struct report_options *o, struct rep
             struct dayacc *d = day_of(&days, &n_days, &last_day, updated / 86400);
             if (!d)
                 goto oom;
-            if (d->sms_left < 0 || updated > d->sms_at || (updated == d->sms_at && id > d->sms_id)) {
+            if (d->sms_left < 0 || updated > d->sms_at ||
+                (updated == d->sms_at && id > d->sms_id)) {
                 d->sms_left = (long)sqlite3_column_int64(st, 4);
                 d->sms_at = updated;
                 d->sms_id = id;
@@ -355,8 +360,7 @@ int rp_ledger(sqlite3 *db, const struct report_options *o, struct report_model *
     return each(db, doubts_sql, since, doubt_row, m, err);
 }
 
-int report_model_build(const struct report_options *o, struct report_model *m,
-                       struct cp_error *err)
+int report_model_build(const struct report_options *o, struct report_model *m, struct cp_error *err)
 {
     sqlite3 *ledger = NULL, *mirror = NULL;
     struct rp_keys keys = {0};

@@ -23,16 +23,25 @@
 
 #include "core/error.h"
 
-#define REPORT_LIST_CAP 50      /* rows shown of a list (in doubt, awaiting reply...) */
+#define REPORT_LIST_CAP          50 /* rows shown of a list (in doubt, awaiting reply...) */
 #define REPORT_RUNS_PER_PIPELINE 10
-#define REPORT_MAX_DAYS 400     /* sends per day / SMS left: the newest days kept */
-#define REPORT_MAX_MONTHS 36    /* month series: the newest months kept */
-#define REPORT_MAX_KEYS 40      /* sources / businesses / campaigns shown */
-#define REPORT_TEXT_CAP 280     /* bytes of a review's text shown */
+#define REPORT_MAX_DAYS          400 /* sends per day / SMS left: the newest days kept */
+#define REPORT_MAX_MONTHS        36  /* month series: the newest months kept */
+#define REPORT_MAX_KEYS          40  /* sources / businesses / campaigns shown */
+#define REPORT_TEXT_CAP          280 /* bytes of a review's text shown */
 
 /* Attempt statuses the page counts, in this order; RS_OTHER for any other. */
-enum report_status { RS_SENT, RS_FAILED, RS_IN_DOUBT, RS_RETRY, RS_SKIPPED, RS_INTENT,
-                     RS_DEFERRED, RS_OTHER, RS_COUNT };
+enum report_status {
+    RS_SENT,
+    RS_FAILED,
+    RS_IN_DOUBT,
+    RS_RETRY,
+    RS_SKIPPED,
+    RS_INTENT,
+    RS_DEFERRED,
+    RS_OTHER,
+    RS_COUNT
+};
 const char *report_status_name(enum report_status s);
 
 struct report_options {
@@ -55,12 +64,12 @@ struct report_run {
     int64_t started_at, finished_at; /* unix seconds; finished 0 while running or killed */
     int has_exit;
     int exit_code;
-    long n[RS_COUNT];                /* attempts of this run by status */
+    long n[RS_COUNT]; /* attempts of this run by status */
 };
 
 struct report_day {
-    char day[11];  /* "2026-11-30" (UTC) */
-    long value;    /* sends that day, or SMS credits left at the day's last answer */
+    char day[11]; /* "2026-11-30" (UTC) */
+    long value;   /* sends that day, or SMS credits left at the day's last answer */
 };
 
 struct report_deferred {
@@ -72,7 +81,7 @@ struct report_deferred {
 
 struct report_doubt {
     char pipeline[128];
-    char contact[128];  /* email, else phone: what --contact takes */
+    char contact[128]; /* email, else phone: what --contact takes */
     char business_id[64];
     char file_path[256];
     long input_row;
@@ -80,18 +89,18 @@ struct report_doubt {
 };
 
 struct report_month {
-    char month[8];  /* "2026-11" */
+    char month[8];     /* "2026-11" */
     long by_rating[6]; /* [0]: no rating, [1..5] */
     long total;
-    double avg;     /* of rated reviews; 0 when none */
-    long replies;   /* replies dated in this month */
+    double avg;   /* of rated reviews; 0 when none */
+    long replies; /* replies dated in this month */
 };
 
 /* One row of "average rating per source/business over time". */
 struct report_avg_row {
     char key[128];
     long total;
-    double avg;                        /* over every month */
+    double avg;                          /* over every month */
     double month_avg[REPORT_MAX_MONTHS]; /* aligned with model.months; -1 when no review */
     long month_n[REPORT_MAX_MONTHS];
 };
@@ -102,10 +111,10 @@ struct report_review {
     char business_id[64];
     char source[32];
     char created_at[32];
-    int rating;           /* 0 when none */
+    int rating; /* 0 when none */
     char url[512];
     char text[REPORT_TEXT_CAP + 4];
-    int text_cut;         /* the text was longer than REPORT_TEXT_CAP bytes */
+    int text_cut; /* the text was longer than REPORT_TEXT_CAP bytes */
 };
 
 struct report_change {
@@ -121,10 +130,10 @@ struct report_change {
 /* Invites and the reviews that followed them, for one month, campaign or store. */
 struct report_match {
     char key[128];
-    long invited, reviewed;           /* sent invites; of them, followed by a review */
-    long sms_invited, sms_reviewed;   /* invites that carried a phone (an SMS went) */
+    long invited, reviewed;         /* sent invites; of them, followed by a review */
+    long sms_invited, sms_reviewed; /* invites that carried a phone (an SMS went) */
     long email_invited, email_reviewed;
-    long open;                        /* invites whose window has not closed yet */
+    long open; /* invites whose window has not closed yet */
 };
 
 struct report_model {
@@ -133,38 +142,51 @@ struct report_model {
     int has_ledger, has_mirror, has_deferred_col;
 
     /* Runs half. */
-    struct report_run *runs; size_t n_runs;        /* newest first, per pipeline */
-    long pipelines;                                /* distinct pipelines in runs */
-    long n_status[RS_COUNT];                       /* every attempt since `since` */
-    struct report_day *sends; size_t n_sends;      /* oldest first */
+    struct report_run *runs;
+    size_t n_runs;           /* newest first, per pipeline */
+    long pipelines;          /* distinct pipelines in runs */
+    long n_status[RS_COUNT]; /* every attempt since `since` */
+    struct report_day *sends;
+    size_t n_sends; /* oldest first */
     long sends_total;
-    struct report_day *sms; size_t n_sms;          /* oldest first */
-    long sms_last;                                 /* -1 unknown */
-    struct report_deferred *deferred; size_t n_deferred;
+    struct report_day *sms;
+    size_t n_sms;  /* oldest first */
+    long sms_last; /* -1 unknown */
+    struct report_deferred *deferred;
+    size_t n_deferred;
     long deferred_total;
-    struct report_doubt *doubts; size_t n_doubts;  /* newest first, capped */
+    struct report_doubt *doubts;
+    size_t n_doubts; /* newest first, capped */
     long doubts_total;
 
     /* Reviews half. */
-    struct report_month *months; size_t n_months;  /* oldest first, capped */
+    struct report_month *months;
+    size_t n_months; /* oldest first, capped */
     long reviews_total, reviews_rated, reviews_replied;
     double rating_avg;
-    double median_reply_hours;                     /* -1 when no reply has a date */
-    long replies_timed;                            /* replies with both dates */
-    struct report_avg_row *by_source; size_t n_by_source;
-    struct report_avg_row *by_business; size_t n_by_business;
-    struct report_review *awaiting; size_t n_awaiting; /* newest first, capped */
+    double median_reply_hours; /* -1 when no reply has a date */
+    long replies_timed;        /* replies with both dates */
+    struct report_avg_row *by_source;
+    size_t n_by_source;
+    struct report_avg_row *by_business;
+    size_t n_by_business;
+    struct report_review *awaiting;
+    size_t n_awaiting; /* newest first, capped */
     long awaiting_total;
-    struct report_change *changes; size_t n_changes;   /* newest first, capped */
-    long changes_by_kind[4];                       /* created, updated, deleted, restored */
-    long changes_last_seq;                         /* the mirror's newest seq (0: none) */
+    struct report_change *changes;
+    size_t n_changes;        /* newest first, capped */
+    long changes_by_kind[4]; /* created, updated, deleted, restored */
+    long changes_last_seq;   /* the mirror's newest seq (0: none) */
 
     /* Did the invites work. */
-    struct report_match *match_month; size_t n_match_month;     /* oldest first */
-    struct report_match *match_campaign; size_t n_match_campaign;
-    struct report_match *match_business; size_t n_match_business;
+    struct report_match *match_month;
+    size_t n_match_month; /* oldest first */
+    struct report_match *match_campaign;
+    size_t n_match_campaign;
+    struct report_match *match_business;
+    size_t n_match_business;
     struct report_match match_total;
-    long reviews_no_contact;   /* reviews with neither email nor phone: never matchable */
+    long reviews_no_contact; /* reviews with neither email nor phone: never matchable */
     long reviews_with_contact;
 };
 

@@ -36,8 +36,19 @@ static const char pass_sql[] =
     "SELECT id, json_extract(raw, '$.businessId', '$.createdAt', '$.email', '$.phoneNumber',"
     " '$.rating', '$.source', '$.response.date', '$.response.name', '$.response.comment',"
     " '$.isArchived') FROM reviews WHERE deleted_at IS NULL";
-enum { F_BUSINESS, F_CREATED, F_EMAIL, F_PHONE, F_RATING, F_SOURCE, F_REPLY_DATE, F_REPLY_NAME,
-       F_REPLY_COMMENT, F_ARCHIVED, F_COUNT };
+enum {
+    F_BUSINESS,
+    F_CREATED,
+    F_EMAIL,
+    F_PHONE,
+    F_RATING,
+    F_SOURCE,
+    F_REPLY_DATE,
+    F_REPLY_NAME,
+    F_REPLY_COMMENT,
+    F_ARCHIVED,
+    F_COUNT
+};
 
 /* Per key (a source or a business) and month: for the averages. */
 struct cell {
@@ -259,8 +270,8 @@ static int finish_months(struct pass *p, struct report_model *m, long *map)
     for (size_t i = 0; i < p->n_months; i++)
         order[i] = i;
     for (size_t i = 1; i < p->n_months; i++) /* insertion sort: a few dozen months */
-        for (size_t j = i; j > 0 && strcmp(p->months[order[j - 1]].month,
-                                           p->months[order[j]].month) > 0; j--) {
+        for (size_t j = i;
+             j > 0 && strcmp(p->months[order[j - 1]].month, p->months[order[j]].month) > 0; j--) {
             size_t t = order[j];
             order[j] = order[j - 1];
             order[j - 1] = t;
@@ -317,8 +328,8 @@ static int finish_keys(struct keytab *t, const long *map, struct report_avg_row 
             if (map[c] < 0 || !a->cells[c].n)
                 continue;
             r->month_n[map[c]] = a->cells[c].n;
-            r->month_avg[map[c]] = a->cells[c].rated ? a->cells[c].sum / (double)a->cells[c].rated
-                                                     : -1;
+            r->month_avg[map[c]] =
+                a->cells[c].rated ? a->cells[c].sum / (double)a->cells[c].rated : -1;
         }
     }
     *n_rows = n;
@@ -332,7 +343,8 @@ static int load_awaiting(sqlite3 *db, const struct pass *p, struct report_model 
     sqlite3_stmt *st;
     if (!p->n_top)
         return 0;
-    if (sqlite3_prepare_v2(db, "SELECT coalesce(author_name, name), business_id, source,"
+    if (sqlite3_prepare_v2(db,
+                           "SELECT coalesce(author_name, name), business_id, source,"
                            " created_at, rating, review_url, text FROM reviews WHERE id = ?1",
                            -1, &st, NULL) != SQLITE_OK)
         return rp_fail(db, "mirror", err);
@@ -368,8 +380,10 @@ static int load_changes(sqlite3 *db, long prev_seq, struct report_model *m, stru
     if (rp_scalar(db, "SELECT coalesce(max(seq), 0) FROM review_changes WHERE ?1 >= 0", NULL, 0,
                   &m->changes_last_seq, err) < 0)
         return -1;
-    if (sqlite3_prepare_v2(db, "SELECT kind, count(*) FROM review_changes WHERE seq > ?1"
-                           " GROUP BY 1", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db,
+                           "SELECT kind, count(*) FROM review_changes WHERE seq > ?1"
+                           " GROUP BY 1",
+                           -1, &st, NULL) != SQLITE_OK)
         return rp_fail(db, "mirror", err);
     sqlite3_bind_int64(st, 1, prev_seq);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -383,8 +397,10 @@ static int load_changes(sqlite3 *db, long prev_seq, struct report_model *m, stru
         return rp_fail(db, "mirror", err);
     /* The listed reviews' names and links one by one, by the mirror's index
      * on id: a join with the view would build the whole view first. */
-    if (sqlite3_prepare_v2(db, "SELECT seq, kind, id, at FROM review_changes WHERE seq > ?1"
-                           " ORDER BY seq DESC LIMIT 50", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db,
+                           "SELECT seq, kind, id, at FROM review_changes WHERE seq > ?1"
+                           " ORDER BY seq DESC LIMIT 50",
+                           -1, &st, NULL) != SQLITE_OK)
         return rp_fail(db, "mirror", err);
     sqlite3_bind_int64(st, 1, prev_seq);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -403,8 +419,10 @@ static int load_changes(sqlite3 *db, long prev_seq, struct report_model *m, stru
         return rp_fail(db, "mirror", err);
     if (!m->n_changes)
         return 0;
-    if (sqlite3_prepare_v2(db, "SELECT coalesce(author_name, name), rating, review_url FROM reviews"
-                           " WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db,
+                           "SELECT coalesce(author_name, name), rating, review_url FROM reviews"
+                           " WHERE id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
         return rp_fail(db, "mirror", err);
     for (size_t i = 0; i < m->n_changes; i++) {
         struct report_change *c = &m->changes[i];
@@ -474,8 +492,8 @@ int rp_mirror(sqlite3 *db, const struct report_options *o, struct report_model *
     if (p.n_reply) {
         qsort(p.reply_hours, p.n_reply, sizeof *p.reply_hours, cmp_double);
         size_t n = p.n_reply;
-        m->median_reply_hours = n % 2 ? p.reply_hours[n / 2]
-                                      : (p.reply_hours[n / 2 - 1] + p.reply_hours[n / 2]) / 2;
+        m->median_reply_hours =
+            n % 2 ? p.reply_hours[n / 2] : (p.reply_hours[n / 2 - 1] + p.reply_hours[n / 2]) / 2;
     }
     m->replies_timed = (long)p.n_reply;
     if (!(map = malloc((p.n_months + 1) * sizeof *map)) || finish_months(&p, m, map) < 0 ||

@@ -7,8 +7,8 @@
  */
 #include "report/html.h"
 
-#define W 640.0
-#define H 180.0
+#define W   640.0
+#define H   180.0
 #define PAD 24.0
 
 static long max_of(const long *v, size_t n)
@@ -22,8 +22,10 @@ static long max_of(const long *v, size_t n)
 
 static void open_svg(FILE *fp, const char *title, double w, double h)
 {
-    fprintf(fp, "<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
-                "preserveAspectRatio=\"none\"><title>", w, h);
+    fprintf(fp,
+            "<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
+            "preserveAspectRatio=\"none\"><title>",
+            w, h);
     html_escape(fp, title);
     fputs("</title>", fp);
 }
@@ -40,8 +42,7 @@ static void axis(FILE *fp, long max, const char *first, const char *last)
     fputs("</text>", fp);
 }
 
-void svg_bars(FILE *fp, const char *title, const char *const *labels, const long *values,
-              size_t n)
+void svg_bars(FILE *fp, const char *title, const char *const *labels, const long *values, size_t n)
 {
     long max = max_of(values, n);
     double bw = n ? (W - PAD) / (double)n : 0;
@@ -50,8 +51,10 @@ void svg_bars(FILE *fp, const char *title, const char *const *labels, const long
     open_svg(fp, title, W, H);
     for (size_t i = 0; i < n && max > 0; i++) {
         double h = (H - 2 * PAD) * (double)values[i] / (double)max;
-        fprintf(fp, "<rect class=\"bar\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\">"
-                    "<title>", PAD + bw * (double)i, H - PAD - h, bw > 2 ? bw - 1 : bw, h);
+        fprintf(fp,
+                "<rect class=\"bar\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\">"
+                "<title>",
+                PAD + bw * (double)i, H - PAD - h, bw > 2 ? bw - 1 : bw, h);
         html_escape(fp, labels[i]);
         fprintf(fp, ": %ld</title></rect>", values[i]);
     }
@@ -59,8 +62,7 @@ void svg_bars(FILE *fp, const char *title, const char *const *labels, const long
     fputs("</svg>", fp);
 }
 
-void svg_line(FILE *fp, const char *title, const char *const *labels, const long *values,
-              size_t n)
+void svg_line(FILE *fp, const char *title, const char *const *labels, const long *values, size_t n)
 {
     long max = max_of(values, n);
     double step = n > 1 ? (W - PAD) / (double)(n - 1) : 0;
@@ -76,8 +78,8 @@ void svg_line(FILE *fp, const char *title, const char *const *labels, const long
     fputs("</svg>", fp);
 }
 
-void svg_stacked(FILE *fp, const char *title, const char *const *labels,
-                 const long *const *series, size_t n_series, size_t n)
+void svg_stacked(FILE *fp, const char *title, const char *const *labels, const long *const *series,
+                 size_t n_series, size_t n)
 {
     long max = 0;
     for (size_t i = 0; i < n; i++) {
@@ -98,9 +100,10 @@ void svg_stacked(FILE *fp, const char *title, const char *const *labels,
             if (h <= 0)
                 continue;
             y -= h;
-            fprintf(fp, "<rect class=\"s%zu\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
-                        "height=\"%.2f\"><title>", k, PAD + bw * (double)i, y,
-                    bw > 2 ? bw - 1 : bw, h);
+            fprintf(fp,
+                    "<rect class=\"s%zu\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
+                    "height=\"%.2f\"><title>",
+                    k, PAD + bw * (double)i, y, bw > 2 ? bw - 1 : bw, h);
             html_escape(fp, labels[i]);
             fprintf(fp, ", %zu star: %ld</title></rect>", k + 1, series[k][i]);
         }

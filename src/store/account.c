@@ -36,8 +36,9 @@ char *account_state_dir(const char **source, struct cp_error *err)
         *source = "~/.local/state";
         dir = join(v, "/.local/state/", "cloutly-pipe");
     } else {
-        cp_fail(err, CP_EXIT_USAGE, "no state folder: HOME is not set (set CLOUTLY_STATE_DIR, "
-                                    "or state.path in the pipeline)");
+        cp_fail(err, CP_EXIT_USAGE,
+                "no state folder: HOME is not set (set CLOUTLY_STATE_DIR, "
+                "or state.path in the pipeline)");
         return NULL;
     }
     if (!dir)

@@ -160,7 +160,6 @@ void atomic_abort(struct atomic_file *af)
     memset(af, 0, sizeof *af);
 }
 
-
 int fsync_parent_dir(const char *path, struct cp_error *err)
 {
     char *dup = strdup(path);

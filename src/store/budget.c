@@ -12,7 +12,7 @@
 #include "core/clock.h"
 #include "store/atomic_file.h"
 
-#define BUDGET_MAGIC 0x43504247u /* "CPBG" */
+#define BUDGET_MAGIC   0x43504247u /* "CPBG" */
 #define BUDGET_VERSION 1u
 /* No legitimate slot or pause lies further ahead than this: a larger value
  * comes from before a reboot (the monotonic clock restarted) or a torn file. */

@@ -17,7 +17,7 @@
 
 struct filehash {
     uint64_t h, total;
-    size_t fill;                          /* bytes waiting in block */
+    size_t fill; /* bytes waiting in block */
     unsigned char block[FILEHASH_BLOCK];
 };
 

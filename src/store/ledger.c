@@ -90,7 +90,6 @@ static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
     "  merged_at INTEGER NOT NULL);",
 };
 
-
 /* Deferrals are written in batches, one transaction per DEFER_BATCH: a
  * deferral lost in a crash costs nothing (with no record the next run
  * decides the row afresh), and an fsync per row would make a campaign of
@@ -139,7 +138,8 @@ static int migrate(sqlite3 *db, int target, const char *path, struct cp_error *e
     if (v > LEDGER_SCHEMA_VERSION)
         return cp_fail(err, CP_EXIT_USAGE,
                        "ledger '%s' has schema version %d, newer than this cloutly-pipe "
-                       "understands (%d): upgrade cloutly-pipe", path, v, LEDGER_SCHEMA_VERSION);
+                       "understands (%d): upgrade cloutly-pipe",
+                       path, v, LEDGER_SCHEMA_VERSION);
     while (v < target) {
         char bump[64];
         /* Pipelines of one account start side by side: the version is read
@@ -252,9 +252,10 @@ int ledger_open(const char *path, int readonly, struct ledger **out, struct cp_e
         /* SQLite takes an empty file for a new database: say so, since a
          * ledger truncated by a full disk or a bad copy loses the history
          * that stops a second invite. */
-        log_msg(LOG_WARN, "ledger '%s' is empty (0 bytes): %s; if it held history, restore it "
-                          "from a backup before the next run", path,
-                readonly ? "nothing is known yet" : "starting a new ledger");
+        log_msg(LOG_WARN,
+                "ledger '%s' is empty (0 bytes): %s; if it held history, restore it "
+                "from a backup before the next run",
+                path, readonly ? "nothing is known yet" : "starting a new ledger");
     if (!readonly) {
         /* Created 0600 before SQLite sees it: the ledger holds customers'
          * emails and phones, and SQLite gives its -wal and -shm files the
@@ -272,7 +273,8 @@ int ledger_open(const char *path, int readonly, struct ledger **out, struct cp_e
         goto fail;
     }
     if (!readonly) {
-        if (ledger_exec(l->db, "PRAGMA journal_mode=WAL") < 0 || ledger_exec(l->db, "PRAGMA synchronous=FULL") < 0) {
+        if (ledger_exec(l->db, "PRAGMA journal_mode=WAL") < 0 ||
+            ledger_exec(l->db, "PRAGMA synchronous=FULL") < 0) {
             ledger_db_fail(l, l->db, err, "cannot set WAL mode");
             goto fail;
         }
@@ -282,8 +284,10 @@ int ledger_open(const char *path, int readonly, struct ledger **out, struct cp_e
         /* A read-only look at an older ledger: the next real run migrates it. */
         int v = user_version(l->db);
         if (v < 0) {
-            cp_fail(err, CP_EXIT_USAGE, "cannot read ledger '%s': %s (damaged, or not an SQLite "
-                    "file)", path, sqlite3_errmsg(l->db));
+            cp_fail(err, CP_EXIT_USAGE,
+                    "cannot read ledger '%s': %s (damaged, or not an SQLite "
+                    "file)",
+                    path, sqlite3_errmsg(l->db));
             goto fail;
         }
         if (v == 0 && st.st_size > 0) {
@@ -328,8 +332,8 @@ void ledger_copy_col(sqlite3_stmt *st, int i, char *dst, size_t len)
 }
 
 #define PRIOR_COLUMNS LEDGER_PRIOR_COLUMNS
-#define PRIOR_COLUMNS_A \
-    "a.id, a.status, a.contact_id, a.file_path, a.http_status, a.sms_left, a.sms_renews, " \
+#define PRIOR_COLUMNS_A                                                                            \
+    "a.id, a.status, a.contact_id, a.file_path, a.http_status, a.sms_left, a.sms_renews, "         \
     "a.reason, a.created_at, a.body_hash"
 
 void ledger_read_prior(sqlite3_stmt *st, struct ledger_prior *out)
@@ -340,7 +344,8 @@ void ledger_read_prior(sqlite3_stmt *st, struct ledger_prior *out)
     ledger_copy_col(st, 2, out->contact_id, sizeof out->contact_id);
     ledger_copy_col(st, 3, out->file_path, sizeof out->file_path);
     out->http_status = sqlite3_column_int(st, 4);
-    out->sms_left = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(st, 5);
+    out->sms_left =
+        sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(st, 5);
     ledger_copy_col(st, 6, out->sms_renews, sizeof out->sms_renews);
     ledger_copy_col(st, 7, out->reason, sizeof out->reason);
     out->at = (time_t)sqlite3_column_int64(st, 8);
@@ -383,7 +388,8 @@ int ledger_recent_contact(struct ledger *l, const char *email, const char *phone
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(l->db,
-                           "SELECT " PRIOR_COLUMNS " FROM attempts WHERE (?3 IS NULL OR business_id = ?3) AND "
+                           "SELECT " PRIOR_COLUMNS
+                           " FROM attempts WHERE (?3 IS NULL OR business_id = ?3) AND "
                            "(email = ?1 OR phone = ?2) AND created_at >= ?4 AND "
                            "file_hash <> ?5 AND status IN ('sent', 'intent', 'in_doubt') "
                            "ORDER BY id DESC LIMIT 1",
@@ -459,8 +465,9 @@ int ledger_run_begin(struct ledger *l, const char *run_id, const char *pipeline,
     sqlite3_stmt *st;
     char host[256] = "";
     gethostname(host, sizeof host - 1);
-    if (ledger_write_stmt(l, "INSERT OR REPLACE INTO runs(run_id, pipeline, file_path, file_hash, "
-                             "pid, started_at, host) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    if (ledger_write_stmt(l,
+                          "INSERT OR REPLACE INTO runs(run_id, pipeline, file_path, file_hash, "
+                          "pid, started_at, host) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                           err, &st) < 0)
         return -1;
     ledger_bind_text(st, 1, run_id);
@@ -476,7 +483,8 @@ int ledger_run_begin(struct ledger *l, const char *run_id, const char *pipeline,
 int ledger_run_end(struct ledger *l, const char *run_id, int exit_code, struct cp_error *err)
 {
     sqlite3_stmt *st;
-    if (ledger_write_stmt(l, "UPDATE runs SET finished_at = ?2, exit_code = ?3 WHERE run_id = ?1", err, &st) < 0)
+    if (ledger_write_stmt(l, "UPDATE runs SET finished_at = ?2, exit_code = ?3 WHERE run_id = ?1",
+                          err, &st) < 0)
         return -1;
     ledger_bind_text(st, 1, run_id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)clock_wall());
@@ -489,10 +497,12 @@ int ledger_intent(struct ledger *l, const char *run_id, const char *file_path,
                   int64_t *attempt_id, struct cp_error *err)
 {
     sqlite3_stmt *st;
-    if (ledger_write_stmt(l, "INSERT INTO attempts(run_id, file_path, file_hash, input_row, email, phone, "
-                      "first_name, business_id, campaign_id, status, created_at, updated_at) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'intent', ?10, ?10)",
-                   err, &st) < 0)
+    if (ledger_write_stmt(
+            l,
+            "INSERT INTO attempts(run_id, file_path, file_hash, input_row, email, phone, "
+            "first_name, business_id, campaign_id, status, created_at, updated_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'intent', ?10, ?10)",
+            err, &st) < 0)
         return -1;
     ledger_bind_text(st, 1, run_id);
     ledger_bind_text(st, 2, file_path);
@@ -514,9 +524,11 @@ int ledger_outcome(struct ledger *l, int64_t attempt_id, const char *status,
                    const struct row_result *r, struct cp_error *err)
 {
     sqlite3_stmt *st;
-    if (ledger_write_stmt(l, "UPDATE attempts SET status = ?2, contact_id = ?3, http_status = ?4, "
-                      "sms_left = ?5, sms_renews = ?6, reason = ?7, updated_at = ?8 WHERE id = ?1",
-                   err, &st) < 0)
+    if (ledger_write_stmt(
+            l,
+            "UPDATE attempts SET status = ?2, contact_id = ?3, http_status = ?4, "
+            "sms_left = ?5, sms_renews = ?6, reason = ?7, updated_at = ?8 WHERE id = ?1",
+            err, &st) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, attempt_id);
     ledger_bind_text(st, 2, status);
@@ -538,9 +550,11 @@ int ledger_outcome(struct ledger *l, int64_t attempt_id, const char *status,
 int ledger_mark_in_doubt(struct ledger *l, int64_t attempt_id, struct cp_error *err)
 {
     sqlite3_stmt *st;
-    if (ledger_write_stmt(l, "UPDATE attempts SET status = 'in_doubt', reason = 'the run was stopped "
-                      "while this request was in flight', updated_at = ?2 WHERE id = ?1 AND "
-                      "status = 'intent'", err, &st) < 0)
+    if (ledger_write_stmt(l,
+                          "UPDATE attempts SET status = 'in_doubt', reason = 'the run was stopped "
+                          "while this request was in flight', updated_at = ?2 WHERE id = ?1 AND "
+                          "status = 'intent'",
+                          err, &st) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, attempt_id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)clock_wall());
@@ -551,7 +565,8 @@ int ledger_watermark_get(struct ledger *l, const char *name, char *value, size_t
                          struct cp_error *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(l->db, "SELECT value FROM watermarks WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(l->db, "SELECT value FROM watermarks WHERE name = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
         return ledger_db_fail(l, l->db, err, "lookup failed");
     ledger_bind_text(st, 1, name);
     int rc = sqlite3_step(st), found = 0;
@@ -569,8 +584,9 @@ int ledger_watermark_set(struct ledger *l, const char *name, const char *value,
                          struct cp_error *err)
 {
     sqlite3_stmt *st;
-    if (ledger_write_stmt(l, "INSERT OR REPLACE INTO watermarks(name, value, updated_at) VALUES (?1, ?2, ?3)",
-                   err, &st) < 0)
+    if (ledger_write_stmt(
+            l, "INSERT OR REPLACE INTO watermarks(name, value, updated_at) VALUES (?1, ?2, ?3)",
+            err, &st) < 0)
         return -1;
     ledger_bind_text(st, 1, name);
     ledger_bind_text(st, 2, value);
@@ -578,9 +594,9 @@ int ledger_watermark_set(struct ledger *l, const char *name, const char *value,
     return ledger_finish_write(l, st, err);
 }
 
-int ledger_defer(struct ledger *l, const char *run_id, const char *file_path,
-                 const char *file_hash, const char *campaign_id, const struct row_result *r,
-                 time_t not_before, struct cp_error *err)
+int ledger_defer(struct ledger *l, const char *run_id, const char *file_path, const char *file_hash,
+                 const char *campaign_id, const struct row_result *r, time_t not_before,
+                 struct cp_error *err)
 {
     sqlite3_stmt *st;
     if (l->deferrals >= DEFER_BATCH && ledger_end_deferrals(l) < 0)
@@ -588,10 +604,12 @@ int ledger_defer(struct ledger *l, const char *run_id, const char *file_path,
     if (!l->deferrals && ledger_exec(l->db, "BEGIN IMMEDIATE") < 0)
         return ledger_db_fail(l, l->db, err, "cannot write");
     l->deferrals++;
-    if (sqlite3_prepare_v2(l->db, "INSERT INTO attempts(run_id, file_path, file_hash, input_row, "
+    if (sqlite3_prepare_v2(l->db,
+                           "INSERT INTO attempts(run_id, file_path, file_hash, input_row, "
                            "email, phone, first_name, business_id, campaign_id, status, reason, "
                            "not_before, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                           "?7, ?8, ?9, 'deferred', ?10, ?11, ?12, ?12)", -1, &st, NULL) != SQLITE_OK)
+                           "?7, ?8, ?9, 'deferred', ?10, ?11, ?12, ?12)",
+                           -1, &st, NULL) != SQLITE_OK)
         return ledger_db_fail(l, l->db, err, "cannot write");
     ledger_bind_text(st, 1, run_id);
     ledger_bind_text(st, 2, file_path);
@@ -617,8 +635,8 @@ int ledger_flush_deferrals(struct ledger *l, struct cp_error *err)
     return 0;
 }
 
-int ledger_count_sends(struct ledger *l, const char *business_id, time_t from, time_t to,
-                       long *n, struct cp_error *err)
+int ledger_count_sends(struct ledger *l, const char *business_id, time_t from, time_t to, long *n,
+                       struct cp_error *err)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(l->db,

@@ -35,15 +35,15 @@ void ledger_close(struct ledger *l);
 /* What an earlier attempt left behind. */
 struct ledger_prior {
     int64_t id;
-    char status[16];     /* intent | sent | failed | in_doubt | retry | skipped */
+    char status[16]; /* intent | sent | failed | in_doubt | retry | skipped */
     char contact_id[64];
     char file_path[256];
     int http_status;
-    long sms_left;       /* -1 unknown */
+    long sms_left; /* -1 unknown */
     char sms_renews[40];
     char reason[256];
-    time_t at;           /* when the attempt was made */
-    char body_hash[65];  /* fingerprint of the request sent, "" when unknown (schema < 3) */
+    time_t at;          /* when the attempt was made */
+    char body_hash[65]; /* fingerprint of the request sent, "" when unknown (schema < 3) */
 };
 
 /* The latest attempt for row `input_row` of the file with content hash
@@ -109,10 +109,10 @@ struct ledger_claim {
 };
 
 enum ledger_conflict {
-    LEDGER_CLAIMED = 0,     /* the intent is committed: send */
-    LEDGER_SUPPRESSED,      /* on the suppression list: prior.at is since when, reason its source */
-    LEDGER_COOLDOWN,        /* invited within the cooldown: prior is that attempt */
-    LEDGER_TAKEN            /* this file's row was taken by another run meanwhile */
+    LEDGER_CLAIMED = 0, /* the intent is committed: send */
+    LEDGER_SUPPRESSED,  /* on the suppression list: prior.at is since when, reason its source */
+    LEDGER_COOLDOWN,    /* invited within the cooldown: prior is that attempt */
+    LEDGER_TAKEN        /* this file's row was taken by another run meanwhile */
 };
 
 /*
@@ -139,8 +139,8 @@ void ledger_rollback(struct ledger *l);
 
 /* Put a normalised email or E.164 phone on the suppression list, from
  * `source` (a file name, "forget"). 1 when added, 0 when already there. */
-int ledger_suppress_add(struct ledger *l, const char *kind, const char *value,
-                        const char *source, struct cp_error *err);
+int ledger_suppress_add(struct ledger *l, const char *kind, const char *value, const char *source,
+                        struct cp_error *err);
 
 /*
  * GDPR erasure: the person's email, phone, name, contact id and the API's
@@ -170,7 +170,7 @@ enum ledger_format { LEDGER_TABLE, LEDGER_CSV, LEDGER_NDJSON };
 
 /* What `cloutly-pipe ledger` lists: every filter may be NULL (any). */
 struct ledger_query {
-    const char *contact;  /* an email or E.164 phone */
+    const char *contact; /* an email or E.164 phone */
     time_t since;
     const char *pipeline; /* the name of the pipeline whose run made the attempt */
     const char *status;   /* sent | failed | in_doubt (intents left by killed runs count) | ... */
@@ -186,9 +186,9 @@ int ledger_report(struct ledger *l, const struct ledger_query *q, FILE *out, lon
 /* Record that row `r` was not sent now (outside its send window, or over
  * the daily cap) and may go from `not_before` (epoch seconds): an attempt
  * with status `deferred`, which a later run of the file sends again. */
-int ledger_defer(struct ledger *l, const char *run_id, const char *file_path,
-                 const char *file_hash, const char *campaign_id, const struct row_result *r,
-                 time_t not_before, struct cp_error *err);
+int ledger_defer(struct ledger *l, const char *run_id, const char *file_path, const char *file_hash,
+                 const char *campaign_id, const struct row_result *r, time_t not_before,
+                 struct cp_error *err);
 /* Deferrals are batched (a lost one only means the next run decides the
  * row afresh); any other write, ledger_close() and this commit them. Call
  * it before a pause, so the batch never holds the ledger's write lock
@@ -198,13 +198,13 @@ int ledger_flush_deferrals(struct ledger *l, struct cp_error *err);
 /* How many invites for `business_id` were sent or may have been (sent,
  * intent, in_doubt) in [from, to), by any run of any pipeline sharing this
  * ledger: 0 and *n, or -1 with err. */
-int ledger_count_sends(struct ledger *l, const char *business_id, time_t from, time_t to,
-                       long *n, struct cp_error *err);
+int ledger_count_sends(struct ledger *l, const char *business_id, time_t from, time_t to, long *n,
+                       struct cp_error *err);
 
 /* What earlier runs did with one input file: rows by the status of their
  * latest attempt, and how many runs that was. */
 struct ledger_file_summary {
-    long runs;     /* earlier runs that attempted rows of this file */
+    long runs; /* earlier runs that attempted rows of this file */
     long sent;
     long failed;
     long in_doubt; /* in_doubt, or an intent a killed run left */

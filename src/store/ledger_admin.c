@@ -13,8 +13,8 @@
 #include "store/ledger_internal.h"
 
 /* Which attempts an erasure covers: ?1 email, ?2 phone, ?3 before. */
-#define FORGET_WHERE \
-    "((?1 IS NOT NULL AND email = ?1) OR (?2 IS NOT NULL AND phone = ?2) OR " \
+#define FORGET_WHERE                                                                               \
+    "((?1 IS NOT NULL AND email = ?1) OR (?2 IS NOT NULL AND phone = ?2) OR "                      \
     "(?1 IS NULL AND ?2 IS NULL AND created_at < ?3))"
 
 static int run_forget(struct ledger *l, const char *sql, const char *email, const char *phone,
@@ -38,13 +38,15 @@ int ledger_forget(struct ledger *l, const char *email, const char *phone, time_t
     if (ledger_begin(l, err) < 0)
         return -1;
     if (suppress &&
-        (run_forget(l, "INSERT OR IGNORE INTO suppressions(key_hash, kind, source, created_at) "
-                       "SELECT DISTINCT cp_key('email', email), 'email', 'forget', strftime('%s') "
-                       "FROM attempts WHERE email IS NOT NULL AND " FORGET_WHERE,
+        (run_forget(l,
+                    "INSERT OR IGNORE INTO suppressions(key_hash, kind, source, created_at) "
+                    "SELECT DISTINCT cp_key('email', email), 'email', 'forget', strftime('%s') "
+                    "FROM attempts WHERE email IS NOT NULL AND " FORGET_WHERE,
                     email, phone, before, err) < 0 ||
-         run_forget(l, "INSERT OR IGNORE INTO suppressions(key_hash, kind, source, created_at) "
-                       "SELECT DISTINCT cp_key('phone', phone), 'phone', 'forget', strftime('%s') "
-                       "FROM attempts WHERE phone IS NOT NULL AND " FORGET_WHERE,
+         run_forget(l,
+                    "INSERT OR IGNORE INTO suppressions(key_hash, kind, source, created_at) "
+                    "SELECT DISTINCT cp_key('phone', phone), 'phone', 'forget', strftime('%s') "
+                    "FROM attempts WHERE phone IS NOT NULL AND " FORGET_WHERE,
                     email, phone, before, err) < 0))
         goto fail;
     /* A person asked to be left alone who was never invited is suppressed too. */
@@ -52,9 +54,11 @@ int ledger_forget(struct ledger *l, const char *email, const char *phone, time_t
         goto fail;
     if (suppress && phone && ledger_suppress_add(l, "phone", phone, "forget", err) < 0)
         goto fail;
-    if (run_forget(l, "UPDATE attempts SET email = NULL, phone = NULL, first_name = NULL, "
-                      "contact_id = NULL, reason = 'personal data erased on request' WHERE "
-                      FORGET_WHERE, email, phone, before, err) < 0)
+    if (run_forget(
+            l,
+            "UPDATE attempts SET email = NULL, phone = NULL, first_name = NULL, "
+            "contact_id = NULL, reason = 'personal data erased on request' WHERE " FORGET_WHERE,
+            email, phone, before, err) < 0)
         goto fail;
     *n = (long)sqlite3_changes(l->db);
     if (email || phone)
@@ -65,8 +69,10 @@ int ledger_forget(struct ledger *l, const char *email, const char *phone, time_t
         gmtime_r(&before, &tm);
         strftime(what, sizeof what, "every attempt before %Y-%m-%dT%H:%M:%SZ", &tm);
     }
-    if (ledger_write_stmt(l, "INSERT INTO erasures(what, attempts, suppressed, created_at) "
-                             "VALUES (?1, ?2, ?3, ?4)", err, &st) < 0)
+    if (ledger_write_stmt(l,
+                          "INSERT INTO erasures(what, attempts, suppressed, created_at) "
+                          "VALUES (?1, ?2, ?3, ?4)",
+                          err, &st) < 0)
         goto fail;
     ledger_bind_text(st, 1, what);
     sqlite3_bind_int64(st, 2, *n);
@@ -93,7 +99,8 @@ int ledger_was_merged(struct ledger *l, const char *from, struct cp_error *err)
     if (!rp)
         return cp_fail(err, CP_EXIT_USAGE, "out of memory");
     int found = -1;
-    if (sqlite3_prepare_v2(l->db, "SELECT 1 FROM merges WHERE path = ?1", -1, &st, NULL) == SQLITE_OK) {
+    if (sqlite3_prepare_v2(l->db, "SELECT 1 FROM merges WHERE path = ?1", -1, &st, NULL) ==
+        SQLITE_OK) {
         ledger_bind_text(st, 1, rp);
         int rc = sqlite3_step(st);
         found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
@@ -170,8 +177,10 @@ int ledger_merge(struct ledger *l, const char *from, long *added, struct cp_erro
         ledger_db_fail(l, l->db, err, "merge failed");
         goto rollback;
     }
-    if (ledger_write_stmt(l, "INSERT OR REPLACE INTO merges(path, attempts, merged_at) VALUES "
-                             "(?1, ?2, ?3)", err, &st) < 0)
+    if (ledger_write_stmt(l,
+                          "INSERT OR REPLACE INTO merges(path, attempts, merged_at) VALUES "
+                          "(?1, ?2, ?3)",
+                          err, &st) < 0)
         goto rollback;
     ledger_bind_text(st, 1, rp);
     sqlite3_bind_int64(st, 2, *added);

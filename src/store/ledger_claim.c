@@ -70,14 +70,16 @@ int ledger_suppressed(struct ledger *l, const char *email, const char *phone,
     return found;
 }
 
-int ledger_suppress_add(struct ledger *l, const char *kind, const char *value,
-                        const char *source, struct cp_error *err)
+int ledger_suppress_add(struct ledger *l, const char *kind, const char *value, const char *source,
+                        struct cp_error *err)
 {
     char key[65];
     sqlite3_stmt *st;
     ledger_key_hash(kind, value, key);
-    if (ledger_write_stmt(l, "INSERT OR IGNORE INTO suppressions(key_hash, kind, source, "
-                             "created_at) VALUES (?1, ?2, ?3, ?4)", err, &st) < 0)
+    if (ledger_write_stmt(l,
+                          "INSERT OR IGNORE INTO suppressions(key_hash, kind, source, "
+                          "created_at) VALUES (?1, ?2, ?3, ?4)",
+                          err, &st) < 0)
         return -1;
     ledger_bind_text(st, 1, key);
     ledger_bind_text(st, 2, kind);
@@ -135,10 +137,11 @@ static int insert_intent(struct ledger *l, const struct ledger_claim *c, int64_t
 {
     sqlite3_stmt *st;
     const struct row_result *r = c->r;
-    if (ledger_write_stmt(l, "INSERT INTO attempts(run_id, file_path, file_hash, input_row, email, "
-                             "phone, first_name, business_id, campaign_id, status, created_at, "
-                             "updated_at, body_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                             "'intent', ?10, ?10, ?11)",
+    if (ledger_write_stmt(l,
+                          "INSERT INTO attempts(run_id, file_path, file_hash, input_row, email, "
+                          "phone, first_name, business_id, campaign_id, status, created_at, "
+                          "updated_at, body_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                          "'intent', ?10, ?10, ?11)",
                           err, &st) < 0)
         return -1;
     ledger_bind_text(st, 1, c->run_id);

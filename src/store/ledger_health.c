@@ -58,8 +58,7 @@ void ledger_health_check(const char *state_path, struct ledger_health *h)
     if (first && strcmp(first, "ok") == 0)
         h->intact = 1;
     else
-        snprintf(h->problem, sizeof h->problem, "%s",
-                 first ? first : sqlite3_errmsg(db));
+        snprintf(h->problem, sizeof h->problem, "%s", first ? first : sqlite3_errmsg(db));
 out:
     sqlite3_finalize(st);
     sqlite3_close(db);

@@ -16,8 +16,8 @@ struct ledger {
     int deferrals; /* ledger_defer rows in the open transaction, 0 when none */
 };
 
-#define LEDGER_PRIOR_COLUMNS \
-    "id, status, contact_id, file_path, http_status, sms_left, sms_renews, reason, created_at, " \
+#define LEDGER_PRIOR_COLUMNS                                                                       \
+    "id, status, contact_id, file_path, http_status, sms_left, sms_renews, reason, created_at, "   \
     "body_hash"
 
 /* err from the connection's last error, naming the ledger: always -1. */

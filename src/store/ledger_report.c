@@ -87,9 +87,9 @@ static void bind_query(sqlite3_stmt *st, const struct ledger_query *q)
 int ledger_report(struct ledger *l, const struct ledger_query *q, FILE *out, long *n,
                   struct cp_error *err)
 {
-    static const char *const cols[] = {"when", "pipeline", "status", "email", "phone",
-                                       "first_name", "business_id", "campaign_id", "file", "row",
-                                       "http", "contact_id", "sms_left", "reason"};
+    static const char *const cols[] = {"when",       "pipeline",    "status",      "email", "phone",
+                                       "first_name", "business_id", "campaign_id", "file",  "row",
+                                       "http",       "contact_id",  "sms_left",    "reason"};
     static const int numeric[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 0};
     const int ncols = (int)(sizeof cols / sizeof *cols);
     sqlite3_stmt *st;
@@ -120,8 +120,8 @@ int ledger_report(struct ledger *l, const struct ledger_query *q, FILE *out, lon
             iso((time_t)sqlite3_column_int64(st, 0), when, sizeof when);
             fprintf(out, "%s  %-16s %-8s %-32s %-16s row %-6d %s%s%s%s%s\n", when,
                     pipe ? pipe : "-", txt(st, 2), email ? email : "-", phone ? phone : "-",
-                    sqlite3_column_int(st, 9), txt(st, 8), cid ? "  contact " : "",
-                    cid ? cid : "", reason ? "  " : "", reason ? reason : "");
+                    sqlite3_column_int(st, 9), txt(st, 8), cid ? "  contact " : "", cid ? cid : "",
+                    reason ? "  " : "", reason ? reason : "");
         }
         (*n)++;
     }
@@ -137,22 +137,23 @@ int ledger_report(struct ledger *l, const struct ledger_query *q, FILE *out, lon
 int ledger_runs_report(struct ledger *l, const struct ledger_query *q, FILE *out, long *n,
                        struct cp_error *err)
 {
-    static const char *const cols[] = {"started", "pipeline", "run_id", "pid", "host", "file",
-                                       "finished", "exit_code", "attempts", "sent"};
+    static const char *const cols[] = {"started", "pipeline", "run_id",    "pid",      "host",
+                                       "file",    "finished", "exit_code", "attempts", "sent"};
     static const int numeric[] = {0, 0, 0, 1, 0, 0, 0, 1, 1, 1};
     const int ncols = (int)(sizeof cols / sizeof *cols);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(l->db,
-                           "SELECT r.started_at, r.pipeline, r.run_id, r.pid, r.host, r.file_path, "
-                           "CASE WHEN r.finished_at IS NULL THEN NULL ELSE "
-                           "strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch') END, "
-                           "r.exit_code, (SELECT count(*) FROM attempts a WHERE a.run_id = r.run_id), "
-                           "(SELECT count(*) FROM attempts a WHERE a.run_id = r.run_id AND "
-                           "a.status = 'sent') FROM runs r WHERE r.started_at >= ?2 AND "
-                           "(?3 IS NULL OR r.pipeline = ?3) AND (?1 IS NULL OR ?1 = ?1) AND "
-                           "(?4 IS NULL OR ?4 = ?4) AND (?5 IS NULL OR ?5 = ?5) "
-                           "ORDER BY r.started_at DESC, r.rowid DESC",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            l->db,
+            "SELECT r.started_at, r.pipeline, r.run_id, r.pid, r.host, r.file_path, "
+            "CASE WHEN r.finished_at IS NULL THEN NULL ELSE "
+            "strftime('%Y-%m-%dT%H:%M:%SZ', r.finished_at, 'unixepoch') END, "
+            "r.exit_code, (SELECT count(*) FROM attempts a WHERE a.run_id = r.run_id), "
+            "(SELECT count(*) FROM attempts a WHERE a.run_id = r.run_id AND "
+            "a.status = 'sent') FROM runs r WHERE r.started_at >= ?2 AND "
+            "(?3 IS NULL OR r.pipeline = ?3) AND (?1 IS NULL OR ?1 = ?1) AND "
+            "(?4 IS NULL OR ?4 = ?4) AND (?5 IS NULL OR ?5 = ?5) "
+            "ORDER BY r.started_at DESC, r.rowid DESC",
+            -1, &st, NULL) != SQLITE_OK)
         return ledger_db_fail(l, l->db, err, "query failed");
     bind_query(st, q);
     if (q->format == LEDGER_CSV)

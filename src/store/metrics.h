@@ -30,16 +30,16 @@ struct metrics_count {
 };
 
 struct metrics_run {
-    const char *pipeline;       /* label value */
-    const char *business;       /* label value; "" when the run has none (or many) */
-    double finished_at;         /* Unix seconds */
-    int exit_code;              /* 0 moves last_success to finished_at */
+    const char *pipeline; /* label value */
+    const char *business; /* label value; "" when the run has none (or many) */
+    double finished_at;   /* Unix seconds */
+    int exit_code;        /* 0 moves last_success to finished_at */
     double duration_s;
     const struct metrics_count *rows; /* by status */
     size_t n_rows;
     const struct metrics_count *http; /* by HTTP status */
     size_t n_http;
-    long sms_left;              /* -1: unknown, the sample is left out */
+    long sms_left; /* -1: unknown, the sample is left out */
 };
 
 /* Write `m` to `path` atomically (0600 like every output; the collector

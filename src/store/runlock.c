@@ -40,8 +40,9 @@ static void sanitize(const char *id, char *out, size_t len)
 {
     size_t j = 0;
     for (const char *p = id; *p && j + 1 < len; p++)
-        out[j++] = (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p)
-                        ? *p : '_');
+        out[j++] =
+            (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p) ? *p
+                                                                                             : '_');
     out[j] = '\0';
 }
 
@@ -84,9 +85,11 @@ static int take_path(struct runlock *lk, const char *path, const char *pipeline,
             return -1;
         }
         if (!told++)
-            log_msg(LOG_INFO, "%s (pipeline '%s', pid %ld on host %s, started %s): waiting up "
-                    "to %.0fs for it", what, o.pipeline[0] ? o.pipeline : "?", o.pid,
-                    o.host[0] ? o.host : "?", o.since[0] ? o.since : "?", wait);
+            log_msg(LOG_INFO,
+                    "%s (pipeline '%s', pid %ld on host %s, started %s): waiting up "
+                    "to %.0fs for it",
+                    what, o.pipeline[0] ? o.pipeline : "?", o.pid, o.host[0] ? o.host : "?",
+                    o.since[0] ? o.since : "?", wait);
         usleep(100 * 1000);
     }
     read_owner(fd, &o);
@@ -101,8 +104,8 @@ static int take_path(struct runlock *lk, const char *path, const char *pipeline,
     for (char *p = host; *p; p++)
         if (*p == ' ')
             *p = '_';
-    int n = snprintf(line, sizeof line, "pid=%ld host=%s started=%s pipeline=%s\n",
-                     (long)getpid(), host[0] ? host : "?", now, pipeline ? pipeline : "?");
+    int n = snprintf(line, sizeof line, "pid=%ld host=%s started=%s pipeline=%s\n", (long)getpid(),
+                     host[0] ? host : "?", now, pipeline ? pipeline : "?");
     if (n >= (int)sizeof line)
         n = (int)sizeof line - 1;
     if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) != n) {

@@ -15,8 +15,8 @@
 #include "core/error.h"
 
 struct runlock {
-    int fd;            /* -1 when not held */
-    long stale_pid;    /* pid of a run that died holding it, or 0 */
+    int fd;         /* -1 when not held */
+    long stale_pid; /* pid of a run that died holding it, or 0 */
 };
 
 /* Which lock, and what to do when it is held. */
@@ -25,8 +25,8 @@ struct runlock_spec {
     const char *kind;     /* "pipeline" or "input": the file is DIR/KIND-ID.lock */
     const char *id;       /* the pipeline's name, or the input's content hash */
     const char *pipeline; /* the pipeline taking it, written for others to read */
-    const char *what;     /* the refusal's first words: "another run of pipeline 'x' is in progress" */
-    double wait;          /* seconds to wait for it (--wait-lock); 0: refuse at once */
+    const char *what; /* the refusal's first words: "another run of pipeline 'x' is in progress" */
+    double wait;      /* seconds to wait for it (--wait-lock); 0: refuse at once */
 };
 
 /* Take the lock, waiting up to spec->wait, or fail (CP_EXIT_USAGE) naming

@@ -13,7 +13,7 @@
 #include "store/atomic_file.h"
 #include "store/filehash.h"
 
-#define PREFIX ".cloutly-input-"
+#define PREFIX     ".cloutly-input-"
 #define COPY_BLOCK (256 * 1024)
 
 /* Copies whose process is gone were left by a killed run. */
@@ -111,8 +111,10 @@ int snapshot_take(struct snapshot *s, const char *origin, const char *dir, struc
         goto out;
     if (fstat(in, &after) < 0 || !same_file(&s->st, &after) ||
         lseek(in, 0, SEEK_CUR) != s->st.st_size) {
-        cp_fail(err, CP_EXIT_INPUT, "input '%s' changed while it was being read: nothing was "
-                "sent; run again when the export is complete", origin);
+        cp_fail(err, CP_EXIT_INPUT,
+                "input '%s' changed while it was being read: nothing was "
+                "sent; run again when the export is complete",
+                origin);
         goto out;
     }
     if (close(out) < 0) {
@@ -146,8 +148,8 @@ int snapshot_changed(const struct snapshot *s, char *why, size_t n)
         return 1;
     }
     if (now.st_size != s->st.st_size) {
-        snprintf(why, n, "input '%s' changed size during the run (%lld bytes, now %lld)",
-                 s->origin, (long long)s->st.st_size, (long long)now.st_size);
+        snprintf(why, n, "input '%s' changed size during the run (%lld bytes, now %lld)", s->origin,
+                 (long long)s->st.st_size, (long long)now.st_size);
         return 1;
     }
     if (!same_file(&s->st, &now)) {

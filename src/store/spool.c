@@ -49,8 +49,9 @@ int spool_stream(FILE *in, const char *dir, char **path, struct cp_error *err)
     }
     out = NULL;
     if (total == 0) {
-        cp_fail(err, CP_EXIT_INPUT, "standard input is empty: nothing to run (pipe the export in, "
-                                    "e.g. 'pos-export | cloutly-pipe run PIPELINE.yaml --input -')");
+        cp_fail(err, CP_EXIT_INPUT,
+                "standard input is empty: nothing to run (pipe the export in, "
+                "e.g. 'pos-export | cloutly-pipe run PIPELINE.yaml --input -')");
         goto fail;
     }
     *path = tmpl;
