@@ -5,6 +5,7 @@
  * export/export_job.c.
  */
 #include "cli/cmd_export.h"
+#include "cli/export_runner.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -21,68 +22,6 @@
 #include "cli/state.h"
 #include "cli/run_report.h"
 #include "core/uuid.h"
-
-/* How this export is to be shown and where it goes, beyond the pipeline. */
-struct export_flags {
-    const char *output;  /* NULL or "-": standard output; else a path as given */
-    int output_from_cli; /* --output given (a relative path is the caller's, not the pipeline's) */
-    int verbosity;
-    int no_progress;
-    int json_log;
-    int full;                 /* --full */
-    int from_mirror;          /* --from-mirror */
-    const char *metrics_file; /* --metrics-file, or NULL: export.metrics */
-};
-
-/* The job (export/export_job.h) with this command's terminal around it. */
-static int execute(const struct pipeline *p, const struct export_flags *fl)
-{
-    /* Reviews to standard output in big writes; static because stdout
-     * outlives this call (the process's, in the command layer). */
-    static char stdout_buf[64 * 1024];
-    struct cp_error err = {0};
-    struct export_progress pl;
-    export_progress_init(&pl, isatty(2) && !fl->no_progress && fl->verbosity >= 0 && !fl->json_log,
-                         p);
-    struct export_job_options o = {
-        .output = fl->output,
-        .trace = fl->verbosity > 0,
-        .stop = &signals_received,
-        .progress = export_progress_draw,
-        .progress_ctx = &pl,
-        .full = fl->full,
-        .from_mirror = fl->from_mirror,
-    };
-    if (!fl->output || strcmp(fl->output, "-") == 0)
-        setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
-    signals_install();
-    struct run_report report;
-    struct export_job_report rep;
-    memset(&rep, 0, sizeof rep);
-    /* The account's state: its ledger holds the watermark when the pipeline
-     * names no state.path, and its budget paces these GETs with every other
-     * process of the account. A shallow copy carries the ledger's path. */
-    struct cli_state state = {0};
-    const char *key = NULL;
-    struct pipeline q = *p;
-    struct cp_error nokey = {0};
-    if (pipeline_api_key(p, &key, &nokey) == 0 &&
-        cli_state_open(&state, key, p->state.path, &err) == 0) {
-        const char *ledger = cli_state_ledger(&state, p->state.path);
-        if (!q.state.path && ledger && p->file)
-            q.state.path = (char *)ledger;
-        o.budget = cli_state_budget(&state);
-    }
-    report_begin(&report, &q, fl->metrics_file, 0, NULL, 0);
-    int rc = export_job_run(&q, &o, &rep, &err);
-    export_progress_end(&pl);
-    rc = rc == 0                           ? CP_EXIT_OK
-         : err.code == CP_EXIT_INTERRUPTED ? CP_EXIT_INTERRUPTED
-                                           : cli_report(&err);
-    report_export_end(&report, rc, &rep.st, NULL);
-    cli_state_close(&state);
-    return rc;
-}
 
 /* ---- the command line -------------------------------------------------- */
 
@@ -210,55 +149,28 @@ static int replace(char **dst, const char *value, struct cp_error *err)
 /* The command line's word over the pipeline's. */
 static int apply_cli(struct pipeline *p, const struct export_cli *c, struct cp_error *err)
 {
-    if (c->format) {
-        if (strcmp(c->format, "ndjson") && strcmp(c->format, "csv"))
-            return cp_fail(err, CP_EXIT_USAGE, "--format must be ndjson or csv, not '%s'",
-                           c->format);
-        p->export.format = c->format[0] == 'c' ? EXPORT_CSV : EXPORT_NDJSON;
-    }
-    if (c->sort) {
-        if (strcmp(c->sort, "asc") && strcmp(c->sort, "desc"))
-            return cp_fail(err, CP_EXIT_USAGE, "--sort must be asc or desc, not '%s'", c->sort);
-        p->export.sort = c->sort[0] == 'a' ? EXPORT_SORT_ASC : EXPORT_SORT_DESC;
-    }
-    if (c->show) {
-        if (strcmp(c->show, "true") && strcmp(c->show, "false"))
-            return cp_fail(err, CP_EXIT_USAGE, "--show-on-widget must be true or false, not '%s'",
-                           c->show);
-        p->export.filters.show_on_widget = c->show[0] == 't';
-    }
+    /* The command line's word over the pipeline's, through the same setters
+     * as the file's keys (config/pipeline.h: pipeline_override), so
+     * `--format CSV` and `format: CSV`, `--since` and `since:` agree. */
+    const struct {
+        const char *value, *key, *origin;
+    } o[] = {
+        {c->format, "export.format", "--format"},
+        {c->sort, "export.sort", "--sort"},
+        {c->show, "export.filters.showOnWidget", "--show-on-widget"},
+        {c->source, "export.filters.source", "--source"},
+        {c->business_id, "export.filters.businessId", "--business-id"},
+        {c->since, "export.since", "--since"},
+    };
+    for (size_t i = 0; i < sizeof o / sizeof o[0]; i++)
+        if (o[i].value && pipeline_override(p, o[i].key, o[i].value, o[i].origin, err) < 0)
+            return -1;
     if (c->mirror && replace(&p->export.mirror, c->mirror, err) < 0)
         return -1;
     if (c->fl.full && !p->export.mirror)
         return cp_fail(err, CP_EXIT_USAGE,
                        "--full applies to a mirror: give --mirror PATH or "
                        "set export.mirror");
-    if (c->source && replace(&p->export.filters.source, c->source, err) < 0)
-        return -1;
-    if (c->business_id) {
-        if (!uuid_valid_str(c->business_id))
-            return cp_fail(err, CP_EXIT_USAGE,
-                           "invalid --business-id '%s' (expected a UUID; run "
-                           "'cloutly-pipe businesses' to list business ids)",
-                           c->business_id);
-        if (replace(&p->export.filters.business_id, c->business_id, err) < 0)
-            return -1;
-    }
-    if (c->since) {
-        int64_t us;
-        free(p->export.since);
-        p->export.since = NULL;
-        p->export.since_last_run = strcmp(c->since, "last_run") == 0;
-        if (!p->export.since_last_run) {
-            if (isotime_parse(c->since, strlen(c->since), &us) < 0)
-                return cp_fail(err, CP_EXIT_USAGE,
-                               "invalid --since '%s' (expected last_run or an "
-                               "ISO date like 2026-01-31)",
-                               c->since);
-            if (replace(&p->export.since, c->since, err) < 0)
-                return -1;
-        }
-    }
     return 0;
 }
 
@@ -297,30 +209,8 @@ int cmd_export(int argc, char **argv)
         goto out;
     }
     c.fl.output = c.fl.output_from_cli ? c.output : p.export.output;
-    rc = execute(&p, &c.fl);
+    rc = export_execute(&p, &c.fl);
 out:
     pipeline_release(&p);
     return rc;
-}
-
-/* Kept for cmd_run.c until it calls export_job_run() itself. */
-int export_run_pipeline(const struct pipeline *p, const struct run_options *o)
-{
-    struct cp_error err = {0};
-    struct export_flags fl = {.output = p->export.output,
-                              .verbosity = o->verbosity,
-                              .no_progress = o->no_progress,
-                              .json_log = o->json_log,
-                              .metrics_file = o->metrics_file};
-    if (o->dry_run || o->input || o->limit) {
-        cp_fail(&err, CP_EXIT_USAGE,
-                "%s: '%s' does not apply to an export pipeline (it sends "
-                "nothing and reads no input file)",
-                p->file ? p->file : "pipeline",
-                o->dry_run ? "--dry-run"
-                : o->input ? "--input"
-                           : "--limit");
-        return cli_report(&err);
-    }
-    return execute(p, &fl);
 }

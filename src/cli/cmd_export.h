@@ -14,6 +14,4 @@ int cmd_businesses(int argc, char **argv);
 /* `cloutly-pipe run P.yaml` when P is `kind: export`: the export as the
  * pipeline describes it. `o` is run's parsed options (--dry-run, --input
  * and --limit do not apply and are refused). */
-int export_run_pipeline(const struct pipeline *p, const struct run_options *o);
-
 #endif

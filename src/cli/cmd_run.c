@@ -18,7 +18,7 @@
 #include "api/api.h"
 #include "api/transport.h"
 #include "cli/cli.h"
-#include "cli/cmd_export.h"
+#include "cli/export_runner.h"
 #include "cli/progress.h"
 #include "cli/run_report.h"
 #include "cli/state.h"

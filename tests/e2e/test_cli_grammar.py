@@ -105,5 +105,26 @@ class Output(E2E):
         self.assertIn(b",+61412000001,", raw)
 
 
+class OneGrammar(E2E):
+    """A flag that overrides a pipeline key is read by the key's own setter."""
+    sim_args = ()
+
+    def test_export_flags_read_like_their_keys(self):
+        out = os.path.join(self.dir, "r.csv")
+        p = self.run_cli("export", "--format", "CSV", "--sort", "ASC", "--output", out)
+        self.assertRun(p, 0)
+        with open(out, encoding="utf-8-sig") as f:
+            self.assertTrue(f.readline().startswith("id,"), "a CSV header")
+        # --since takes what since: takes, and refuses what it refuses.
+        p = self.run_cli("export", "--since", "2026-01-31T10:00:00+1000", "--output", out)
+        self.assertRun(p, 0)
+        p = self.run_cli("export", "--since", "2026-02-31", "--output", out)
+        self.assertRun(p, 2)
+        self.assertIn("--since", p.stderr)
+        p = self.run_cli("export", "--format", "xml", "--output", out)
+        self.assertRun(p, 2)
+        self.assertIn("expected ndjson or csv", p.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
