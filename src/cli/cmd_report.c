@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/state.h"
 #include "config/pipeline.h"
 #include "core/isotime.h"
 #include "core/log.h"
@@ -88,6 +89,7 @@ int cmd_report(int argc, char **argv)
     struct cp_error err = {0};
     struct pipeline p = {0};
     struct report_cli rc_opts = {.output = "report.html", .match_days = 14};
+    struct cli_state state = {0};
     struct report_model m;
     struct cli_common common;
     const char *args[1];
@@ -112,6 +114,16 @@ int cmd_report(int argc, char **argv)
         loaded = 1;
         if (!o.ledger_path)
             o.ledger_path = p.state.path;
+        if (!o.ledger_path) {
+            /* The account's ledger, when the pipeline keeps none of its own. */
+            const char *key = NULL;
+            struct cp_error nokey = {0};
+            if (pipeline_api_key(&p, &key, &nokey) == 0 &&
+                cli_state_open(&state, key, NULL, &err) == 0)
+                o.ledger_path = cli_state_ledger(&state, NULL);
+        }
+        if (!o.mirror_path && p.export.mirror)
+            o.mirror_path = p.export.mirror;
         o.pipeline_path = args[0];
         o.pipeline_name = p.name;
         o.default_country = p.validate.default_country;
@@ -144,6 +156,7 @@ int cmd_report(int argc, char **argv)
 fail:
     rc = cli_report(&err);
 out:
+    cli_state_close(&state);
     if (loaded)
         pipeline_release(&p);
     return rc;

@@ -32,6 +32,7 @@
 #include "invite/business_names.h"
 #include "invite/results.h"
 #include "invite/sender.h"
+#include "report/report.h"
 #include "store/filehash.h"
 #include "store/ledger.h"
 #include "store/runlock.h"
@@ -549,6 +550,25 @@ static int after_sending(struct run *run, int rc)
     return rc == CP_EXIT_INTERRUPTED ? rc : CP_EXIT_INCOMPLETE;
 }
 
+/* output.report: the HTML page of the account's runs, after every real run.
+ * A page that cannot be written is a warning: the run itself is done. */
+static void write_report(const struct run *run, int rc)
+{
+    const struct pipeline *p = run->p;
+    struct cp_error err = {0};
+    if (!p->ops.report || run->o->dry_run)
+        return;
+    struct report_options ro = {.ledger_path = cli_state_ledger(run->state, p->state.path),
+                                .pipeline_path = p->file,
+                                .pipeline_name = p->name,
+                                .default_country = p->validate.default_country,
+                                .match_days = 14};
+    if (report_write(&ro, p->ops.report, NULL, &err) < 0)
+        log_msg(LOG_WARN, "report '%s' not written: %s", p->ops.report, err.msg);
+    else
+        log_msg(LOG_INFO, "report: %s (exit %d)", p->ops.report, rc);
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct run_options o;
@@ -595,6 +615,7 @@ int cmd_run(int argc, char **argv)
         log_msg(LOG_ERROR, "%s", sender_stop_reason(run.sender));
     summary(&run);
     rc = exit_code(&run);
+    write_report(&run, rc);
     goto out;
 fail:
     progress_done(&run.pg);

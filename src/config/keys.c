@@ -192,6 +192,7 @@ static const struct key_spec output_keys[] = {
     PATH_KEY("results", output.results, 0),
     PATH_KEY("rejects", output.rejects, 0),
     PATH_KEY("metrics", ops.metrics, 0),
+    PATH_KEY("report", ops.report, 0),
 };
 
 /* The ledger, and the run lock beside it: one per pipeline, whatever the day. */

@@ -455,6 +455,7 @@ void pipeline_release(struct pipeline *p)
     free(p->output.results);
     free(p->output.rejects);
     free(p->ops.metrics);
+    free(p->ops.report);
     free(p->ops.ping_url);
     free(p->state.path);
     memset(p, 0, sizeof *p);

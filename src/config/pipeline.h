@@ -209,6 +209,7 @@ struct pipeline {
         char *metrics;  /* output.metrics (invite) or export.metrics: resolved path of the
                            Prometheus text file; NULL = none */
         char *ping_url; /* notify.ping_url: a healthchecks.io-style check URL; NULL = none */
+        char *report;   /* output.report: the HTML report written after every run; NULL = none */
     } ops;
 };
 
