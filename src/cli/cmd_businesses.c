@@ -6,15 +6,16 @@
  * A table on a terminal, CSV when the output goes elsewhere (a file, a
  * pipe), NDJSON with each business exactly as the API sent it.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "api/api.h"
 #include "cli/cmd_export.h"
+#include "cli/options.h"
 #include "api/businesses.h"
 #include "api/fetch.h"
 #include "cli/state.h"
@@ -109,54 +110,55 @@ static int print_ndjson(const struct business_list *l)
     return rc;
 }
 
-static const char usage[] =
-    "usage: cloutly-pipe businesses [PIPELINE.yaml] [--format table|csv|ndjson] [-v]\n\n"
-    "List the account's businesses (locations): their ids, for invite.business_id and\n"
-    "export.filters.businessId, and their review sources, for export.filters.source.\n"
-    "A table on a terminal, CSV otherwise. The key comes from the pipeline's api\n"
-    "section, or CLOUTLY_API_KEY without one.\n\n"
-    "Exit codes: 0 listed, 2 usage or pipeline error, 3 key refused (401),\n"
-    "4 the API could not be read (retries exhausted), 5 interrupted.\n";
+enum { B_FORMAT = 1 };
 
-static int parse(int argc, char **argv, const char **pipeline, enum format *fmt, int *verbose,
-                 int *help, struct cp_error *err)
+static const struct cli_opt businesses_opts[] = {
+    {"format", 'f', "table|csv|ndjson", B_FORMAT, "a table on a terminal, CSV otherwise"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+static const struct cli_spec businesses_spec = {
+    .command = "businesses",
+    .synopsis = "[PIPELINE.yaml] [--format table|csv|ndjson] [-q|-v] [--log-format text|json]",
+    .about = "List the account's businesses (locations): their ids, for invite.business_id\n"
+             "and export.filters.businessId, and their review sources, for\n"
+             "export.filters.source. The key comes from the pipeline's api section, or\n"
+             "CLOUTLY_API_KEY without one.",
+    .opts = businesses_opts,
+    .common = CLI_VERBOSITY | CLI_LOG_FORMAT,
+    .min_args = 0,
+    .max_args = 1,
+    .args_name = "PIPELINE.yaml",
+    .exit_codes = "Exit codes:\n  0  listed\n  2  usage or pipeline error\n  3  key refused "
+                  "(401)\n  4  the API could not be read (retries exhausted)\n  5  interrupted\n",
+};
+
+static int on_option(void *ctx, int id, const char *value, struct cp_error *err)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int o;
+    enum format *fmt = ctx;
+    if (id != B_FORMAT)
+        return 0;
+    if (!strcasecmp(value, "table"))
+        *fmt = TABLE;
+    else if (!strcasecmp(value, "csv"))
+        *fmt = CSV;
+    else if (!strcasecmp(value, "ndjson"))
+        *fmt = NDJSON;
+    else
+        return cp_fail(err, CP_EXIT_USAGE,
+                       "businesses: --format must be table, csv or ndjson, not '%s'", value);
+    return 0;
+}
+
+static int parse(int argc, char **argv, const char **pipeline, enum format *fmt,
+                 struct cli_common *common, struct cp_error *err)
+{
+    const char *args[1];
+    int n;
     *fmt = isatty(1) ? TABLE : CSV;
-    optind = 1;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
-        switch (o) {
-        case 'f':
-            if (!strcmp(optarg, "table"))
-                *fmt = TABLE;
-            else if (!strcmp(optarg, "csv"))
-                *fmt = CSV;
-            else if (!strcmp(optarg, "ndjson"))
-                *fmt = NDJSON;
-            else
-                return cp_fail(err, CP_EXIT_USAGE,
-                               "--format must be table, csv or ndjson, not '%s'", optarg);
-            break;
-        case 'v': *verbose = 1; break;
-        case 'h': *help = 1; return 0;
-        case ':': return cp_fail(err, CP_EXIT_USAGE, "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cp_fail(err, CP_EXIT_USAGE, "unknown option '%s' (see businesses --help)",
-                           argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        *pipeline = argv[optind++];
-    if (optind < argc)
-        return cp_fail(err, CP_EXIT_USAGE, "unexpected argument '%s' (see businesses --help)",
-                       argv[optind]);
+    if (cli_parse(&businesses_spec, argc, argv, on_option, fmt, common, args, &n, err) < 0)
+        return -1;
+    *pipeline = n ? args[0] : NULL;
     return 0;
 }
 
@@ -171,16 +173,18 @@ int cmd_businesses(int argc, char **argv)
     struct api_result res;
     const char *pipeline = NULL, *key;
     enum format fmt;
-    int verbose = 0, help = 0, rc;
+    int verbose = 0, rc;
 
-    if (parse(argc, argv, &pipeline, &fmt, &verbose, &help, &err) < 0)
+    struct cli_common common;
+    if (parse(argc, argv, &pipeline, &fmt, &common, &err) < 0)
         goto fail;
-    if (help) {
-        fputs(usage, stdout);
+    if (common.help) {
+        cli_help(&businesses_spec, stdout);
         rc = 0;
         goto out;
     }
-    log_setup(verbose, 0);
+    verbose = common.verbosity > 0;
+    log_setup(common.verbosity, common.json_log);
     if ((pipeline ? pipeline_load(pipeline, time(NULL), &p, &err)
                   : pipeline_defaults(PIPELINE_EXPORT, "businesses", time(NULL), &p, &err)) < 0 ||
         pipeline_api_key(&p, &key, &err) < 0)

@@ -12,7 +12,6 @@
  * CLOUTLY_API_KEY set it asks GET /businesses for the real business id; any
  * failure there leaves a placeholder and says why, never stops the guess.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 
 #include "api/api.h"
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "intake/engine.h"
 #include "api/businesses.h"
 #include "api/fetch.h"
@@ -32,20 +32,27 @@
 #define SHOW_SENT     5
 #define SHOW_NOT_SENT 4
 
-static const char usage[] =
-    "usage: cloutly-pipe guess EXPORT.csv [-v]\n\n"
-    "Read a POS or CRM export the tool has never seen: its encoding, delimiter and\n"
-    "columns, the system that wrote it, and a few rows as they would be sent. Print\n"
-    "a starter pipeline on standard output (the analysis goes to stderr):\n\n"
-    "  cloutly-pipe guess customers.csv > customers.yaml\n"
-    "  cloutly-pipe check customers.yaml\n"
-    "  cloutly-pipe run customers.yaml --dry-run\n"
-    "  cloutly-pipe run customers.yaml\n\n"
-    "With CLOUTLY_API_KEY set, the business id comes from GET /businesses\n"
-    "(CLOUTLY_BASE_URL overrides the API's address); otherwise, and for the\n"
-    "campaign id, the pipeline has placeholders marked REPLACE.\n\n"
-    "Exit codes: 0 pipeline printed, 2 usage error, 4 the export cannot be read\n"
-    "(the starter pipeline is still printed when the header could be).\n";
+static const struct cli_spec guess_spec = {
+    .command = "guess",
+    .synopsis = "EXPORT.csv [-q|-v] [--log-format text|json]",
+    .about = "Read a POS or CRM export the tool has never seen: its encoding, delimiter and\n"
+             "columns, the system that wrote it, and a few rows as they would be sent. Print\n"
+             "a starter pipeline on standard output (the analysis goes to stderr):\n\n"
+             "  cloutly-pipe guess customers.csv > customers.yaml\n"
+             "  cloutly-pipe check customers.yaml\n"
+             "  cloutly-pipe run customers.yaml --dry-run\n"
+             "  cloutly-pipe run customers.yaml\n\n"
+             "With CLOUTLY_API_KEY set, the business id comes from GET /businesses\n"
+             "(CLOUTLY_BASE_URL overrides the API's address); otherwise, and for the\n"
+             "campaign id, the pipeline has placeholders marked REPLACE.",
+    .opts = NULL,
+    .common = CLI_VERBOSITY | CLI_LOG_FORMAT,
+    .min_args = 1,
+    .max_args = 1,
+    .args_name = "EXPORT.csv",
+    .exit_codes = "Exit codes:\n  0  pipeline printed\n  2  usage error\n  4  the export "
+                  "cannot be read\n",
+};
 
 /* ---- GET /businesses ----------------------------------------------------- */
 
@@ -149,6 +156,24 @@ static void add_row(struct strbuf *sb, const struct row_result *r)
 
 /* The first rows through the engine, as `check` and `run` will see them.
  * -1 with err when the export cannot be mapped or read. */
+/* Whether the rows guess shows a person can be read at all (JSON mode,
+ * where they are not shown): 0, or -1 with err. */
+static int rows_readable(const struct pipeline *p, struct cp_error *err)
+{
+    struct row_result r;
+    int rc;
+    struct engine *e = engine_open(p, NULL, GUESS_SCAN_ROWS, err);
+    if (!e)
+        return -1;
+    engine_keep_raw(e, 0);
+    row_result_init(&r);
+    while ((rc = engine_next(e, &r, err)) > 0)
+        ;
+    row_result_release(&r);
+    engine_close(e);
+    return rc < 0 ? -1 : 0;
+}
+
 static int show_rows(const struct pipeline *p, struct cp_error *err)
 {
     struct row_result r;
@@ -224,35 +249,6 @@ static void show_decisions(const struct starter *s)
 
 /* ---- the command --------------------------------------------------------- */
 
-static int parse(int argc, char **argv, const char **path, int *verbose, int *help,
-                 struct cp_error *err)
-{
-    static const struct option longopts[] = {
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int o;
-    optind = 1;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
-        switch (o) {
-        case 'v': *verbose = 1; break;
-        case 'h': *help = 1; return 0;
-        default:
-            return cp_fail(err, CP_EXIT_USAGE, "unknown option '%s' (see guess --help)",
-                           argv[optind - 1]);
-        }
-    }
-    if (optind >= argc)
-        return cp_fail(err, CP_EXIT_USAGE, "missing EXPORT.csv (see guess --help)");
-    *path = argv[optind++];
-    if (optind < argc)
-        return cp_fail(err, CP_EXIT_USAGE, "unexpected argument '%s' (see guess --help)",
-                       argv[optind]);
-    return 0;
-}
-
 int cmd_guess(int argc, char **argv)
 {
     struct cp_error err = {0}, rows_err = {0};
@@ -260,32 +256,44 @@ int cmd_guess(int argc, char **argv)
     struct starter s = {0};
     struct pipeline p = {0};
     const char *path = NULL;
-    int verbose = 0, help = 0, rc;
+    int verbose = 0, rc, n;
+    struct cli_common common;
+    const char *args[1];
 
-    if (parse(argc, argv, &path, &verbose, &help, &err) < 0)
+    if (cli_parse(&guess_spec, argc, argv, NULL, NULL, &common, args, &n, &err) < 0)
         goto fail;
-    if (help) {
-        fputs(usage, stdout);
+    path = n ? args[0] : NULL;
+    verbose = common.verbosity > 0;
+    if (common.help) {
+        cli_help(&guess_spec, stdout);
         fputs("\nExports it knows by their header:\n", stdout);
         for (size_t i = 0; presets_at(i); i++)
             printf("  %s\n", presets_at(i)->title);
         rc = 0;
         goto out;
     }
-    log_setup(verbose, 0);
+    log_setup(common.verbosity, common.json_log);
     if (guess_read(&g, path, &err) < 0 || starter_init(&s, &g, path, &err) < 0)
         goto fail;
     lookup_businesses(&s, verbose);
     if (starter_pipeline(&s, time(NULL), &p, &err) < 0)
         goto fail;
-    show_header(path, &g);
-    show_decisions(&s);
-    /* A file check would refuse is still worth a starter pipeline. */
-    if (show_rows(&p, &rows_err) < 0)
-        fprintf(stderr, "#   problem     %s\n", rows_err.msg);
-    fputs("# the starter pipeline is on standard output: save it, replace the ids\n"
-          "# marked REPLACE, then check, run --dry-run, run\n",
-          stderr);
+    if (common.json_log) {
+        /* Nothing but JSON on stderr: the analysis is for a person, and the
+         * pipeline on standard output carries its decisions as comments. */
+        if (rows_readable(&p, &rows_err) < 0)
+            log_msg(LOG_WARN, "%s", rows_err.msg);
+        log_msg(LOG_INFO, "guess: the starter pipeline for '%s' is on standard output", path);
+    } else {
+        show_header(path, &g);
+        show_decisions(&s);
+        /* A file check would refuse is still worth a starter pipeline. */
+        if (show_rows(&p, &rows_err) < 0)
+            fprintf(stderr, "#   problem     %s\n", rows_err.msg);
+        fputs("# the starter pipeline is on standard output: save it, replace the ids\n"
+              "# marked REPLACE, then check, run --dry-run, run\n",
+              stderr);
+    }
     if (starter_write(&s, stdout) < 0 || fflush(stdout) != 0) {
         cp_fail(&err, CP_EXIT_USAGE, "cannot write the pipeline to standard output");
         goto fail;

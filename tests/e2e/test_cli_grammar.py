@@ -31,7 +31,9 @@ class Typos(unittest.TestCase):
     def test_unknown_option_names_the_nearest_for_each_command(self):
         for cmd, typo, want in [("run", "--dryrun", "--dry-run"), ("check", "--inptu", "--input"),
                                 ("ledger", "--contcat", "--contact"),
-                                ("run", "--no-progres", "--no-progress")]:
+                                ("run", "--no-progres", "--no-progress"),
+                                ("businesses", "--formt", "--format"),
+                                ("guess", "--verbos", "--verbose")]:
             with self.subTest(cmd=cmd, typo=typo):
                 p = cli(cmd, "x.yaml", typo)
                 self.assertEqual(p.returncode, 2, p.stderr)
@@ -77,6 +79,12 @@ class Output(E2E):
         self.assertRun(p, 0)
         p = self.run_cli("check", "-v", "--log-format", "JSON", self.pipeline)
         self.assertRun(p, 0)
+        p = self.run_cli("businesses", "--format", "CSV", "--log-format", "json", "-q")
+        self.assertRun(p, 0)
+        self.assertTrue(p.stdout.startswith("id,"), p.stdout)
+        p = self.run_cli("guess", "-q", "--log-format", "json", self.input)
+        self.assertRun(p, 0)
+        self.assertIn("version: 1", p.stdout)
 
     def test_ledger_csv_guards_formulas_and_ends_lines_in_crlf(self):
         rows = [("C1", "=HYPERLINK(\"http://x\")", "Smith", "a@example.com", "0412000001"),
