@@ -33,7 +33,9 @@ class Typos(unittest.TestCase):
                                 ("ledger", "--contcat", "--contact"),
                                 ("run", "--no-progres", "--no-progress"),
                                 ("businesses", "--formt", "--format"),
-                                ("guess", "--verbos", "--verbose")]:
+                                ("guess", "--verbos", "--verbose"),
+                                ("export", "--sinse", "--since"),
+                                ("export", "--no-progess", "--no-progress")]:
             with self.subTest(cmd=cmd, typo=typo):
                 p = cli(cmd, "x.yaml", typo)
                 self.assertEqual(p.returncode, 2, p.stderr)
@@ -85,6 +87,43 @@ class Output(E2E):
         p = self.run_cli("guess", "-q", "--log-format", "json", self.input)
         self.assertRun(p, 0)
         self.assertIn("version: 1", p.stdout)
+
+    def test_export_reads_its_options_from_the_shared_table(self):
+        out = os.path.join(self.dir, "r.ndjson")
+        # The common options, in both spellings, and -o for --output.
+        p = self.run_cli("export", "-q", "--no-progress", "-o", out)
+        self.assertRun(p, 0)
+        self.assertEqual(p.stderr, "", "-q: nothing on stderr when all is well")
+        with open(out) as f:
+            self.assertTrue(f.readline().startswith("{"))
+        p = self.run_cli("export", "--log-format=json", "-o", out)
+        self.assertRun(p, 0)
+        self.assertIn('"event":"run_end"', p.stderr)
+        p = self.run_cli("export", "-v", "--log-format", "JSON", "--output", out)
+        self.assertRun(p, 0)
+        self.assertIn('"event":"http"', p.stderr.replace(" ", ""))
+        self.assertIn('"/reviews', p.stderr)
+        # --help comes from the same table the parser reads.
+        p = self.run_cli("export", "--help")
+        self.assertRun(p, 0)
+        self.assertTrue(p.stdout.startswith("usage: cloutly-pipe export [PIPELINE.yaml]"), p.stdout)
+        for opt in ("--format ndjson|csv", "-o, --output PATH", "--since DATE|last_run",
+                    "--mirror PATH.sqlite", "--from-mirror", "-q, --quiet", "--log-format text|json",
+                    "--no-progress", "-h, --help", "Exit codes:"):
+            self.assertIn(opt, p.stdout)
+        # Values still go through the pipeline's own setters.
+        p = self.run_cli("export", "--sort", "sideways", "--output", out)
+        self.assertRun(p, 2)
+        self.assertIn("--sort", p.stderr)
+        p = self.run_cli("export", "--output")
+        self.assertRun(p, 2)
+        self.assertIn("export: option '--output' needs a value (PATH)", p.stderr)
+        p = self.run_cli("export", "a.yaml", "b.yaml")
+        self.assertRun(p, 2)
+        self.assertIn("export: unexpected argument 'b.yaml'", p.stderr)
+        p = self.run_cli("export", "--full", "--output", out)
+        self.assertRun(p, 2)
+        self.assertIn("--full applies to a mirror", p.stderr)
 
     def test_ledger_csv_guards_formulas_and_ends_lines_in_crlf(self):
         rows = [("C1", "=HYPERLINK(\"http://x\")", "Smith", "a@example.com", "0412000001"),
