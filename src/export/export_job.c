@@ -134,7 +134,7 @@ static int open_output(struct job *j, struct cp_error *err)
     const char *path = j->o->output;
     struct reviews_out_options ro = {
         .format = p->export.format,
-        .fields = p->export.fields,
+        .fields = (const char *const *)p->export.fields,
         .n_fields = p->export.n_fields,
         .formula_guard = p->export.csv_formula_guard,
         .excel_bom = p->export.excel && p->export.format == EXPORT_CSV,
