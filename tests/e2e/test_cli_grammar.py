@@ -63,16 +63,44 @@ class Output(E2E):
     def test_stdout_into_a_full_disk_is_an_error_for_every_command(self):
         write_csv(self.input, HEADER, contacts(3))
         self.write_pipeline()
-        cases = [("check", self.pipeline), ("ledger", self.pipeline), ("guess", self.input),
-                 ("help",), ("--version",), ("run", "--help")]
+        self.assertRun(self.run_cli("run", "--no-progress", self.pipeline), 0)  # a ledger to list
+        cases = [("check", self.pipeline), ("ledger", self.pipeline),
+                 ("ledger", "--format", "csv", self.pipeline),
+                 ("ledger", "--format", "ndjson", self.pipeline), ("ledger", "--runs", self.pipeline),
+                 ("guess", self.input), ("export",), ("export", "--format", "csv"),
+                 ("export", "--output", "-"), ("businesses",), ("businesses", "--format", "csv"),
+                 ("businesses", "--format", "ndjson"), ("doctor", self.pipeline),
+                 ("help",), ("--help",), ("--version",), ("-V",), ("help", "export")]
+        # Every command's --help (report writes its page to a file: only its help is stdout).
+        cases += [(cmd, "--help") for cmd in ("run", "check", "ledger", "report", "export",
+                                              "businesses", "guess", "doctor")]
         for args in cases:
             with self.subTest(args=args):
-                with open("/dev/full", "w") as full:
-                    e = dict(os.environ, CLOUTLY_API_KEY=API_KEY, CLOUTLY_BASE_URL=self.sim.base_url)
-                    p = subprocess.run([BIN, *args], stdout=full, stderr=subprocess.PIPE,
-                                       text=True, env=e, timeout=60)
+                p = self.into_full_disk(*args)
                 self.assertNotEqual(p.returncode, 0, f"{args}: {p.stderr}")
-                self.assertIn("No space left on device", p.stderr)
+                self.assertIn("cannot write to standard output: No space left on device", p.stderr)
+
+    def into_full_disk(self, *args, env=None):
+        with open("/dev/full", "w") as full:
+            e = dict(os.environ, CLOUTLY_API_KEY=API_KEY, CLOUTLY_BASE_URL=self.sim.base_url,
+                     **(env or {}))
+            return subprocess.run([BIN, *args], stdout=full, stderr=subprocess.PIPE, text=True,
+                                  env=e, timeout=60, cwd=self.dir)
+
+    def test_an_export_into_a_full_disk_does_not_move_the_watermark(self):
+        path = os.path.join(self.dir, "export.yaml")
+        with open(path, "w") as f:
+            f.write("version: 1\nkind: export\nname: archive\napi:\n  api_key: ${CLOUTLY_API_KEY}\n"
+                    "export:\n  output: \"-\"\n  since: last_run\nstate:\n  path: archive.sqlite\n")
+        p = self.into_full_disk("export", path)
+        self.assertRun(p, 2)
+        self.assertIn("nothing written: cannot write 'standard output': No space left on device",
+                      p.stderr)
+        # The next export still starts from the beginning: every review again.
+        p = self.run_cli("export", path)
+        self.assertRun(p, 0)
+        self.assertIn("no earlier complete export", p.stderr)
+        self.assertEqual(len(p.stdout.splitlines()), 30)
 
     def test_every_command_takes_the_shared_options(self):
         write_csv(self.input, HEADER, contacts(2))
