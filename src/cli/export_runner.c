@@ -67,7 +67,7 @@ int export_execute(const struct pipeline *p, const struct export_flags *fl)
     rc = rc == 0                           ? CP_EXIT_OK
          : err.code == CP_EXIT_INTERRUPTED ? CP_EXIT_INTERRUPTED
                                            : cli_report(&err);
-    report_export_end(&report, rc, &rep.st, NULL);
+    report_export_end(&report, rc, &rep);
     cli_state_close(&state);
     free(ledger);
     return rc;

@@ -468,6 +468,7 @@ int export_job_run(const struct pipeline *p, const struct export_job_options *o,
             cp_error_prefix(err, "export stopped after %ld %s, nothing written", rep->st.pages,
                             rep->st.pages == 1 ? "page" : "pages");
     }
+    rep->n_http = api_http_counts(j.api, rep->http_codes, rep->http_counts, EXPORT_JOB_MAX_CODES);
     close_job(&j);
     return rc;
 }
