@@ -58,6 +58,10 @@ struct sender_config {
      * on interrupts with sender_interrupt(); may be NULL. */
     void (*on_tick)(void *ctx, struct sender *s, const struct sender_stats *st);
     void *tick_ctx;
+    /* Rows deferred by earlier runs of this pipeline from other files
+     * (issue 12): when set (a real run with a ledger), the due ones are
+     * sent first, before this file's rows, and settle here, not in `out`. */
+    struct results *carried_out;
 };
 
 /* NULL with err when memory runs out. */
@@ -86,6 +90,8 @@ long sender_posts(const struct sender *s);
 int sender_stop_code(const struct sender *s);
 const char *sender_stop_reason(const struct sender *s);
 const struct tally *sender_tally(const struct sender *s);
+/* The rows carried from earlier files' deferrals, by status. */
+const struct tally *sender_carried_tally(const struct sender *s);
 /* The run's send-window plan and deferrals (invite/window.h). */
 const struct window *sender_window(const struct sender *s);
 
