@@ -90,6 +90,7 @@ static void on_tick(void *ctx, struct sender *s, const struct sender_stats *st)
     }
     struct progress_counts c = {
         .done = st->rows, .sent = st->sent, .failed = st->failed, .in_doubt = st->in_doubt};
+    snprintf(c.waiting, sizeof c.waiting, "%s", st->waiting ? st->waiting : "");
     progress_update(&run->pg, &c);
 }
 
@@ -628,6 +629,12 @@ int cmd_run(int argc, char **argv)
     if (pipeline_load(o.pipeline, time(NULL), &p, &err) < 0)
         goto fail;
     log_context(p.run_id, p.name);
+    /* invite.outside_window not given: a person at a terminal waits for the
+     * window (and sees it on the progress line); cron, systemd and pipes
+     * (no terminal on stdin or stderr, or JSON logs) defer, and a later run
+     * sends. -q and --no-progress change what is shown, not who is there. */
+    if (!p.invite.outside_window_set && isatty(0) && isatty(2) && !o.json_log)
+        p.invite.outside_window = OUTSIDE_WAIT;
     if (p.kind == PIPELINE_EXPORT) {
         rc = export_run_pipeline(&p, &o);
         goto out;

@@ -29,6 +29,8 @@ struct slot {
     enum slot_state state;
     double not_before;
     int64_t attempt_id;         /* the ledger's intent for the request in flight, 0 when none */
+    int waits;                  /* queued to wait for its window (outside_window: wait) */
+    char wait_text[96];         /* waits: the opening, "09:00 AEDT (Australia/Sydney)" */
     int carried;                /* a row deferred by an earlier run of another file */
     struct ledger_carried from; /* carried: where it was deferred */
 };
@@ -52,7 +54,9 @@ struct sender {
     struct gate gate;
     struct window *window; /* send windows and the daily cap */
     struct carry *carry;   /* NULL when the run carries no rows (see carried_out) */
-    char last_wait[96];    /* the opening last announced (outside_window: wait) */
+    char last_wait[160];   /* the wait last announced (outside_window: wait) */
+    char waiting[160];     /* the wait now, for the progress line; "" when none */
+    int n_waits;           /* queued slots waiting for their window */
     struct slot slots[WINDOW];
     long head, tail; /* slots [head, tail) are in use, by sequence number */
     int queued;      /* slots in SLOT_QUEUED: rows waiting for their turn */
@@ -152,6 +156,10 @@ const struct window *sender_window(const struct sender *s)
 
 static void set_state(struct sender *s, struct slot *sl, enum slot_state st)
 {
+    if (sl->waits && sl->state == SLOT_QUEUED && st != SLOT_QUEUED) {
+        sl->waits = 0; /* its window opened (or the run stopped): a retry is no wait */
+        s->n_waits--;
+    }
     s->queued += (st == SLOT_QUEUED) - (sl->state == SLOT_QUEUED);
     sl->state = st;
 }
@@ -281,13 +289,7 @@ static int window_check(struct sender *s, struct slot *sl, double *wait_s, struc
         return -1;
     if (d.verdict == WINDOW_WAIT) {
         *wait_s = d.opens_at - wall;
-        if (strcmp(s->last_wait, d.opens_text) != 0) {
-            snprintf(s->last_wait, sizeof s->last_wait, "%s", d.opens_text);
-            log_msg(LOG_INFO,
-                    "waiting until %s for the contacts there (outside_window: wait; "
-                    "Ctrl-C stops, a later run resumes)",
-                    d.opens_text);
-        }
+        snprintf(sl->wait_text, sizeof sl->wait_text, "%s", d.opens_text);
     }
     if (d.verdict != WINDOW_DEFER || s->c.dry_run || !s->c.ledger)
         return 0;
@@ -336,10 +338,12 @@ static int gate_slot(struct sender *s, struct slot *sl, struct cp_error *err)
 /* Read rows into free slots. A valid row is queued for sending; no more are
  * read while as many valid rows wait as may be in flight, so reading runs
  * only a little ahead of the sends (and the ledger is asked about a row
- * just before its turn). */
+ * just before its turn). Rows waiting for their window do not count: the
+ * rows behind them that may go now still go. */
 static int admit(struct sender *s, struct cp_error *err)
 {
-    while (!s->input_done && s->tail - s->head < WINDOW && s->queued < s->c.p->api.max_in_flight) {
+    while (!s->input_done && s->tail - s->head < WINDOW &&
+           s->queued - s->n_waits < s->c.p->api.max_in_flight) {
         struct slot *sl = slot_at(s, s->tail);
         int rc = take_row(s, sl, err);
         if (rc < 0)
@@ -367,6 +371,10 @@ static int admit(struct sender *s, struct cp_error *err)
         } else {
             set_state(s, sl, SLOT_QUEUED);
             sl->not_before = wait_s > 0 ? now_of(s) + wait_s : 0;
+            if (wait_s > 0) {
+                sl->waits = 1;
+                s->n_waits++;
+            }
         }
     }
     return 0;
@@ -638,16 +646,59 @@ static int next_wakeup_ms(struct sender *s)
     return (int)(wait * 1000) + 1;
 }
 
+/* outside_window: wait. When nothing is in flight or due and rows wait for
+ * their window, the run is asleep: say until when and for how many (the
+ * rows read so far that wait for the earliest opening), once per change, as
+ * an event, and keep it for the progress line. */
+static void note_waiting(struct sender *s)
+{
+    const struct slot *first = NULL;
+    double now = now_of(s);
+    long n = 0;
+    s->waiting[0] = '\0';
+    if (!s->n_waits || in_flight(s))
+        return;
+    for (long seq = s->head; seq < s->tail; seq++) {
+        struct slot *sl = slot_at(s, seq);
+        if (sl->state != SLOT_QUEUED)
+            continue;
+        if (!sl->waits || sl->not_before <= now)
+            return; /* something is due: not asleep */
+        if (!first || sl->not_before < first->not_before)
+            first = sl;
+    }
+    if (!first)
+        return;
+    for (long seq = s->head; seq < s->tail; seq++) {
+        const struct slot *sl = slot_at(s, seq);
+        n += sl->state == SLOT_QUEUED && strcmp(sl->wait_text, first->wait_text) == 0;
+    }
+    snprintf(s->waiting, sizeof s->waiting, "waiting until %.96s for %ld contact%s",
+             first->wait_text, n, n == 1 ? "" : "s");
+    if (strcmp(s->waiting, s->last_wait) == 0)
+        return;
+    snprintf(s->last_wait, sizeof s->last_wait, "%s", s->waiting);
+    char text[400];
+    snprintf(text, sizeof text,
+             "%s (invite.outside_window: wait%s; Ctrl-C stops, a later run sends them)", s->waiting,
+             s->c.p->invite.outside_window_set ? "" : ", the default on a terminal");
+    struct log_field f[] = {LOG_STR("until", first->wait_text), LOG_INT("contacts", n),
+                            LOG_NUM("wait_s", first->not_before - now)};
+    log_event(LOG_INFO, "waiting", text, f, sizeof f / sizeof *f);
+}
+
 int sender_run(struct sender *s, struct cp_error *err)
 {
     const struct api_transport *t = s->c.transport;
     for (;;) {
+        note_waiting(s);
         if (s->c.on_tick) {
             struct sender_stats st = {.rows = s->tally.rows,
                                       .sent = s->tally.by_status[ROW_SENT],
                                       .in_flight = in_flight(s),
                                       .failed = s->tally.by_status[ROW_FAILED],
-                                      .in_doubt = s->tally.by_status[ROW_IN_DOUBT]};
+                                      .in_doubt = s->tally.by_status[ROW_IN_DOUBT],
+                                      .waiting = s->waiting};
             s->c.on_tick(s->c.tick_ctx, s, &st);
         }
         if (admit(s, err) < 0 || start_sends(s, err) < 0 || flush_head(s, err) < 0)

@@ -38,6 +38,9 @@ struct sender_stats {
     int in_flight; /* requests in flight now */
     long failed;   /* of the rows written, failed */
     long in_doubt; /* of the rows written, in_doubt */
+    /* outside_window: wait, nothing due: "waiting until Wed 2026-12-02 09:00
+     * AEDT (Australia/Sydney) for 412 contacts", else "". */
+    const char *waiting;
 };
 
 struct sender_config {
