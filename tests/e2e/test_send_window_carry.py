@@ -23,6 +23,7 @@ NIGHT1 = [
     ("PER", "Perth", "Swan", "", "+61 8 9234 5678"),
     ("GONE", "Gone", "Away", "gone@example.com", "+61 2 9374 4009"),  # erased before run 2
     ("OTHER", "Other", "Pipe", "", "+61 2 9374 4010"),  # invited by another pipeline meanwhile
+    ("OPTOUT", "Opted", "Out", "", "+61 2 9374 4011"),  # on the suppression list before run 2
     ("NYC", "Newyork", "East", "", "+1 212 456 7890"),
 ]
 # Tomorrow's export: another file. PER again (the same person), a new
@@ -77,8 +78,8 @@ class CarryDeferred(E2E):
         self.assertEqual(posted(self.sim), ["NYC"])
         res = {r["source_contact_id"]: r for r in read_csv(self.results)}
         self.assertEqual({k for k, r in res.items() if r["status"] == "deferred"},
-                         {"SYD", "PER", "GONE", "OTHER"})
-        self.assertIn("deferred 4: outside 09:00-20:00 in the recipient's zone; next window opens "
+                         {"SYD", "PER", "GONE", "OTHER", "OPTOUT"})
+        self.assertIn("deferred 5: outside 09:00-20:00 in the recipient's zone; next window opens "
                       "Wed 2026-12-02 09:00 AEDT", p.stderr)
         self.assertEqual(self.carried_results(), {})  # nothing carried: no file written
 
@@ -86,6 +87,16 @@ class CarryDeferred(E2E):
         # another pipeline of the account (same ledger, same business).
         p = self.run_cli("ledger", "forget", self.pipeline, "--contact", "gone@example.com",
                          "--suppress")
+        self.assertRun(p, 0)
+        db = sqlite3.connect(os.path.join(self.dir, "state.sqlite"))
+        erased = db.execute("select email, phone, first_name, last_name, source_contact_id, "
+                            "timezone from attempts where input_row = 4").fetchall()
+        db.close()
+        self.assertEqual(erased, [(None,) * 6])
+        optouts = os.path.join(self.dir, "optouts.csv")
+        with open(optouts, "w") as f:
+            f.write("phone\n+61 2 9374 4011\n")
+        p = self.run_cli("ledger", "suppress", self.pipeline, "--file", optouts)
         self.assertRun(p, 0)
         other_in = os.path.join(self.dir, "other.csv")
         write_csv(other_in, HEADER, [("OTHER-B", "Other", "Pipe", "", "+61 2 9374 4010")])
@@ -111,12 +122,14 @@ class CarryDeferred(E2E):
         self.assertEqual(carried["OTHER"]["status"], "skipped")
         self.assertIn("invited since it was deferred", carried["OTHER"]["reason"])
         self.assertNotIn("GONE", carried)  # erased: nothing left to send it with
+        self.assertEqual(carried["OPTOUT"]["status"], "skipped")
+        self.assertIn("on the suppression list", carried["OPTOUT"]["reason"])
         res = {r["source_contact_id"]: r for r in read_csv(self.results)}
         self.assertEqual([r["source_contact_id"] for r in read_csv(self.results)], ["PER2", "SYD2", "NYC2"])
         self.assertEqual(res["PER2"]["status"], "skipped")
         self.assertIn("already sent", res["PER2"]["reason"])
         self.assertEqual(res["NYC2"]["status"], "deferred")
-        self.assertIn("deferred by earlier runs from other files, sent first: sent 2, skipped 1",
+        self.assertIn("deferred by earlier runs from other files, sent first: sent 2, skipped 2",
                       p.stderr)
         # The carried requests were the whole request: names and channel.
         syd = [r["body"] for r in self.sim.accepted() if r["body"].get("sourceContactId") == "SYD"][0]
@@ -128,7 +141,7 @@ class CarryDeferred(E2E):
         # rows were sent by run 2, under their own file and row.
         self.pipeline_for(night1, validate=VALIDATE.replace("cooldown_days: 0", "cooldown_days: 90"))
         p = self.run_at("2026-12-02T02:30:00Z")
-        self.assertEqual(len(posted(self.sim)), 5)
+        self.assertEqual(len(posted(self.sim)), 5)  # NYC, OTHER-B, SYD, PER, SYD2
         res = {r["source_contact_id"]: r for r in read_csv(self.results)}
         self.assertEqual(res["SYD"]["status"], "skipped")
         self.assertIn("already sent", res["SYD"]["reason"])
