@@ -58,7 +58,8 @@ class Instants(E2E):
         # 01:00 in New York, 22:00 (Tue) in Los Angeles, 20:00 in Honolulu
         # (the window's end is exclusive), 20:00 at Adak for the US number.
         p, res = self.run_at("2026-12-02T06:00:00Z")
-        self.assertEqual(posted(self.sim), ["SYD", "PER", "MOB", "EML"])
+        # (the first request goes alone; the rest overlap, in any order)
+        self.assertCountEqual(posted(self.sim), ["SYD", "PER", "MOB", "EML"])
         self.assertDeferred(res["LON"], "Wed 2026-12-02 09:00 GMT", "2026-12-02T09:00:00Z")
         self.assertDeferred(res["NYC"], "Wed 2026-12-02 09:00 EST", "2026-12-02T14:00:00Z")
         self.assertDeferred(res["LAX"], "Wed 2026-12-02 09:00 PST", "2026-12-02T17:00:00Z")
@@ -136,6 +137,28 @@ class Instants(E2E):
         self.assertDeferred(res["NYC"], "Sun 2026-03-08 09:00 EDT", "2026-03-08T13:00:00Z")
         p, res = self.run_at("2026-03-08T13:00:00Z")
         self.assertEqual(posted(self.sim), ["SYD", "NYC"])
+
+    def test_us_state_rules_give_florida_and_kentucky_their_stricter_hours(self):
+        rows = [("NYC", "Newyork", "East", "", "+1 212 456 7890"),   # federal 08:00-21:00
+                ("MIA", "Miami", "Fl", "", "+1 305 456 7890"),       # Florida: to 20:00
+                ("LOU", "Louisville", "Ky", "", "+1 502 456 7890")]  # Kentucky: from 10:00
+        write_csv(self.input, HEADER, rows)
+        text = pipeline_yaml(self.input, self.results, self.rejects, validate=VALIDATE,
+                             invite_extra="  send_window: us_state_rules\n")
+        with open(self.pipeline, "w") as f:
+            f.write(text.replace("  invite_delay_days: 1\n", ""))
+        # 20:30 EST: inside the federal hours, past Florida's 20:00.
+        p, res = self.run_at("2026-12-02T01:30:00Z")
+        self.assertEqual(posted(self.sim), ["NYC", "LOU"])
+        # Florida spans two zones: 08:00 in its Central panhandle is the opening.
+        self.assertIn("every zone the number may be in (Florida)", res["MIA"]["reason"])
+        self.assertDeferred(res["MIA"], "Wed 2026-12-02 08:00 CST", "2026-12-02T14:00:00Z")
+        # 14:30Z the next morning: Florida is open (08:30 CST), Kentucky (also
+        # Eastern and Central) waits for 10:00 CST.
+        os.unlink(os.path.join(self.dir, "state.sqlite"))
+        p, res = self.run_at("2026-12-02T14:30:00Z")
+        self.assertEqual(posted(self.sim)[2:], ["NYC", "MIA"])
+        self.assertDeferred(res["LOU"], "Wed 2026-12-02 10:00 CST", "2026-12-02T16:00:00Z")
 
 
 if __name__ == "__main__":
