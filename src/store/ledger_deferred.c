@@ -26,7 +26,7 @@ int ledger_defer_row(struct ledger *l, const char *run_id, const char *file_path
      * no fsync of its own. */
     if (sqlite3_prepare_v2(l->db,
                            "UPDATE attempts SET last_name = ?2, source_contact_id = ?3, "
-                           "timezone = ?4 WHERE id = ?1",
+                           "timezone = ?4, kept = 1 WHERE id = ?1",
                            -1, &st, NULL) != SQLITE_OK)
         return ledger_db_fail(l, l->db, err, "cannot write");
     sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(l->db));
@@ -75,7 +75,8 @@ static void take_col(sqlite3_stmt *st, int i, struct strbuf *dst)
     "SELECT a.id, a.file_hash, a.file_path, r.pipeline, a.created_at, a.input_row, "               \
     "a.first_name, a.last_name, a.email, a.phone, a.source_contact_id, a.business_id, "            \
     "a.timezone FROM attempts a JOIN runs r ON r.run_id = a.run_id "                               \
-    "WHERE a.status = 'deferred' AND a.not_before <= ?3 AND a.id > ?4 AND r.pipeline = ?1 "        \
+    "WHERE a.status = 'deferred' AND a.kept = 1 AND a.not_before <= ?3 AND a.id > ?4 AND "         \
+    "r.pipeline = ?1 "                                                                             \
     "AND a.file_hash <> ?2 AND (a.email IS NOT NULL OR a.phone IS NOT NULL) "                      \
     "AND a.id = (SELECT MAX(b.id) FROM attempts b WHERE b.file_hash = a.file_hash AND "            \
     "b.input_row = a.input_row) "                                                                  \
