@@ -154,6 +154,16 @@ static void summary(struct run *run)
         log_msg(LOG_INFO, "%s", deferred);
     if (run->o->dry_run && run->o->verbosity >= 0)
         window_print_plan(sender_window(run->sender), stderr, "");
+    long due = 0;
+    struct cp_error ignored;
+    if (run->o->dry_run && run->ledger &&
+        ledger_deferred_count(run->ledger, run->p->name, run->file_hash, (time_t)clock_wall(), &due,
+                              &ignored) == 0 &&
+        due)
+        log_msg(LOG_INFO,
+                "plan: %ld %s deferred by earlier runs from other files %s due: a real run "
+                "sends %s first",
+                due, due == 1 ? "row" : "rows", due == 1 ? "is" : "are", due == 1 ? "it" : "them");
     if (failed || doubt)
         log_msg(LOG_WARN, "%ld %s failed and %ld %s in doubt: see %s", failed,
                 failed == 1 ? "row" : "rows", doubt, doubt == 1 ? "is" : "are",

@@ -250,6 +250,10 @@ struct ledger_carried {
 int ledger_deferred_due(struct ledger *l, const char *pipeline, const char *file_hash, time_t now,
                         int64_t after, struct row_result *rows, struct ledger_carried *from,
                         int max, int *n, struct cp_error *err);
+/* How many rows ledger_deferred_due would give a run of `pipeline` reading
+ * `file_hash` at `now` (for the dry run's plan): 0 and *n, or -1. */
+int ledger_deferred_count(struct ledger *l, const char *pipeline, const char *file_hash, time_t now,
+                          long *n, struct cp_error *err);
 /* A carried row that will not be sent (the person was invited since, or
  * suppressed): a `skipped` attempt under its own file and row, without
  * personal data, so later runs stop carrying it. */

@@ -87,6 +87,25 @@ static void take_col(sqlite3_stmt *st, int i, struct strbuf *dst)
     "WHERE d.file_hash = c.file_hash AND d.input_row = c.input_row)) "                             \
     "ORDER BY a.id LIMIT ?5"
 
+int ledger_deferred_count(struct ledger *l, const char *pipeline, const char *file_hash, time_t now,
+                          long *n, struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    *n = 0;
+    if (sqlite3_prepare_v2(l->db, "SELECT count(*) FROM (" DUE_SQL ")", -1, &st, NULL) != SQLITE_OK)
+        return ledger_db_fail(l, l->db, err, "lookup failed");
+    ledger_bind_text(st, 1, pipeline);
+    ledger_bind_text(st, 2, file_hash);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
+    sqlite3_bind_int64(st, 4, 0);
+    sqlite3_bind_int(st, 5, -1); /* LIMIT -1: all */
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *n = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : ledger_db_fail(l, l->db, err, "lookup failed");
+}
+
 int ledger_deferred_due(struct ledger *l, const char *pipeline, const char *file_hash, time_t now,
                         int64_t after, struct row_result *rows, struct ledger_carried *from,
                         int max, int *n, struct cp_error *err)

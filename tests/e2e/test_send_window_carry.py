@@ -184,6 +184,8 @@ class CarryDeferred(E2E):
                          env={"CLOUTLY_NOW": "2026-12-02T02:00:00Z"})
         self.assertRun(p, 0)
         self.assertEqual(posted(self.sim), ["X"])
+        self.assertIn("plan: 1 row deferred by earlier runs from other files is due: a real run "
+                      "sends it first", p.stderr)
         # The real run does.
         self.run_at("2026-12-02T02:00:00Z")
         self.assertEqual(posted(self.sim), ["X", "SYD", "SYD2"])
