@@ -5,6 +5,7 @@ Australians; tomorrow's run reads tomorrow's export and sends yesterday's
 deferred rows (those now inside their window) before its own. Clock held
 by CLOUTLY_NOW; assertions on the simulator's request log and the ledger."""
 import os
+import signal
 import sqlite3
 import unittest
 
@@ -189,6 +190,43 @@ class CarryDeferred(E2E):
         # The real run does.
         self.run_at("2026-12-02T02:00:00Z")
         self.assertEqual(posted(self.sim), ["X", "SYD", "SYD2"])
+
+    def test_a_run_killed_while_a_carried_row_is_in_flight_never_sends_it_again(self):
+        night1 = os.path.join(self.dir, "night1.csv")
+        write_csv(night1, HEADER, NIGHT1[:2])  # SYD and PER, both deferred at 16:00Z
+        self.pipeline_for(night1)
+        self.run_at("2026-12-01T16:00:00Z")
+        self.assertEqual(posted(self.sim), [])
+        # Run 2 of a new file: the simulator holds the first carried POST's
+        # answer (accepted: the SMS went), and the run is killed.
+        hold = os.path.join(self.dir, "hold")
+        open(hold, "w").close()
+        self.start_sim("--hold-file", hold)
+        night2 = os.path.join(self.dir, "night2.csv")
+        write_csv(night2, HEADER, NIGHT2[1:2])
+        self.pipeline_for(night2)
+        child = self.start_cli("run", "--no-progress", self.pipeline,
+                               env={"CLOUTLY_NOW": "2026-12-02T02:00:00Z"})
+        self.sim.wait_for("the carried POST held", lambda c: c["held"] == 1)
+        child.signal(signal.SIGKILL)
+        child.finish()
+        os.unlink(hold)
+        self.sim.quiesce()
+        self.assertEqual(posted(self.sim), ["SYD"])
+        # Run 3, another file: SYD's intent is on record, so it is not carried
+        # again; PER (never attempted) is.
+        night3 = os.path.join(self.dir, "night3.csv")
+        write_csv(night3, HEADER, [("LATE", "Late", "Comer", "late@example.com", "")])
+        self.pipeline_for(night3)
+        self.run_at("2026-12-02T03:00:00Z")
+        self.assertEqual(posted(self.sim), ["SYD", "PER", "LATE"])
+        # A rerun of night 1 reports SYD in doubt (not sent again) and PER sent.
+        self.pipeline_for(night1)
+        p = self.run_at("2026-12-02T03:30:00Z", code=1)
+        res = {r["source_contact_id"]: r for r in read_csv(self.results)}
+        self.assertEqual(res["SYD"]["status"], "in_doubt")
+        self.assertEqual(res["PER"]["status"], "skipped")
+        self.assertEqual(posted(self.sim), ["SYD", "PER", "LATE"])
 
 
 if __name__ == "__main__":
