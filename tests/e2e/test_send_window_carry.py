@@ -228,6 +228,34 @@ class CarryDeferred(E2E):
         self.assertEqual(res["PER"]["status"], "skipped")
         self.assertEqual(posted(self.sim), ["SYD", "PER", "LATE"])
 
+    def test_max_per_day_with_a_new_file_every_night_completes_once_within_the_cap(self):
+        # The cron case under a daily cap: each night's export is new, the
+        # rows over the cap are carried to the following nights.
+        cap = "  max_per_day: 4\n"
+        nights = [("2026-11-30T22:00:00Z", [(f"A{i}", f"A{i}", "Cap", f"a{i}@example.com", "") for i in range(10)]),
+                  ("2026-12-01T22:00:00Z", [(f"B{i}", f"B{i}", "Cap", f"b{i}@example.com", "") for i in range(3)]),
+                  ("2026-12-02T22:00:00Z", []),
+                  ("2026-12-03T22:00:00Z", [])]
+        per_day, seen = [], 0
+        for n, (when, rows) in enumerate(nights, 1):
+            path = os.path.join(self.dir, f"night{n}.csv")
+            write_csv(path, HEADER, rows)
+            self.pipeline_for(path, extra=cap)
+            self.run_at(when)  # 09:00 in Sydney (the business's day)
+            ids = posted(self.sim)
+            per_day.append(len(ids) - seen)
+            seen = len(ids)
+        # Never more than the cap in a Sydney day, every contact once, all sent.
+        self.assertEqual(per_day, [4, 4, 4, 1])
+        ids = posted(self.sim)
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertCountEqual(ids, [r[0] for _, rows in nights for r in rows])
+        # Night 3 sent the two A rows due then before the B rows (carried in
+        # deferral order), and deferred the last B row under its own file.
+        self.assertCountEqual(ids[4:8], ["A4", "A5", "A6", "A7"])  # (overlapping: any order)
+        self.assertCountEqual(ids[8:12], ["A8", "A9", "B0", "B1"])
+        self.assertEqual(ids[12:], ["B2"])
+
 
 if __name__ == "__main__":
     unittest.main()
