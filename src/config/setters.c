@@ -119,6 +119,7 @@ int cfg_set_outside_window(struct loader *l, const struct ynode *v, void *base,
     for (int i = 0; i < 3; i++)
         if (strcasecmp(text, names[i]) == 0) {
             *FIELD(base, ks, enum outside_window) = (enum outside_window)i;
+            ((struct pipeline *)base)->invite.outside_window_set = true;
             free(text);
             return 0;
         }

@@ -88,6 +88,15 @@ static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
     "  path TEXT PRIMARY KEY,"
     "  attempts INTEGER NOT NULL,"
     "  merged_at INTEGER NOT NULL);",
+    /* 5: a deferred row carries the rest of its request (issue 12), so a
+     * later run of another file can send it (ledger_deferred.c); `kept` is
+     * 1 on deferrals that did (older ones go with their own file only). */
+    "ALTER TABLE attempts ADD COLUMN last_name TEXT;"
+    "ALTER TABLE attempts ADD COLUMN source_contact_id TEXT;"
+    "ALTER TABLE attempts ADD COLUMN timezone TEXT;"
+    "ALTER TABLE attempts ADD COLUMN kept INTEGER;"
+    "CREATE INDEX attempts_deferred ON attempts(not_before) WHERE status = 'deferred' AND "
+    "kept = 1;",
 };
 
 /* Deferrals are written in batches, one transaction per DEFER_BATCH: a

@@ -57,6 +57,7 @@ int ledger_forget(struct ledger *l, const char *email, const char *phone, time_t
     if (run_forget(
             l,
             "UPDATE attempts SET email = NULL, phone = NULL, first_name = NULL, "
+            "last_name = NULL, source_contact_id = NULL, timezone = NULL, "
             "contact_id = NULL, reason = 'personal data erased on request' WHERE " FORGET_WHERE,
             email, phone, before, err) < 0)
         goto fail;
