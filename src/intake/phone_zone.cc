@@ -25,6 +25,7 @@ extern "C" {
 
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -33,8 +34,10 @@ extern "C" {
 #include <unordered_map>
 #include <vector>
 
+#include <unicode/basictz.h>
 #include <unicode/locid.h>
 #include <unicode/timezone.h>
+#include <unicode/tztrans.h>
 #include <unicode/unistr.h>
 
 namespace
@@ -98,11 +101,26 @@ unsigned char narrowing_of(const char *e164, const char *region)
 
 } // namespace
 
+/* One zone: its ICU rules, the span of time its offset last held for (so
+ * the send window's walk over a million rows asks ICU once per span), and
+ * its short names. ICU's short name of a zone depends on the zone, DST and
+ * the current date alone (TimeZone::getDisplayName reads no instant), so
+ * it is kept for the process's life. */
+struct zone_info {
+    std::unique_ptr<icu::TimeZone> tz;
+    double from_ms = 0, until_ms = 0; /* the offset below holds in [from, until) */
+    int32_t raw = 0, dst = 0;
+    std::string abbrev[2]; /* standard, daylight; "" until asked */
+};
+
 struct zone_db {
     std::unordered_map<std::string, std::vector<std::string>> by_country; /* "AU" -> zones */
     /* Every zone handed out, by name: the key is what zone_set points at
      * (node-based map: keys never move). */
-    std::unordered_map<std::string, std::unique_ptr<icu::TimeZone>> zones;
+    std::unordered_map<std::string, zone_info> zones;
+    /* The same entries by the interned name's address, which is what
+     * callers hold: no string to build and hash per call. */
+    std::unordered_map<const char *, zone_info *> by_name_ptr;
     std::unordered_map<std::string, std::string> zone_country; /* first country of a zone */
     /* zone_for_phone's answers by region and narrowing entry ("AU" + 2):
      * at most a few hundred, one per country and state seen. */
@@ -124,9 +142,49 @@ const char *intern(zone_db *db, const std::string &name)
         icu::UnicodeString id;
         if (!tz || tz->getID(id) == icu::UnicodeString("Etc/Unknown"))
             return nullptr;
-        it = db->zones.emplace(name, std::move(tz)).first;
+        zone_info zi;
+        zi.tz = std::move(tz);
+        it = db->zones.emplace(name, std::move(zi)).first;
+        db->by_name_ptr.emplace(it->first.c_str(), &it->second);
     }
     return it->first.c_str();
+}
+
+/* The zone named `zone`: by address when it is an interned name (the
+ * common case), else by its text. NULL when not interned at all. */
+zone_info *find_zone(zone_db *db, const char *zone)
+{
+    auto p = db->by_name_ptr.find(zone);
+    if (p != db->by_name_ptr.end())
+        return p->second;
+    auto it = db->zones.find(zone);
+    return it == db->zones.end() ? nullptr : &it->second;
+}
+
+/* The offset of `zi` at `ms`, from the span it last held for when `ms` is
+ * in it; otherwise from ICU, with the span between the transitions around
+ * `ms`. -1 when ICU fails. */
+int offset_at(zone_info *zi, double ms)
+{
+    if (ms >= zi->from_ms && ms < zi->until_ms)
+        return 0;
+    UErrorCode st = U_ZERO_ERROR;
+    zi->tz->getOffset(ms, false, zi->raw, zi->dst, st);
+    if (U_FAILURE(st)) {
+        zi->from_ms = zi->until_ms = 0;
+        return -1;
+    }
+    zi->from_ms = zi->until_ms = ms; /* no span: asked again next time */
+    if (auto *b = dynamic_cast<icu::BasicTimeZone *>(zi->tz.get())) {
+        icu::TimeZoneTransition prev, next;
+        bool has_prev = b->getPreviousTransition(ms, true, prev);
+        bool has_next = b->getNextTransition(ms, false, next);
+        zi->from_ms = has_prev ? prev.getTime() : -HUGE_VAL;
+        zi->until_ms = has_next ? next.getTime() : HUGE_VAL;
+        if (!(ms >= zi->from_ms && ms < zi->until_ms))
+            zi->from_ms = zi->until_ms = ms;
+    }
+    return 0;
 }
 
 int add_zone(zone_db *db, zone_set *out, const std::string &name)
@@ -326,16 +384,12 @@ int zone_for_country(struct zone_db *db, const char *iso2, struct zone_set *out)
 int zone_local_time(struct zone_db *db, const char *zone, double t, struct zone_local *out)
 {
     try {
-        auto it = db->zones.find(zone);
-        if (it == db->zones.end())
+        zone_info *zi = find_zone(db, zone);
+        if (!zi || offset_at(zi, t * 1000.0) < 0)
             return -1;
-        int32_t raw = 0, dst = 0;
-        UErrorCode st = U_ZERO_ERROR;
-        it->second->getOffset(t * 1000.0, false, raw, dst, st);
-        if (U_FAILURE(st))
-            return -1;
-        out->offset_min = (raw + dst) / 60000;
-        time_t local = (time_t)t + (time_t)(raw + dst) / 1000;
+        int32_t off = zi->raw + zi->dst;
+        out->offset_min = off / 60000;
+        time_t local = (time_t)t + (time_t)off / 1000;
         struct tm tm;
         gmtime_r(&local, &tm);
         out->year = tm.tm_year + 1900;
@@ -352,21 +406,19 @@ int zone_local_time(struct zone_db *db, const char *zone, double t, struct zone_
 int zone_abbrev(struct zone_db *db, const char *zone, double t, char *buf, size_t len)
 {
     try {
-        auto it = db->zones.find(zone);
-        if (it == db->zones.end())
+        zone_info *zi = find_zone(db, zone);
+        if (!zi || offset_at(zi, t * 1000.0) < 0)
             return -1;
-        int32_t raw = 0, dst = 0;
-        UErrorCode st = U_ZERO_ERROR;
-        it->second->getOffset(t * 1000.0, false, raw, dst, st);
-        if (U_FAILURE(st))
-            return -1;
-        /* The short name a person of the zone's country would read (AEDT,
-         * EST, GMT); ICU falls back to "GMT+8" where it has none. */
-        auto c = db->zone_country.find(zone);
-        icu::Locale loc("en", c == db->zone_country.end() ? "US" : c->second.c_str());
-        icu::UnicodeString name;
-        std::string abbrev;
-        it->second->getDisplayName(dst != 0, icu::TimeZone::SHORT, loc, name).toUTF8String(abbrev);
+        std::string &abbrev = zi->abbrev[zi->dst != 0];
+        if (abbrev.empty()) {
+            /* The short name a person of the zone's country would read
+             * (AEDT, EST, GMT); ICU falls back to "GMT+8" where it has none. */
+            auto c = db->zone_country.find(zone);
+            icu::Locale loc("en", c == db->zone_country.end() ? "US" : c->second.c_str());
+            icu::UnicodeString name;
+            zi->tz->getDisplayName(zi->dst != 0, icu::TimeZone::SHORT, loc, name)
+                .toUTF8String(abbrev);
+        }
         snprintf(buf, len, "%s", abbrev.c_str());
         return 0;
     } catch (...) {
