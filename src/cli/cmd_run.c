@@ -2,10 +2,11 @@
  * `cloutly-pipe run PIPELINE.yaml`: options, wiring and the summary around
  * the send loop (invite/sender.c), which does the work.
  *
- * Before anything is sent the whole input is read once, without
- * validation: a truncated or broken file stops the run with nothing sent,
- * and the progress bar knows the total. Rows are then validated once, on
- * every core, as the send loop takes them.
+ * Before anything is sent the whole input is read and validated once, on
+ * every core, and deduplicated in flat memory (intake/dedupe_pass.h): a
+ * truncated or broken file stops the run with nothing sent, and the
+ * progress bar knows the total. The send loop then takes the validated
+ * rows back in input order.
  */
 #include <signal.h>
 #include <sys/stat.h>
@@ -26,8 +27,8 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/signals.h"
+#include "intake/dedupe_pass.h"
 #include "intake/engine.h"
-#include "intake/parallel.h"
 #include "intake/tally.h"
 #include "invite/business_names.h"
 #include "invite/results.h"
@@ -43,7 +44,7 @@ struct run {
     const struct pipeline *p;
     const struct run_options *o;
     struct engine *eng;
-    struct vpool *rows;
+    struct dedupe_pass *rows;
     struct results *out;
     struct api_client *api;
     struct api_transport transport;
@@ -91,23 +92,25 @@ static void on_tick(void *ctx, struct sender *s, const struct sender_stats *st)
     progress_update(&run->pg, &c);
 }
 
-/* The first pass: every row read (not validated: that happens once, as
- * the rows are sent), nothing sent. A file that cannot be read to its end
- * stops the run here. */
-static int preflight(const struct pipeline *p, const char *input, const char *read_path, long limit,
-                     long *rows, struct cp_error *err)
+/* The first pass: every row read, validated and its keys spilled for
+ * dedupe, nothing sent. A file that cannot be read to its end stops the
+ * run here. CLOUTLY_THREADS caps the validation threads on a shared
+ * machine; CLOUTLY_DEDUPE_SPILL=0 dedupes in memory instead (the tests
+ * compare the two). */
+static int first_pass(struct run *run, long *rows, struct cp_error *err)
 {
-    struct csv_row row;
-    struct engine *e = engine_open_as(p, input, read_path, limit, err);
-    int rc;
-    if (!e)
-        return -1;
-    engine_keep_raw(e, 0);
-    *rows = 0;
-    while ((rc = engine_read(e, &row, err)) > 0)
-        (*rows)++;
-    engine_close(e);
-    return rc;
+    const char *threads = getenv("CLOUTLY_THREADS");
+    const char *spill = getenv("CLOUTLY_DEDUPE_SPILL");
+    run->rows =
+        dedupe_pass_open(run->eng, threads ? (int)strtol(threads, NULL, 10) : 0,
+                         run->p->validate.dedupe, !(spill && strcmp(spill, "0") == 0), rows, err);
+    return run->rows ? 0 : -1;
+}
+
+/* The send loop's row source: pass two. */
+static int next_row(void *ctx, struct row_result **out, struct cp_error *err)
+{
+    return dedupe_pass_next(ctx, out, err);
 }
 
 /* "name: sent 3, ...; SMS credits left 19": the run_end event's msg too. */
@@ -322,11 +325,8 @@ static int run_open(struct run *run, struct cp_error *err)
     if (spool_input(run, &input, err) < 0 || open_input(run, input, err) < 0)
         return -1;
     const char *read_path = run->snap.path; /* NULL for a dry run: the file itself */
-    if (preflight(p, input, read_path, run->o->limit, &total, err) < 0 ||
-        open_ledger(run, input, err) < 0)
-        return -1;
     run->eng = engine_open_as(p, input, read_path, run->o->limit, err);
-    if (!run->eng)
+    if (!run->eng || first_pass(run, &total, err) < 0 || open_ledger(run, input, err) < 0)
         return -1;
     if (!run->o->dry_run) {
         const char *key;
@@ -348,14 +348,10 @@ static int run_open(struct run *run, struct cp_error *err)
     if (!run->out)
         return -1;
     results_set_delimiter(run->out, engine_delimiter(run->eng));
-    /* CLOUTLY_THREADS caps the validation threads on a shared machine. */
-    const char *threads = getenv("CLOUTLY_THREADS");
-    run->rows = vpool_open(run->eng, threads ? (int)strtol(threads, NULL, 10) : 0, err);
-    if (!run->rows)
-        return -1;
     struct sender_config sc = {
         .p = p,
-        .rows = run->rows,
+        .next_row = next_row,
+        .rows_ctx = run->rows,
         .out = run->out,
         .ledger = run->ledger,
         .transport = run->api ? &run->transport : NULL,
@@ -450,7 +446,7 @@ static void run_close(struct run *run, int code)
     runlock_release(&run->lock);
     results_abort(run->out);
     sender_free(run->sender);
-    vpool_close(run->rows);
+    dedupe_pass_close(run->rows);
     api_client_free(run->api);
     engine_close(run->eng);
     snapshot_release(&run->snap);

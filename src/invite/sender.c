@@ -177,7 +177,7 @@ static void not_attempted(struct sender *s, struct slot *sl)
 static int take_row(struct sender *s, struct slot *sl, struct cp_error *err)
 {
     struct row_result *r;
-    int rc = vpool_next(s->c.rows, &r, err);
+    int rc = s->c.next_row ? s->c.next_row(s->c.rows_ctx, &r, err) : vpool_next(s->c.rows, &r, err);
     if (rc <= 0)
         return rc;
     struct row_result tmp = sl->r;

@@ -42,7 +42,11 @@ struct sender_stats {
 
 struct sender_config {
     const struct pipeline *p;
-    struct vpool *rows;                    /* where rows come from, in input order */
+    struct vpool *rows; /* where rows come from, in input order */
+    /* Or, when set, this source instead (run's two passes, dedupe_pass.h):
+     * vpool_next's contract. */
+    int (*next_row)(void *ctx, struct row_result **out, struct cp_error *err);
+    void *rows_ctx;
     struct results *out;                   /* where each settled row goes */
     struct ledger *ledger;                 /* NULL only for a dry run with no ledger yet */
     const struct api_transport *transport; /* NULL for a dry run */
