@@ -125,6 +125,24 @@ static void summary_line(const struct run *run, char *buf, size_t len)
         snprintf(buf, len, "%s: %s", run->p->name, line);
 }
 
+/* When the server's latency made the sender raise its in-flight cap, or
+ * would have needed more than its ceiling (api/concurrency.h). */
+static void in_flight_summary(const struct run *run)
+{
+    const struct concurrency *cc = sender_concurrency(run->sender);
+    if (cc->short_of_need)
+        log_msg(LOG_WARN,
+                "in flight: the server's latency (mean %.2fs at %.0f/min) needs more than %d "
+                "requests in flight (the ceiling: 4 x api.max_in_flight %d, at most %d), so "
+                "the rate may have fallen below api.rate_limit",
+                cc->mean_latency, cc->rate * 60, cc->ceiling, cc->base, CONCURRENCY_HARD_MAX);
+    else if (cc->highest > cc->base)
+        log_msg(LOG_INFO,
+                "in flight: raised up to %d (api.max_in_flight %d) to hold the rate at the "
+                "server's mean latency of %.2fs",
+                cc->highest, cc->base, cc->mean_latency);
+}
+
 /* The summary is information, whatever it says; what needs a person's eye
  * is one warning of its own, which -q keeps. In JSON mode the run_end
  * event carries all of it. */
@@ -147,6 +165,7 @@ static void summary(struct run *run)
         log_msg(LOG_INFO, "%s", deferred);
     if (run->o->dry_run && run->o->verbosity >= 0)
         window_print_plan(sender_window(run->sender), stderr, "");
+    in_flight_summary(run);
     if (failed || doubt)
         log_msg(LOG_WARN, "%ld %s failed and %ld %s in doubt: see %s", failed,
                 failed == 1 ? "row" : "rows", doubt, doubt == 1 ? "is" : "are",

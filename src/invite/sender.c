@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/concurrency.h"
 #include "api/ratelimit.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -27,11 +28,13 @@ struct slot {
     enum slot_state state;
     double not_before;
     int64_t attempt_id; /* the ledger's intent for the request in flight, 0 when none */
+    double posted_at;   /* now_of() when its request went out, for the latency */
 };
 
 struct sender {
     struct sender_config c;
     struct ratelimit rl;
+    struct concurrency cc; /* the in-flight cap, raised when latency needs it */
     struct tally tally;
     struct gate gate;
     struct window *window; /* send windows and the daily cap */
@@ -71,6 +74,7 @@ struct sender *sender_new(const struct sender_config *cfg, struct cp_error *err)
     tally_init(&s->tally);
     s->tally.dry_run = cfg->dry_run;
     ratelimit_init(&s->rl, cfg->p->api.rate_per_sec, now_of(s));
+    concurrency_init(&s->cc, cfg->p->api.max_in_flight, cfg->p->api.rate_per_sec);
     s->rl.shared = cfg->rate_shared;
     gate_init(&s->gate, cfg->p, cfg->ledger, cfg->file_hash, !cfg->dry_run);
     s->gate.retry_failed = cfg->retry_failed;
@@ -111,6 +115,11 @@ const struct tally *sender_tally(const struct sender *s)
 const struct window *sender_window(const struct sender *s)
 {
     return s->window;
+}
+
+const struct concurrency *sender_concurrency(const struct sender *s)
+{
+    return &s->cc;
 }
 
 static void set_state(struct sender *s, struct slot *sl, enum slot_state st)
@@ -219,7 +228,7 @@ static int window_check(struct sender *s, struct row_result *r, double *wait_s,
  * just before its turn). */
 static int admit(struct sender *s, struct cp_error *err)
 {
-    while (!s->input_done && s->tail - s->head < WINDOW && s->queued < s->c.p->api.max_in_flight) {
+    while (!s->input_done && s->tail - s->head < WINDOW && s->queued < s->cc.cap) {
         struct slot *sl = slot_at(s, s->tail);
         int rc = take_row(s, sl, err);
         if (rc < 0)
@@ -335,6 +344,7 @@ static int post_one(struct sender *s, long seq, struct slot *sl, struct cp_error
     if (rc < 0)
         return -1;
     s->posts++;
+    sl->posted_at = now_of(s);
     sl->r.attempts++;
     set_state(s, sl, SLOT_IN_FLIGHT);
     return 0;
@@ -360,7 +370,7 @@ static int start_sends(struct sender *s, struct cp_error *err)
         /* Until one answer proves the key and the target, one request at a
          * time: a wrong key or campaign then costs exactly one request
          * (401 "stopped at the first one"), whatever max_in_flight says. */
-        int cap = s->target_proven ? s->c.p->api.max_in_flight : 1;
+        int cap = s->target_proven ? s->cc.cap : 1;
         if (in_flight(s) >= cap)
             break;
         if (!sl->attempt_id) {
@@ -443,6 +453,12 @@ static void settle(struct sender *s, const struct api_result *res)
     sl->attempt_id = 0;
     if ((res->http_status >= 200 && res->http_status < 300) || res->http_status == 400)
         s->target_proven = 1;
+    if (res->http_status && concurrency_observe(&s->cc, now - sl->posted_at))
+        log_msg(LOG_DEBUG,
+                "in flight: now up to %d (mean latency %.2fs x %.1f/s needs %.1f; "
+                "api.max_in_flight %d, ceiling %d)",
+                s->cc.cap, s->cc.mean_latency, s->cc.rate, concurrency_need(&s->cc), s->cc.base,
+                s->cc.ceiling);
     gate_note_sms(&s->gate, sl->r.sms_left);
     switch (d.verdict) {
     case INVITE_DONE:

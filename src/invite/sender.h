@@ -20,6 +20,7 @@
 #ifndef CLOUTLY_SENDER_H
 #define CLOUTLY_SENDER_H
 
+#include "api/concurrency.h"
 #include "api/ratelimit.h"
 #include "api/transport.h"
 #include "config/pipeline.h"
@@ -92,5 +93,7 @@ const char *sender_stop_reason(const struct sender *s);
 const struct tally *sender_tally(const struct sender *s);
 /* The run's send-window plan and deferrals (invite/window.h). */
 const struct window *sender_window(const struct sender *s);
+/* The in-flight cap and the latency it followed (api/concurrency.h). */
+const struct concurrency *sender_concurrency(const struct sender *s);
 
 #endif
