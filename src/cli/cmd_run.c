@@ -101,9 +101,9 @@ static int first_pass(struct run *run, long *rows, struct cp_error *err)
 {
     const char *threads = getenv("CLOUTLY_THREADS");
     const char *spill = getenv("CLOUTLY_DEDUPE_SPILL");
-    run->rows =
-        dedupe_pass_open(run->eng, threads ? (int)strtol(threads, NULL, 10) : 0,
-                         run->p->validate.dedupe, !(spill && strcmp(spill, "0") == 0), rows, err);
+    run->rows = dedupe_pass_open(run->eng, threads ? (int)strtol(threads, NULL, 10) : 0,
+                                 run->p->validate.dedupe, !(spill && strcmp(spill, "0") == 0),
+                                 !run->o->dry_run, rows, err);
     return run->rows ? 0 : -1;
 }
 

@@ -1,9 +1,9 @@
 /*
  * run's two passes: see dedupe_pass.h.
  *
- * A row goes to the temporary file as its fixed fields, then each text
- * field as a length and its bytes; pass two reads them back in the same
- * order. The file is written and read through large stdio buffers: it is
+ * A row goes to the temporary file as a few numbers and each text field
+ * as a length and its bytes (lengths as LEB128 varints: most are one
+ * byte); pass two reads them back in the same order. The file is written and read through large stdio buffers: it is
  * written once and read once, front to back.
  */
 #include "intake/dedupe_pass.h"
@@ -19,24 +19,15 @@
 
 #define IO_BUF (1u << 20)
 
-struct fixed {
-    long input_row;
-    long sms_left;
-    size_t n_raw;
-    int status;
-    int http_status;
-    int attempts;
-    char processed_at[32];
-};
-
 struct dedupe_pass {
     struct engine *e;
     struct dedupe_spill *spill; /* NULL: the engine deduped in memory in pass one */
     FILE *file;
     char *iobuf;
     char *scratch; /* one text field on its way back into a row */
-    uint32_t scratch_cap;
+    size_t scratch_cap;
     long rows;
+    int sending; /* a real run: a valid row may still fail and need its raw fields */
     struct row_result r;
 };
 
@@ -58,25 +49,50 @@ static int io_failed(struct cp_error *err, const char *what)
                    what, errno ? strerror(errno) : "short read");
 }
 
+static int put_varint(FILE *fp, uint64_t v)
+{
+    while (v >= 0x80) {
+        if (putc_unlocked((int)(v & 0x7f) | 0x80, fp) == EOF)
+            return -1;
+        v >>= 7;
+    }
+    return putc_unlocked((int)v, fp) == EOF ? -1 : 0;
+}
+
+static int get_varint(FILE *fp, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        int c = getc_unlocked(fp);
+        if (c == EOF)
+            return -1;
+        *v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+/* A validated row: its line, status and raw field count, then each text
+ * field as a length and its bytes. Validation leaves the answer fields
+ * (contact id, SMS credits, HTTP status, time) empty: they are not kept. */
 static int write_row(void *ctx, struct row_result *r, struct cp_error *err)
 {
     struct dedupe_pass *dp = ctx;
-    struct fixed fx;
-    memset(&fx, 0, sizeof fx); /* padding too: the file holds no stray bytes */
-    fx.input_row = r->input_row;
-    fx.sms_left = r->sms_left;
-    fx.n_raw = r->n_raw;
-    fx.status = (int)r->status;
-    fx.http_status = r->http_status;
-    fx.attempts = r->attempts;
-    memcpy(fx.processed_at, r->processed_at, sizeof fx.processed_at);
-    if (fwrite(&fx, sizeof fx, 1, dp->file) != 1)
+    /* The original fields go only to the rejects file: rows rejected here,
+     * and in a real run valid rows the API may refuse. A dry run's valid
+     * rows leave them out (most of the file's bytes). */
+    int raw = r->status == ROW_REJECTED || (dp->sending && r->status == ROW_PENDING);
+    errno = 0;
+    if (put_varint(dp->file, (uint64_t)r->input_row) < 0 ||
+        put_varint(dp->file, (uint64_t)r->status) < 0 ||
+        put_varint(dp->file, raw ? (uint64_t)r->n_raw : 0) < 0)
         return io_failed(err, "write");
     for (int i = 0; field(r, i); i++) {
         const struct strbuf *f = field(r, i);
-        uint32_t len = (uint32_t)f->len;
-        if (fwrite(&len, sizeof len, 1, dp->file) != 1 ||
-            (len && fwrite(f->buf, len, 1, dp->file) != 1))
+        size_t len = f == &r->raw && !raw ? 0 : f->len;
+        if (put_varint(dp->file, len) < 0 ||
+            (len && fwrite_unlocked(f->buf, len, 1, dp->file) != 1))
             return io_failed(err, "write");
     }
     dp->rows++;
@@ -85,22 +101,23 @@ static int write_row(void *ctx, struct row_result *r, struct cp_error *err)
 
 static int read_row(struct dedupe_pass *dp, struct row_result *r, struct cp_error *err)
 {
-    struct fixed fx;
+    uint64_t line, status, n_raw;
     errno = 0;
-    if (fread(&fx, sizeof fx, 1, dp->file) != 1)
-        return feof(dp->file) && !ferror(dp->file) ? 0 : io_failed(err, "read");
+    int c = getc_unlocked(dp->file);
+    if (c == EOF)
+        return ferror(dp->file) ? io_failed(err, "read") : 0;
+    ungetc(c, dp->file);
+    if (get_varint(dp->file, &line) < 0 || get_varint(dp->file, &status) < 0 ||
+        get_varint(dp->file, &n_raw) < 0)
+        return io_failed(err, "read");
     row_result_reset(r);
-    r->input_row = fx.input_row;
-    r->sms_left = fx.sms_left;
-    r->n_raw = fx.n_raw;
-    r->status = (enum row_status)fx.status;
-    r->http_status = fx.http_status;
-    r->attempts = fx.attempts;
-    memcpy(r->processed_at, fx.processed_at, sizeof r->processed_at);
+    r->input_row = (long)line;
+    r->status = (enum row_status)status;
+    r->n_raw = (size_t)n_raw;
     for (int i = 0; field(r, i); i++) {
         struct strbuf *f = field(r, i);
-        uint32_t len;
-        if (fread(&len, sizeof len, 1, dp->file) != 1)
+        uint64_t len;
+        if (get_varint(dp->file, &len) < 0)
             return io_failed(err, "read");
         if (len > dp->scratch_cap) {
             char *grown = realloc(dp->scratch, len);
@@ -109,8 +126,7 @@ static int read_row(struct dedupe_pass *dp, struct row_result *r, struct cp_erro
             dp->scratch = grown;
             dp->scratch_cap = len;
         }
-        errno = 0;
-        if (len && fread(dp->scratch, len, 1, dp->file) != 1)
+        if (len && fread_unlocked(dp->scratch, len, 1, dp->file) != 1)
             return io_failed(err, "read");
         /* Within the field's ceiling: it held when the row was written. */
         if (strbuf_add(f, dp->scratch, len) < 0)
@@ -120,7 +136,7 @@ static int read_row(struct dedupe_pass *dp, struct row_result *r, struct cp_erro
 }
 
 struct dedupe_pass *dedupe_pass_open(struct engine *e, int threads, int dedupe, int spill,
-                                     long *rows, struct cp_error *err)
+                                     int sending, long *rows, struct cp_error *err)
 {
     struct dedupe_pass *dp = calloc(1, sizeof *dp);
     if (!dp) {
@@ -128,6 +144,7 @@ struct dedupe_pass *dedupe_pass_open(struct engine *e, int threads, int dedupe, 
         return NULL;
     }
     dp->e = e;
+    dp->sending = sending;
     row_result_init(&dp->r);
     if (dedupe && spill) {
         if (!(dp->spill = dedupe_spill_new(err)))

@@ -30,10 +30,12 @@
 struct dedupe_pass;
 
 /* Pass one over `e` with `threads` validation workers (0: one per core).
- * `dedupe` is the pipeline's validate.dedupe. *rows gets the number of data
- * rows. NULL with err when the input or the temporary files fail. */
+ * `dedupe` is the pipeline's validate.dedupe. `sending` is 0 for a dry
+ * run: its valid rows never reach the rejects file, so their original
+ * fields are not kept. *rows gets the number of data rows. NULL with err
+ * when the input or the temporary files fail. */
 struct dedupe_pass *dedupe_pass_open(struct engine *e, int threads, int dedupe, int spill,
-                                     long *rows, struct cp_error *err);
+                                     int sending, long *rows, struct cp_error *err);
 
 /* Pass two: the next row in input order, validated and deduped: 1 with
  * *out borrowed until the next call (the caller may swap its contents out),
