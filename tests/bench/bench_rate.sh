@@ -115,7 +115,7 @@ output:
   results: out/{name}-{run_id}-results.csv
   rejects: out/{name}-{run_id}-rejects.csv
 state:
-  path: out/{name}-{run_id}.ledger.sqlite
+  path: out/{name}.ledger.sqlite
 EOF
 
 echo "configured: rate_limit $RATE/min, max_in_flight $IN_FLIGHT; simulator --rate-limit $SIM_LIMIT --window $WINDOW; $ROWS rows (~${SECONDS_RUN} s each)" >&2
@@ -123,6 +123,7 @@ echo "configured: rate_limit $RATE/min, max_in_flight $IN_FLIGHT; simulator --ra
 : >"$WORK/table"
 for LAT in $LATENCIES; do
   LOG="$WORK/sim-$LAT.ndjson"
+  rm -f "$WORK"/out/*.ledger.sqlite* # each latency sends the whole file afresh
   case "$LAT" in
     exp*) LAT_ARGS=(--latency-exp-ms "${LAT#exp}") ;;
     *) LAT_ARGS=(--latency-ms "$LAT") ;;
