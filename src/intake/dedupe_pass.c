@@ -3,8 +3,8 @@
  *
  * A row goes to the temporary file as a few numbers and each text field
  * as a length and its bytes (lengths as LEB128 varints: most are one
- * byte); pass two reads them back in the same order. The file is written and read through large stdio buffers: it is
- * written once and read once, front to back.
+ * byte); pass two reads them back in the same order. The file is written
+ * once and read once, front to back, through large stdio buffers.
  */
 #include "intake/dedupe_pass.h"
 
@@ -196,6 +196,8 @@ void dedupe_pass_close(struct dedupe_pass *dp)
 {
     if (!dp)
         return;
+    if (dp->spill)
+        engine_defer_dedupe(dp->e, NULL); /* the engine outlives the spill */
     if (dp->file)
         fclose(dp->file);
     free(dp->iobuf);
