@@ -2,10 +2,11 @@
  * `cloutly-pipe run PIPELINE.yaml`: options, wiring and the summary around
  * the send loop (invite/sender.c), which does the work.
  *
- * Before anything is sent the whole input is read once, without
- * validation: a truncated or broken file stops the run with nothing sent,
- * and the progress bar knows the total. Rows are then validated once, on
- * every core, as the send loop takes them.
+ * Before anything is sent the whole input is read and validated once, on
+ * every core, and deduplicated in flat memory (intake/dedupe_pass.h): a
+ * truncated or broken file stops the run with nothing sent, and the
+ * progress bar knows the total. The send loop then takes the validated
+ * rows back in input order.
  */
 #include <signal.h>
 #include <sys/stat.h>
@@ -26,8 +27,8 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/signals.h"
+#include "intake/dedupe_pass.h"
 #include "intake/engine.h"
-#include "intake/parallel.h"
 #include "intake/tally.h"
 #include "invite/business_names.h"
 #include "invite/results.h"
@@ -43,7 +44,7 @@ struct run {
     const struct pipeline *p;
     const struct run_options *o;
     struct engine *eng;
-    struct vpool *rows;
+    struct dedupe_pass *rows;
     struct results *out;
     struct results *carried_out; /* rows deferred by earlier runs of other files (issue 12) */
     char carried_path[4096];     /* output.results with .deferred before .csv, "" when none */
@@ -94,23 +95,25 @@ static void on_tick(void *ctx, struct sender *s, const struct sender_stats *st)
     progress_update(&run->pg, &c);
 }
 
-/* The first pass: every row read (not validated: that happens once, as
- * the rows are sent), nothing sent. A file that cannot be read to its end
- * stops the run here. */
-static int preflight(const struct pipeline *p, const char *input, const char *read_path, long limit,
-                     long *rows, struct cp_error *err)
+/* The first pass: every row read, validated and its keys spilled for
+ * dedupe, nothing sent. A file that cannot be read to its end stops the
+ * run here. CLOUTLY_THREADS caps the validation threads on a shared
+ * machine; CLOUTLY_DEDUPE_SPILL=0 dedupes in memory instead (the tests
+ * compare the two). */
+static int first_pass(struct run *run, long *rows, struct cp_error *err)
 {
-    struct csv_row row;
-    struct engine *e = engine_open_as(p, input, read_path, limit, err);
-    int rc;
-    if (!e)
-        return -1;
-    engine_keep_raw(e, 0);
-    *rows = 0;
-    while ((rc = engine_read(e, &row, err)) > 0)
-        (*rows)++;
-    engine_close(e);
-    return rc;
+    const char *threads = getenv("CLOUTLY_THREADS");
+    const char *spill = getenv("CLOUTLY_DEDUPE_SPILL");
+    run->rows = dedupe_pass_open(run->eng, threads ? (int)strtol(threads, NULL, 10) : 0,
+                                 run->p->validate.dedupe, !(spill && strcmp(spill, "0") == 0),
+                                 !run->o->dry_run, rows, err);
+    return run->rows ? 0 : -1;
+}
+
+/* The send loop's row source: pass two. */
+static int next_row(void *ctx, struct row_result **out, struct cp_error *err)
+{
+    return dedupe_pass_next(ctx, out, err);
 }
 
 /* "name: sent 3, ...; SMS credits left 19": the run_end event's msg too. */
@@ -123,6 +126,24 @@ static void summary_line(const struct run *run, char *buf, size_t len)
         snprintf(buf, len, "%s: %s; SMS credits left %ld", run->p->name, line, t->sms_left);
     else
         snprintf(buf, len, "%s: %s", run->p->name, line);
+}
+
+/* When the server's latency made the sender raise its in-flight cap, or
+ * would have needed more than its ceiling (api/concurrency.h). */
+static void in_flight_summary(const struct run *run)
+{
+    const struct concurrency *cc = sender_concurrency(run->sender);
+    if (cc->short_of_need)
+        log_msg(LOG_WARN,
+                "in flight: the server's latency (mean %.2fs at %.0f/min) needs more than %d "
+                "requests in flight (the ceiling: 4 x api.max_in_flight %d, at most %d), so "
+                "the rate may have fallen below api.rate_limit",
+                cc->mean_latency, cc->rate * 60, cc->ceiling, cc->base, CONCURRENCY_HARD_MAX);
+    else if (cc->highest > cc->base)
+        log_msg(LOG_INFO,
+                "in flight: raised up to %d (api.max_in_flight %d) to hold the rate at the "
+                "server's mean latency of %.2fs",
+                cc->highest, cc->base, cc->mean_latency);
 }
 
 /* The summary is information, whatever it says; what needs a person's eye
@@ -164,6 +185,7 @@ static void summary(struct run *run)
                 "plan: %ld %s deferred by earlier runs from other files %s due: a real run "
                 "sends %s first",
                 due, due == 1 ? "row" : "rows", due == 1 ? "is" : "are", due == 1 ? "it" : "them");
+    in_flight_summary(run);
     if (failed || doubt)
         log_msg(LOG_WARN, "%ld %s failed and %ld %s in doubt: see %s", failed,
                 failed == 1 ? "row" : "rows", doubt, doubt == 1 ? "is" : "are",
@@ -361,11 +383,8 @@ static int run_open(struct run *run, struct cp_error *err)
     if (spool_input(run, &input, err) < 0 || open_input(run, input, err) < 0)
         return -1;
     const char *read_path = run->snap.path; /* NULL for a dry run: the file itself */
-    if (preflight(p, input, read_path, run->o->limit, &total, err) < 0 ||
-        open_ledger(run, input, err) < 0)
-        return -1;
     run->eng = engine_open_as(p, input, read_path, run->o->limit, err);
-    if (!run->eng)
+    if (!run->eng || first_pass(run, &total, err) < 0 || open_ledger(run, input, err) < 0)
         return -1;
     if (!run->o->dry_run) {
         const char *key;
@@ -389,14 +408,10 @@ static int run_open(struct run *run, struct cp_error *err)
     results_set_delimiter(run->out, engine_delimiter(run->eng));
     if (open_carried(run, err) < 0)
         return -1;
-    /* CLOUTLY_THREADS caps the validation threads on a shared machine. */
-    const char *threads = getenv("CLOUTLY_THREADS");
-    run->rows = vpool_open(run->eng, threads ? (int)strtol(threads, NULL, 10) : 0, err);
-    if (!run->rows)
-        return -1;
     struct sender_config sc = {
         .p = p,
-        .rows = run->rows,
+        .next_row = next_row,
+        .rows_ctx = run->rows,
         .out = run->out,
         .ledger = run->ledger,
         .transport = run->api ? &run->transport : NULL,
@@ -496,7 +511,7 @@ static void run_close(struct run *run, int code)
     results_abort(run->out);
     results_abort(run->carried_out);
     sender_free(run->sender);
-    vpool_close(run->rows);
+    dedupe_pass_close(run->rows);
     api_client_free(run->api);
     engine_close(run->eng);
     snapshot_release(&run->snap);

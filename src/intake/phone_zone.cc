@@ -2,22 +2,30 @@
  * Phone number -> the zones it may be in, and instant -> local time: see
  * phone_zone.h.
  *
- * Narrowing is data, in three tables below: the zones of each US state and
- * Canadian province (the offline geocoder names the state of an area code),
- * and the zones of Australia's geographic area codes (its geocoder names
- * towns, not states, so the national number's first digits are used).
- * Anything not narrowed keeps every zone tzdata's zone1970.tab lists for
- * the number's country: the caller then needs its window open in all.
+ * Narrowing is data: region_zones.h lists the zones of each US state,
+ * Canadian province and Australian geographic area code; nanp_states.inc
+ * (generated at build time from libphonenumber's offline geocoder, see
+ * gen/nanp_states_gen.cc) names the state or province of each +1 area code
+ * and exchange. Anything not narrowed keeps every zone tzdata's
+ * zone1970.tab lists for the number's country: the caller then needs its
+ * window open in all.
+ *
+ * The answer for a number depends only on its region and the table entry
+ * it narrows to, so it is computed once per (region, entry) and kept: a
+ * row costs a phone_normalise() of its E.164 (the fast path) and two
+ * lookups. tests/zone_diff holds the answers to the live geocoder.
  */
 /* error.h is plain C with no extern "C" of its own. */
 extern "C" {
 #include "core/error.h"
+#include "intake/phone.h"
 }
 #include "intake/phone_zone.h"
-#include "intake/phone.h"
+#include "intake/region_zones.h"
 
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -26,130 +34,97 @@ extern "C" {
 #include <unordered_map>
 #include <vector>
 
-#include <phonenumbers/geocoding/phonenumber_offline_geocoder.h>
-#include <phonenumbers/phonenumber.pb.h>
-#include <phonenumbers/phonenumberutil.h>
+#include <unicode/basictz.h>
 #include <unicode/locid.h>
 #include <unicode/timezone.h>
+#include <unicode/tztrans.h>
 #include <unicode/unistr.h>
 
 namespace
 {
 
-using i18n::phonenumbers::PhoneNumber;
-using i18n::phonenumbers::PhoneNumberOfflineGeocoder;
-using i18n::phonenumbers::PhoneNumberUtil;
+using cloutly_zone::kNoRegion;
+using cloutly_zone::kRegions;
 
-/* A US state or Canadian province: its code, the geocoder's English name
- * for it, and every zone part of it keeps (conservative: a state split
- * between two zones lists both). Sources: tzdata's zone1970.tab comments
- * and the zone boundaries they describe. */
-struct region_zones {
-    const char *code;
-    const char *name;
-    const char *zones;
+/* An area code (200..999) or area code and exchange (200000..999999), and
+ * the kRegions index it narrows to. */
+struct nanp_entry {
+    int prefix;
+    unsigned char region;
 };
 
-const region_zones kUsStates[] = {
-    {"AL", "Alabama", "America/Chicago"},
-    {"AK", "Alaska", "America/Anchorage America/Adak"},
-    {"AZ", "Arizona", "America/Phoenix"},
-    {"AR", "Arkansas", "America/Chicago"},
-    {"CA", "California", "America/Los_Angeles"},
-    {"CO", "Colorado", "America/Denver"},
-    {"CT", "Connecticut", "America/New_York"},
-    {"DE", "Delaware", "America/New_York"},
-    {"DC", "Washington D.C.", "America/New_York"},
-    {"FL", "Florida", "America/New_York America/Chicago"},
-    {"GA", "Georgia", "America/New_York"},
-    {"HI", "Hawaii", "Pacific/Honolulu"},
-    {"ID", "Idaho", "America/Boise America/Los_Angeles"},
-    {"IL", "Illinois", "America/Chicago"},
-    {"IN", "Indiana", "America/Indiana/Indianapolis America/Chicago"},
-    {"IA", "Iowa", "America/Chicago"},
-    {"KS", "Kansas", "America/Chicago America/Denver"},
-    {"KY", "Kentucky", "America/New_York America/Chicago"},
-    {"LA", "Louisiana", "America/Chicago"},
-    {"ME", "Maine", "America/New_York"},
-    {"MD", "Maryland", "America/New_York"},
-    {"MA", "Massachusetts", "America/New_York"},
-    {"MI", "Michigan", "America/Detroit America/Menominee"},
-    {"MN", "Minnesota", "America/Chicago"},
-    {"MS", "Mississippi", "America/Chicago"},
-    {"MO", "Missouri", "America/Chicago"},
-    {"MT", "Montana", "America/Denver"},
-    {"NE", "Nebraska", "America/Chicago America/Denver"},
-    {"NV", "Nevada", "America/Los_Angeles"},
-    {"NH", "New Hampshire", "America/New_York"},
-    {"NJ", "New Jersey", "America/New_York"},
-    {"NM", "New Mexico", "America/Denver"},
-    {"NY", "New York", "America/New_York"},
-    {"NC", "North Carolina", "America/New_York"},
-    {"ND", "North Dakota", "America/Chicago America/Denver"},
-    {"OH", "Ohio", "America/New_York"},
-    {"OK", "Oklahoma", "America/Chicago"},
-    {"OR", "Oregon", "America/Los_Angeles America/Boise"},
-    {"PA", "Pennsylvania", "America/New_York"},
-    {"RI", "Rhode Island", "America/New_York"},
-    {"SC", "South Carolina", "America/New_York"},
-    {"SD", "South Dakota", "America/Chicago America/Denver"},
-    {"TN", "Tennessee", "America/Chicago America/New_York"},
-    {"TX", "Texas", "America/Chicago America/Denver"},
-    {"UT", "Utah", "America/Denver"},
-    {"VT", "Vermont", "America/New_York"},
-    {"VA", "Virginia", "America/New_York"},
-    {"WA", "Washington State", "America/Los_Angeles"},
-    {"WV", "West Virginia", "America/New_York"},
-    {"WI", "Wisconsin", "America/Chicago"},
-    {"WY", "Wyoming", "America/Denver"},
-};
+#include "intake/nanp_states.inc"
 
-const region_zones kCaProvinces[] = {
-    {"AB", "Alberta", "America/Edmonton"},
-    {"BC", "British Columbia", "America/Vancouver America/Edmonton"},
-    {"MB", "Manitoba", "America/Winnipeg"},
-    {"NB", "New Brunswick", "America/Moncton"},
-    {"NL", "Newfoundland and Labrador", "America/St_Johns America/Goose_Bay"},
-    {"NS", "Nova Scotia", "America/Halifax"},
-    {"NT", "Northwest Territories", "America/Edmonton"},
-    {"NU", "Nunavut", "America/Iqaluit America/Rankin_Inlet America/Cambridge_Bay"},
-    {"ON", "Ontario", "America/Toronto America/Winnipeg"},
-    {"PE", "Prince Edward Island", "America/Halifax"},
-    {"QC", "Quebec", "America/Toronto"},
-    {"SK", "Saskatchewan", "America/Regina"},
-    {"YT", "Yukon", "America/Whitehorse"},
-};
-
-/* Australian geographic numbers by the first digits of the national
- * number (the longest prefix wins); mobiles (4, 5) and anything else keep
- * every Australian zone. 2: NSW and ACT, 3: Victoria and Tasmania, 7:
- * Queensland, 86/89: Western Australia, 8: SA, NT and Broken Hill. */
-const region_zones kAuPrefixes[] = {
-    {"2", "New South Wales/ACT", "Australia/Sydney"},
-    {"3", "Victoria/Tasmania", "Australia/Melbourne Australia/Hobart"},
-    {"7", "Queensland", "Australia/Brisbane"},
-    {"86", "Western Australia", "Australia/Perth"},
-    {"89", "Western Australia", "Australia/Perth"},
-    {"8", "SA/NT/Broken Hill", "Australia/Adelaide Australia/Darwin Australia/Broken_Hill"},
-};
-
-const PhoneNumberUtil &util()
+const nanp_entry *find_entry(const nanp_entry *t, size_t n, int prefix)
 {
-    /* GetInstance is the library's own once-only singleton; phone.cc
-     * installs its quiet logger on first use, which zone_db_open() makes
-     * sure of. */
-    return *PhoneNumberUtil::GetInstance();
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (t[mid].prefix < prefix)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && t[lo].prefix == prefix ? &t[lo] : nullptr;
+}
+
+/* The state or province of a +1 national number ("2124567890"): its
+ * kRegions index, or kNoRegion. */
+unsigned char nanp_region(const char *nsn)
+{
+    for (int i = 0; i < 6; i++)
+        if (!isdigit((unsigned char)nsn[i]))
+            return kNoRegion;
+    int npa = (nsn[0] - '0') * 100 + (nsn[1] - '0') * 10 + (nsn[2] - '0');
+    int nxx = (nsn[3] - '0') * 100 + (nsn[4] - '0') * 10 + (nsn[5] - '0');
+    const nanp_entry *e = find_entry(kNanpExchanges, sizeof kNanpExchanges / sizeof *kNanpExchanges,
+                                     npa * 1000 + nxx);
+    if (!e)
+        e = find_entry(kNanpAreas, sizeof kNanpAreas / sizeof *kNanpAreas, npa);
+    return e ? e->region : kNoRegion;
+}
+
+/* The kRegions entry an E.164 number of `region` narrows to, or kNoRegion. */
+unsigned char narrowing_of(const char *e164, const char *region)
+{
+    unsigned char idx = kNoRegion;
+    if ((strcmp(region, "US") == 0 || strcmp(region, "CA") == 0) && strncmp(e164, "+1", 2) == 0)
+        idx = nanp_region(e164 + 2);
+    else if (strcmp(region, "AU") == 0 && strncmp(e164, "+61", 3) == 0)
+        idx = cloutly_zone::region_by_prefix("AU", e164 + 3);
+    /* A table entry of another country (a +1 exchange the geocoder puts
+     * in Canada while the number is American) narrows nothing. */
+    if (idx != kNoRegion && strcmp(kRegions[idx].country, region) != 0)
+        idx = kNoRegion;
+    return idx;
 }
 
 } // namespace
+
+/* One zone: its ICU rules, the span of time its offset last held for (so
+ * the send window's walk over a million rows asks ICU once per span), and
+ * its short names. ICU's short name of a zone depends on the zone, DST and
+ * the current date alone (TimeZone::getDisplayName reads no instant), so
+ * it is kept for the process's life. */
+struct zone_info {
+    std::unique_ptr<icu::TimeZone> tz;
+    double from_ms = 0, until_ms = 0; /* the offset below holds in [from, until) */
+    int32_t raw = 0, dst = 0;
+    std::string abbrev[2]; /* standard, daylight; "" until asked */
+};
 
 struct zone_db {
     std::unordered_map<std::string, std::vector<std::string>> by_country; /* "AU" -> zones */
     /* Every zone handed out, by name: the key is what zone_set points at
      * (node-based map: keys never move). */
-    std::unordered_map<std::string, std::unique_ptr<icu::TimeZone>> zones;
+    std::unordered_map<std::string, zone_info> zones;
+    /* The same entries by the interned name's address, which is what
+     * callers hold: no string to build and hash per call. */
+    std::unordered_map<const char *, zone_info *> by_name_ptr;
     std::unordered_map<std::string, std::string> zone_country; /* first country of a zone */
-    std::unique_ptr<PhoneNumberOfflineGeocoder> geocoder;
+    /* zone_for_phone's answers by region and narrowing entry ("AU" + 2):
+     * at most a few hundred, one per country and state seen. */
+    std::unordered_map<std::string, std::pair<int, zone_set>> answers;
     std::string rules_version;
 };
 
@@ -167,9 +142,49 @@ const char *intern(zone_db *db, const std::string &name)
         icu::UnicodeString id;
         if (!tz || tz->getID(id) == icu::UnicodeString("Etc/Unknown"))
             return nullptr;
-        it = db->zones.emplace(name, std::move(tz)).first;
+        zone_info zi;
+        zi.tz = std::move(tz);
+        it = db->zones.emplace(name, std::move(zi)).first;
+        db->by_name_ptr.emplace(it->first.c_str(), &it->second);
     }
     return it->first.c_str();
+}
+
+/* The zone named `zone`: by address when it is an interned name (the
+ * common case), else by its text. NULL when not interned at all. */
+zone_info *find_zone(zone_db *db, const char *zone)
+{
+    auto p = db->by_name_ptr.find(zone);
+    if (p != db->by_name_ptr.end())
+        return p->second;
+    auto it = db->zones.find(zone);
+    return it == db->zones.end() ? nullptr : &it->second;
+}
+
+/* The offset of `zi` at `ms`, from the span it last held for when `ms` is
+ * in it; otherwise from ICU, with the span between the transitions around
+ * `ms`. -1 when ICU fails. */
+int offset_at(zone_info *zi, double ms)
+{
+    if (ms >= zi->from_ms && ms < zi->until_ms)
+        return 0;
+    UErrorCode st = U_ZERO_ERROR;
+    zi->tz->getOffset(ms, false, zi->raw, zi->dst, st);
+    if (U_FAILURE(st)) {
+        zi->from_ms = zi->until_ms = 0;
+        return -1;
+    }
+    zi->from_ms = zi->until_ms = ms; /* no span: asked again next time */
+    if (auto *b = dynamic_cast<icu::BasicTimeZone *>(zi->tz.get())) {
+        icu::TimeZoneTransition prev, next;
+        bool has_prev = b->getPreviousTransition(ms, true, prev);
+        bool has_next = b->getNextTransition(ms, false, next);
+        zi->from_ms = has_prev ? prev.getTime() : -HUGE_VAL;
+        zi->until_ms = has_next ? next.getTime() : HUGE_VAL;
+        if (!(ms >= zi->from_ms && ms < zi->until_ms))
+            zi->from_ms = zi->until_ms = ms;
+    }
+    return 0;
 }
 
 int add_zone(zone_db *db, zone_set *out, const std::string &name)
@@ -203,17 +218,6 @@ void set_where(zone_set *out, const std::string &w)
     snprintf(out->where, sizeof out->where, "%s", w.c_str());
 }
 
-/* "New York, NY" or "California": the state or province it names. */
-const region_zones *region_of(const std::string &desc, const region_zones *table, size_t n)
-{
-    size_t comma = desc.rfind(", ");
-    std::string code = comma == std::string::npos ? "" : desc.substr(comma + 2);
-    for (size_t i = 0; i < n; i++)
-        if (code == table[i].code || desc == table[i].name)
-            return &table[i];
-    return nullptr;
-}
-
 int country_zones(zone_db *db, const std::string &cc, zone_set *out)
 {
     auto it = db->by_country.find(cc);
@@ -226,43 +230,44 @@ int country_zones(zone_db *db, const std::string &cc, zone_set *out)
     return out->n ? 0 : -1;
 }
 
-/* Narrow `out` (the country's zones) by the number's area, when the tables
- * know it. */
-void narrow(zone_db *db, const PhoneNumber &n, const std::string &region, zone_set *out)
+/* Narrow `out` (the country's zones) to table entry `idx` when there is one. */
+void narrow(zone_db *db, unsigned char idx, const std::string &region, zone_set *out)
 {
     zone_set narrowed{};
     if (region == "US" || region == "CA") {
-        std::string desc = db->geocoder->GetDescriptionForNumber(n, icu::Locale("en", "US"));
-        const region_zones *r =
-            region == "US"
-                ? region_of(desc, kUsStates, sizeof kUsStates / sizeof *kUsStates)
-                : region_of(desc, kCaProvinces, sizeof kCaProvinces / sizeof *kCaProvinces);
-        if (r && add_list(db, &narrowed, r->zones) == 0) {
+        if (idx != kNoRegion && add_list(db, &narrowed, kRegions[idx].zones) == 0) {
             *out = narrowed;
-            set_where(out, r->name);
-            snprintf(out->state, sizeof out->state, "%s", r->code);
+            set_where(out, kRegions[idx].name);
+            snprintf(out->state, sizeof out->state, "%s", kRegions[idx].key);
         } else {
             set_where(out, region + " number, area not known: every " + region + " zone");
         }
         return;
     }
     if (region == "AU") {
-        std::string nsn;
-        util().GetNationalSignificantNumber(n, &nsn);
-        const region_zones *best = nullptr;
-        for (const region_zones &r : kAuPrefixes)
-            if (nsn.compare(0, strlen(r.code), r.code) == 0 &&
-                (!best || strlen(r.code) > strlen(best->code)))
-                best = &r;
-        if (best && add_list(db, &narrowed, best->zones) == 0) {
+        if (idx != kNoRegion && add_list(db, &narrowed, kRegions[idx].zones) == 0) {
             *out = narrowed;
-            set_where(out, best->name);
+            set_where(out, kRegions[idx].name);
         } else {
             set_where(out, "AU mobile or non-geographic: every Australian zone");
         }
         return;
     }
     set_where(out, out->n == 1 ? region : region + ": every zone of the country");
+}
+
+/* zone_for_phone's answer for a number of `region` narrowing to `idx`. */
+int compute(zone_db *db, const std::string &region, unsigned char idx, zone_set *out)
+{
+    if (country_zones(db, region, out) < 0)
+        return -1;
+    out->state[0] = '\0';
+    if (out->n > 1)
+        narrow(db, idx, region, out);
+    else
+        set_where(out, region);
+    snprintf(out->country, sizeof out->country, "%s", region.c_str());
+    return 0;
 }
 
 } // namespace
@@ -300,7 +305,6 @@ struct zone_db *zone_db_open(struct cp_error *err)
                 db->zone_country.emplace(zone, cc);
             }
         }
-        db->geocoder.reset(new PhoneNumberOfflineGeocoder());
         UErrorCode st = U_ZERO_ERROR;
         const char *v = icu::TimeZone::getTZDataVersion(st);
         db->rules_version = U_SUCCESS(st) && v ? v : "unknown";
@@ -327,20 +331,20 @@ void zone_db_close(struct zone_db *db)
 int zone_for_phone(struct zone_db *db, const char *e164, struct zone_set *out)
 {
     try {
-        PhoneNumber n;
-        if (util().Parse(e164, "ZZ", &n) != PhoneNumberUtil::NO_PARSING_ERROR)
+        phone_result pr;
+        if (phone_normalise(e164, strlen(e164), "", &pr) != 0 || !pr.region[0])
             return -1;
-        std::string region;
-        util().GetRegionCodeForNumber(n, &region);
-        if (country_zones(db, region, out) < 0)
-            return -1;
-        out->state[0] = '\0';
-        if (out->n > 1)
-            narrow(db, n, region, out);
-        else
-            set_where(out, region);
-        snprintf(out->country, sizeof out->country, "%s", region.c_str());
-        return 0;
+        unsigned char idx = narrowing_of(pr.e164, pr.region);
+        std::string key = std::string(pr.region) + (char)idx;
+        auto it = db->answers.find(key);
+        if (it == db->answers.end()) {
+            zone_set zs{};
+            int rc = compute(db, pr.region, idx, &zs);
+            it = db->answers.emplace(key, std::make_pair(rc, zs)).first;
+        }
+        if (it->second.first == 0)
+            *out = it->second.second;
+        return it->second.first;
     } catch (...) {
         return -1;
     }
@@ -380,16 +384,12 @@ int zone_for_country(struct zone_db *db, const char *iso2, struct zone_set *out)
 int zone_local_time(struct zone_db *db, const char *zone, double t, struct zone_local *out)
 {
     try {
-        auto it = db->zones.find(zone);
-        if (it == db->zones.end())
+        zone_info *zi = find_zone(db, zone);
+        if (!zi || offset_at(zi, t * 1000.0) < 0)
             return -1;
-        int32_t raw = 0, dst = 0;
-        UErrorCode st = U_ZERO_ERROR;
-        it->second->getOffset(t * 1000.0, false, raw, dst, st);
-        if (U_FAILURE(st))
-            return -1;
-        out->offset_min = (raw + dst) / 60000;
-        time_t local = (time_t)t + (time_t)(raw + dst) / 1000;
+        int32_t off = zi->raw + zi->dst;
+        out->offset_min = off / 60000;
+        time_t local = (time_t)t + (time_t)off / 1000;
         struct tm tm;
         gmtime_r(&local, &tm);
         out->year = tm.tm_year + 1900;
@@ -406,21 +406,19 @@ int zone_local_time(struct zone_db *db, const char *zone, double t, struct zone_
 int zone_abbrev(struct zone_db *db, const char *zone, double t, char *buf, size_t len)
 {
     try {
-        auto it = db->zones.find(zone);
-        if (it == db->zones.end())
+        zone_info *zi = find_zone(db, zone);
+        if (!zi || offset_at(zi, t * 1000.0) < 0)
             return -1;
-        int32_t raw = 0, dst = 0;
-        UErrorCode st = U_ZERO_ERROR;
-        it->second->getOffset(t * 1000.0, false, raw, dst, st);
-        if (U_FAILURE(st))
-            return -1;
-        /* The short name a person of the zone's country would read (AEDT,
-         * EST, GMT); ICU falls back to "GMT+8" where it has none. */
-        auto c = db->zone_country.find(zone);
-        icu::Locale loc("en", c == db->zone_country.end() ? "US" : c->second.c_str());
-        icu::UnicodeString name;
-        std::string abbrev;
-        it->second->getDisplayName(dst != 0, icu::TimeZone::SHORT, loc, name).toUTF8String(abbrev);
+        std::string &abbrev = zi->abbrev[zi->dst != 0];
+        if (abbrev.empty()) {
+            /* The short name a person of the zone's country would read
+             * (AEDT, EST, GMT); ICU falls back to "GMT+8" where it has none. */
+            auto c = db->zone_country.find(zone);
+            icu::Locale loc("en", c == db->zone_country.end() ? "US" : c->second.c_str());
+            icu::UnicodeString name;
+            zi->tz->getDisplayName(zi->dst != 0, icu::TimeZone::SHORT, loc, name)
+                .toUTF8String(abbrev);
+        }
         snprintf(buf, len, "%s", abbrev.c_str());
         return 0;
     } catch (...) {

@@ -1,16 +1,18 @@
 /*
  * Where a contact is, in time: the IANA zones a phone number may be in, and
  * the local civil time of an instant in a zone. phone_zone.cc does it with
- * libphonenumber's offline geocoder (the US state or Canadian province of
- * an area code), tzdata's zone1970.tab (each country's zones) and ICU's
+ * tables of US states, Canadian provinces and Australian area codes
+ * (region_zones.h; the state of each +1 area code and exchange generated at
+ * build time from libphonenumber's offline geocoder, which the binary
+ * never loads), tzdata's zone1970.tab (each country's zones) and ICU's
  * TimeZone (the DST rules), behind this C surface; no exception crosses it.
  *
  * A number maps to a set of zones, never a guess: a US number whose state
  * spans two zones, or an Australian mobile, gets every zone it could be in,
  * and the send window must hold in all of them.
  *
- * Ownership: a zone_db owns its tables, the geocoder and one ICU zone per
- * name used; the zone names in a zone_set point into it and live until
+ * Ownership: a zone_db owns its tables, its remembered answers and one ICU
+ * zone per name used; the zone names in a zone_set point into it and live until
  * zone_db_close(). A zone_db is for one thread (the send loop's).
  */
 #ifndef CLOUTLY_PHONE_ZONE_H
@@ -52,7 +54,9 @@ struct zone_db *zone_db_open(struct cp_error *err);
 void zone_db_close(struct zone_db *db);
 
 /* The zones an E.164 number ("+61412345678") may be in: 0 and *out, or -1
- * when the number's country has no zone in tzdata. */
+ * when the number is not valid (phone_normalise() refuses it) or its
+ * country has no zone in tzdata. Answers are kept per region and narrowing
+ * entry, so a call costs one phone_normalise() and a lookup. */
 int zone_for_phone(struct zone_db *db, const char *e164, struct zone_set *out);
 
 /* One named zone ("Australia/Perth"): 0, or -1 when tzdata has no such zone. */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/concurrency.h"
 #include "api/ratelimit.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -29,6 +30,7 @@ struct slot {
     enum slot_state state;
     double not_before;
     int64_t attempt_id;         /* the ledger's intent for the request in flight, 0 when none */
+    double posted_at;           /* now_of() when its request went out, for the latency */
     int waits;                  /* queued to wait for its window (outside_window: wait) */
     char wait_text[96];         /* waits: the opening, "09:00 AEDT (Australia/Sydney)" */
     int carried;                /* a row deferred by an earlier run of another file */
@@ -50,6 +52,7 @@ struct carry {
 struct sender {
     struct sender_config c;
     struct ratelimit rl;
+    struct concurrency cc; /* the in-flight cap, raised when latency needs it */
     struct tally tally;
     struct gate gate;
     struct window *window; /* send windows and the daily cap */
@@ -92,6 +95,7 @@ struct sender *sender_new(const struct sender_config *cfg, struct cp_error *err)
     tally_init(&s->tally);
     s->tally.dry_run = cfg->dry_run;
     ratelimit_init(&s->rl, cfg->p->api.rate_per_sec, now_of(s));
+    concurrency_init(&s->cc, cfg->p->api.max_in_flight, cfg->p->api.rate_per_sec);
     s->rl.shared = cfg->rate_shared;
     gate_init(&s->gate, cfg->p, cfg->ledger, cfg->file_hash, !cfg->dry_run);
     s->gate.retry_failed = cfg->retry_failed;
@@ -152,6 +156,11 @@ const struct tally *sender_carried_tally(const struct sender *s)
 const struct window *sender_window(const struct sender *s)
 {
     return s->window;
+}
+
+const struct concurrency *sender_concurrency(const struct sender *s)
+{
+    return &s->cc;
 }
 
 static void set_state(struct sender *s, struct slot *sl, enum slot_state st)
@@ -267,7 +276,7 @@ static int take_row(struct sender *s, struct slot *sl, struct cp_error *err)
     if (s->carry && s->carry->live)
         return 2;
     struct row_result *r;
-    int rc = vpool_next(s->c.rows, &r, err);
+    int rc = s->c.next_row ? s->c.next_row(s->c.rows_ctx, &r, err) : vpool_next(s->c.rows, &r, err);
     if (rc <= 0)
         return rc;
     struct row_result tmp = sl->r;
@@ -342,8 +351,7 @@ static int gate_slot(struct sender *s, struct slot *sl, struct cp_error *err)
  * rows behind them that may go now still go. */
 static int admit(struct sender *s, struct cp_error *err)
 {
-    while (!s->input_done && s->tail - s->head < WINDOW &&
-           s->queued - s->n_waits < s->c.p->api.max_in_flight) {
+    while (!s->input_done && s->tail - s->head < WINDOW && s->queued - s->n_waits < s->cc.cap) {
         struct slot *sl = slot_at(s, s->tail);
         int rc = take_row(s, sl, err);
         if (rc < 0)
@@ -471,6 +479,7 @@ static int post_one(struct sender *s, long seq, struct slot *sl, struct cp_error
     if (rc < 0)
         return -1;
     s->posts++;
+    sl->posted_at = now_of(s);
     sl->r.attempts++;
     set_state(s, sl, SLOT_IN_FLIGHT);
     return 0;
@@ -496,7 +505,7 @@ static int start_sends(struct sender *s, struct cp_error *err)
         /* Until one answer proves the key and the target, one request at a
          * time: a wrong key or campaign then costs exactly one request
          * (401 "stopped at the first one"), whatever max_in_flight says. */
-        int cap = s->target_proven ? s->c.p->api.max_in_flight : 1;
+        int cap = s->target_proven ? s->cc.cap : 1;
         if (in_flight(s) >= cap)
             break;
         if (!sl->attempt_id) {
@@ -579,6 +588,12 @@ static void settle(struct sender *s, const struct api_result *res)
     sl->attempt_id = 0;
     if ((res->http_status >= 200 && res->http_status < 300) || res->http_status == 400)
         s->target_proven = 1;
+    if (res->http_status && concurrency_observe(&s->cc, now - sl->posted_at))
+        log_msg(LOG_DEBUG,
+                "in flight: now up to %d (mean latency %.2fs x %.1f/s needs %.1f; "
+                "api.max_in_flight %d, ceiling %d)",
+                s->cc.cap, s->cc.mean_latency, s->cc.rate, concurrency_need(&s->cc), s->cc.base,
+                s->cc.ceiling);
     gate_note_sms(&s->gate, sl->r.sms_left);
     switch (d.verdict) {
     case INVITE_DONE:

@@ -20,6 +20,7 @@
 #ifndef CLOUTLY_SENDER_H
 #define CLOUTLY_SENDER_H
 
+#include "api/concurrency.h"
 #include "api/ratelimit.h"
 #include "api/transport.h"
 #include "config/pipeline.h"
@@ -45,7 +46,11 @@ struct sender_stats {
 
 struct sender_config {
     const struct pipeline *p;
-    struct vpool *rows;                    /* where rows come from, in input order */
+    struct vpool *rows; /* where rows come from, in input order */
+    /* Or, when set, this source instead (run's two passes, dedupe_pass.h):
+     * vpool_next's contract. */
+    int (*next_row)(void *ctx, struct row_result **out, struct cp_error *err);
+    void *rows_ctx;
     struct results *out;                   /* where each settled row goes */
     struct ledger *ledger;                 /* NULL only for a dry run with no ledger yet */
     const struct api_transport *transport; /* NULL for a dry run */
@@ -97,5 +102,7 @@ const struct tally *sender_tally(const struct sender *s);
 const struct tally *sender_carried_tally(const struct sender *s);
 /* The run's send-window plan and deferrals (invite/window.h). */
 const struct window *sender_window(const struct sender *s);
+/* The in-flight cap and the latency it followed (api/concurrency.h). */
+const struct concurrency *sender_concurrency(const struct sender *s);
 
 #endif

@@ -10,7 +10,6 @@
 #include "invite/window.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,18 +21,6 @@
 #define GROUPS     16
 #define HORIZON    (8 * 86400.0) /* a weekly window opens within this */
 #define BUSINESSES 16
-#define MEMO_SIZE  1024 /* phone prefixes remembered: a file has few distinct areas */
-
-/* The zones of a phone number depend only on its first digits: the
- * country code and the leading digits that pick a region sharing it
- * (+61 8 9164 is Christmas Island, not Perth) or that the geocoder reads
- * (+1 area code and exchange). Seven digits cover both; parsing every
- * number again would cost more than all the rest of the decision. */
-struct phone_memo {
-    char key[12]; /* "+1212456", "+6141234": "" when unused */
-    int ok;       /* zone_for_phone's answer: 0 or -1 */
-    struct zone_set zs;
-};
 
 struct cached {
     const char *zones[ZONE_SET_MAX]; /* interned by the zone_db: equal names, equal pointers */
@@ -64,7 +51,6 @@ struct window {
     struct send_window phone_w, email_w;
     struct zone_set business; /* invite.timezone, else UTC */
     struct cached cache[CACHE_SIZE];
-    struct phone_memo memo[MEMO_SIZE];
     int n_cache, next_evict;
     struct day_count days[BUSINESSES];
     int n_days;
@@ -215,22 +201,11 @@ static int evaluate(struct window *w, const struct zone_set *zs, const struct se
 
 /* ---- one row ------------------------------------------------------------- */
 
-/* zone_for_phone, remembered by the number's first digits. */
+/* zone_for_phone keeps its answers by region and narrowing (phone_zone.cc),
+ * so asking it for every row costs little. */
 static int phone_zones(struct window *w, const char *e164, struct zone_set *out)
 {
-    char key[sizeof w->memo[0].key];
-    snprintf(key, sizeof key, "%.8s", e164);
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (const char *k = key; *k; k++)
-        h = (h ^ (unsigned char)*k) * 16777619u;
-    struct phone_memo *m = &w->memo[h % MEMO_SIZE];
-    if (strcmp(m->key, key) != 0) {
-        m->ok = zone_for_phone(w->zones, e164, &m->zs);
-        memcpy(m->key, key, sizeof key);
-    }
-    if (m->ok == 0)
-        *out = m->zs;
-    return m->ok;
+    return zone_for_phone(w->zones, e164, out);
 }
 
 static void when_local(struct window *w, const char *zone, double t, char *buf, size_t len)

@@ -123,6 +123,10 @@ cat "$NAMES" "$PHONES" "$SMALLF" "$ONEF" >/dev/null
 # run --dry-run writes its results and rejects files next to the pipeline
 # (out/): a copy of the pipeline in $WORK keeps them there.
 cp "$PIPE" "$WORK/bench-check.yaml"
+# The same pipeline with no send window: what the per-row zone lookup costs.
+# (bench-check.yaml ends in its invite: section, so the key lands there.)
+cp "$PIPE" "$WORK/bench-any.yaml"
+printf '  send_window: any\n' >>"$WORK/bench-any.yaml"
 DRY="$WORK/dry.sh"
 printf '#!/bin/sh\nexec "%s" run "%s" --dry-run --no-progress -q --input "$1"\n' \
   "$BIN" "$WORK/bench-check.yaml" >"$DRY"
@@ -139,6 +143,8 @@ for r in $(seq "$RUNS"); do
   time_cmd check_phones "$BIN" check "$PIPE" --input "$PHONES"
   time_cmd py_phones "$PY" "$HERE/py_phone_validate.py" "$PHONES" AU
   time_cmd check_phones_1t env CLOUTLY_THREADS=1 "$BIN" check "$PIPE" --input "$PHONES"
+  time_cmd check_phones_any "$BIN" check "$WORK/bench-any.yaml" --input "$PHONES"
+  time_cmd version "$BIN" --version
   time_cmd dry_phones "$DRY" "$PHONES"
   time_cmd check_one "$BIN" check "$PIPE" --input "$ONEF"
 done
@@ -177,12 +183,16 @@ echo "== check over names + emails + phones: $(basename "$PHONES"): $(rows_of ch
 row "contender" "wall s" "MB/s" "peak RSS KB"
 row "cloutly-pipe check" "$T_CHECK_P" "$(mbs "$PHONES" "$T_CHECK_P")" "$(rss check_phones)"
 row "cloutly-pipe check, 1 thread" "$T_CHECK_P1" "$(mbs "$PHONES" "$T_CHECK_P1")" "$(rss check_phones_1t)"
+row "cloutly-pipe check, send_window any" "$(best check_phones_any)" "$(mbs "$PHONES" "$(best check_phones_any)")" "$(rss check_phones_any)"
 row "cloutly-pipe run --dry-run" "$T_DRY_P" "$(mbs "$PHONES" "$T_DRY_P")" "$(rss dry_phones)"
 row "python phonenumbers script" "$T_PY_P" "$(mbs "$PHONES" "$T_PY_P")" "$(rss py_phones)"
 awk -v t="$T_CHECK_P" -v n="$(rows_of check_phones)" 'BEGIN{printf "  (check: %.1f us a row, phone parsing included)\n", t/n*1e6}'
+awk -v t="$T_CHECK_P" -v a="$(best check_phones_any)" -v n="$(rows_of check_phones)" \
+  'BEGIN{printf "  (the default send window: %.2fx of send_window any, %.1f us a row for the zones)\n", t/a, (t-a)/n*1e6}'
 echo
 echo "== peak RSS of check and run --dry-run"
 row "input" "wall s" "MB/s" "peak RSS KB"
+row "--version alone (start-up)" "$(best version)" "-" "$(rss version)"
 row "check, names, $SMALL rows" "$T_SMALL" "$(mbs "$SMALLF" "$T_SMALL")" "$(rss check_small)"
 row "check, names, $ROWS rows" "$T_CHECK" "$(mbs "$NAMES" "$T_CHECK")" "$(rss check_names)"
 [ -n "$BIGF" ] && row "check, names, $BIG rows" "$(best check_big)" "$(mbs "$BIGF" "$(best check_big)")" "$(rss check_big)"

@@ -43,39 +43,9 @@ if ! command -v jq >/dev/null; then
   apt-get install -y jq >/dev/null || die "could not install jq"
 fi
 
-if [ -z "$BIN" ]; then
-  BIN="$ROOT/build-bench/cloutly-pipe"
-  echo "building $BIN (Release)..." >&2
-  cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$ROOT/build-bench" -j2 --target cloutly-pipe >/dev/null
-fi
-[ -x "$BIN" ] || die "no binary at $BIN"
-
-T=$(mktemp -d /tmp/cloutly-bench-export.XXXXXX)
-SIM_PID=""
-cleanup() {
-  [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-
-# CPU seconds (user + system) a process has used so far, from /proc.
-cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
-
-start_sim() {
-  rm -f "$T/port"
-  "$PY" "$SIM" --port 0 --port-file "$T/port" --api-key "$KEY" --reviews "$1" --seed 1 \
-    2>"$T/sim.err" &
-  SIM_PID=$!
-  for _ in $(seq 1 1200); do
-    [ -s "$T/port" ] && return 0
-    kill -0 "$SIM_PID" 2>/dev/null || die "simulator died: $(cat "$T/sim.err")"
-    sleep 0.1
-  done
-  die "simulator did not start"
-}
-
-stop_sim() { kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=""; }
+# The binary, $T, the simulator and measure_run: shared with bench_mirror.sh.
+. "$HERE/export_common.sh"
+bench_setup export
 
 pipeline() { # format output
   cat >"$T/bench.yaml" <<EOF
@@ -94,23 +64,18 @@ state:
 EOF
 }
 
-# One measured run: label, expected lines, output file, command...
-# Prints: label, seconds, reviews/s, client CPU s, us/review, peak RSS MB, simulator CPU s.
+# One measured run: label, expected lines, output file, command...; the
+# output must hold at least that many reviews.
 measure() {
   local label=$1 n=$2 out=$3; shift 3
-  local before after
-  before=$(cpu_of "$SIM_PID")
-  /usr/bin/time -f '%e %U %S %M' -o "$T/time" "$@" 2>"$T/err" || die "$label failed: $(tail -3 "$T/err")"
-  after=$(cpu_of "$SIM_PID")
-  local lines
+  local line lines
+  line=$(measure_run 18 "$label" "$n" "$@")
   lines=$(wc -l <"$out")
   [ "$label" = "cloutly-pipe csv" ] && lines=$((lines - 1)) # the header
   [ "$lines" -ge "$n" ] || die "$label wrote $lines reviews, expected $n (a CSV text may span lines: see below)"
-  read -r secs user sys rss <"$T/time"
-  awk -v l="$label" -v n="$n" -v s="$secs" -v u="$user" -v y="$sys" -v r="$rss" -v b="$before" -v a="$after" \
-    'BEGIN { cpu = u + y; printf "%-18s %8d %7.2f %10.0f %8.2f %9.2f %8.1f %8.2f\n",
-             l, n, s, (s > 0 ? n / s : 0), cpu, cpu * 1e6 / n, r / 1024, a - b }'
+  echo "$line"
 }
+
 
 printf "%-18s %8s %7s %10s %8s %9s %8s %8s\n" "" reviews seconds reviews/s "cpu s" "us/review" "RSS MB" "sim cpu"
 for n in "$N" $((N * 10)); do

@@ -41,38 +41,9 @@ die() { echo "bench_mirror.sh: $*" >&2; exit 2; }
 [ -x /usr/bin/time ] || die "needs /usr/bin/time (apt-get install time)"
 command -v sqlite3 >/dev/null || die "needs sqlite3 (apt-get install sqlite3)"
 
-if [ -z "$BIN" ]; then
-  BIN="$ROOT/build-bench/cloutly-pipe"
-  echo "building $BIN (Release)..." >&2
-  cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$ROOT/build-bench" -j2 --target cloutly-pipe >/dev/null
-fi
-[ -x "$BIN" ] || die "no binary at $BIN"
-
-T=$(mktemp -d /tmp/cloutly-bench-mirror.XXXXXX)
-SIM_PID=""
-cleanup() {
-  [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
-  rm -rf "$T"
-}
-trap cleanup EXIT
-
-cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
-
-start_sim() {
-  rm -f "$T/port"
-  "$PY" "$SIM" --port 0 --port-file "$T/port" --api-key "$KEY" --reviews "$1" --seed 1 \
-    2>"$T/sim.err" &
-  SIM_PID=$!
-  for _ in $(seq 1 1200); do
-    [ -s "$T/port" ] && return 0
-    kill -0 "$SIM_PID" 2>/dev/null || die "simulator died: $(cat "$T/sim.err")"
-    sleep 0.1
-  done
-  die "simulator did not start"
-}
-
-stop_sim() { kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=""; }
+# The binary, $T, the simulator and measure_run: shared with bench_export.sh.
+. "$HERE/export_common.sh"
+bench_setup mirror
 
 pipeline() { # file, export lines...
   local f=$1; shift
@@ -84,21 +55,7 @@ pipeline() { # file, export lines...
   } >"$f"
 }
 
-# label, reviews counted, command...: one line of figures; the CPU per review
-# of the run goes to $T/us.<label>.
-measure() {
-  local label=$1 n=$2; shift 2
-  local before after
-  before=$(cpu_of "$SIM_PID")
-  /usr/bin/time -f '%e %U %S %M' -o "$T/time" "$@" 2>"$T/err" || die "$label failed: $(tail -3 "$T/err")"
-  after=$(cpu_of "$SIM_PID")
-  read -r secs user sys rss <"$T/time"
-  awk -v l="$label" -v n="$n" -v s="$secs" -v u="$user" -v y="$sys" -v r="$rss" -v b="$before" -v a="$after" \
-    'BEGIN { cpu = u + y; printf "%-20s %8d %7.2f %10.0f %8.2f %9.2f %8.1f %8.2f\n",
-             l, n, s, (s > 0 ? n / s : 0), cpu, cpu * 1e6 / n, r / 1024, a - b }'
-  awk -v n="$n" -v u="$user" -v y="$sys" 'BEGIN { printf "%.3f", (u + y) * 1e6 / n }' >"$T/us.$label"
-  echo "$rss" >"$T/rss.$label"
-}
+measure() { measure_run 20 "$@"; } # label, reviews counted, command...
 
 printf "%-20s %8s %7s %10s %8s %9s %8s %8s\n" "" reviews seconds reviews/s "cpu s" "us/review" "RSS MB" "sim cpu"
 for n in $((N / 10)) "$N"; do

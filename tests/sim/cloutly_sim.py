@@ -305,6 +305,14 @@ def parse_args(argv=None):
     g = p.add_argument_group("behaviour")
     g.add_argument("--latency-ms", type=_nonneg_int, default=0, metavar="N",
                    help="delay every response (and every reset) by N ms")
+    # Latency that varies as a real server's does (issue 13, item 4): an
+    # exponential spread, its mean N ms, on top of --latency-ms, drawn from
+    # a seeded generator so a benchmark run can be repeated.
+    g.add_argument("--latency-exp-ms", type=_nonneg_int, default=0, metavar="N",
+                   help="delay every response by an exponentially distributed time of mean "
+                        "N ms (on top of --latency-ms)")
+    g.add_argument("--latency-seed", type=int, default=13, metavar="S",
+                   help="seed of --latency-exp-ms's generator")
     g.add_argument("--rate-limit", type=_nonneg_int, default=0, metavar="N",
                    help="allow N requests per --window (sliding, over all requests with a "
                         "valid key); 0 = unlimited")
@@ -405,6 +413,8 @@ class State:
         self.retry_after_raw = args.retry_after_raw
         self.echo_key = args.echo_key
         self.latency = args.latency_ms / 1000.0
+        self.latency_exp = args.latency_exp_ms / 1000.0
+        self.latency_rng = random.Random(args.latency_seed)
         self.slow = args.slow_ms / 1000.0
         self.hold_file = args.hold_file
         self.held = 0
@@ -805,6 +815,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _delay(self, extra=0.0):
         total = self.state.latency + extra
+        if self.state.latency_exp > 0:
+            with self.state.lock:
+                total += self.state.latency_rng.expovariate(1.0 / self.state.latency_exp)
         if total > 0:
             time.sleep(total)
         self._hold()

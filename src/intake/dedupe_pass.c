@@ -1,0 +1,208 @@
+/*
+ * run's two passes: see dedupe_pass.h.
+ *
+ * A row goes to the temporary file as a few numbers and each text field
+ * as a length and its bytes (lengths as LEB128 varints: most are one
+ * byte); pass two reads them back in the same order. The file is written
+ * once and read once, front to back, through large stdio buffers.
+ */
+#include "intake/dedupe_pass.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intake/dedupe_spill.h"
+#include "intake/parallel.h"
+
+#define IO_BUF (1u << 20)
+
+struct dedupe_pass {
+    struct engine *e;
+    struct dedupe_spill *spill; /* NULL: the engine deduped in memory in pass one */
+    FILE *file;
+    char *iobuf;
+    char *scratch; /* one text field on its way back into a row */
+    size_t scratch_cap;
+    long rows;
+    int sending; /* a real run: a valid row may still fail and need its raw fields */
+    struct row_result r;
+};
+
+/* The text fields of a row, in the file's order. */
+static struct strbuf *field(struct row_result *r, int i)
+{
+    struct strbuf *const f[] = {&r->reason,      &r->first_name, &r->last_name,
+                                &r->email,       &r->phone,      &r->source_contact_id,
+                                &r->business_id, &r->timezone,   &r->contact_id,
+                                &r->sms_renews,  &r->raw};
+    return i < (int)(sizeof f / sizeof *f) ? f[i] : NULL;
+}
+
+static int io_failed(struct cp_error *err, const char *what)
+{
+    return cp_fail(err, CP_EXIT_INPUT,
+                   "cannot %s the temporary file of validated rows: %s (set TMPDIR to a "
+                   "writable folder with room for about the input's size)",
+                   what, errno ? strerror(errno) : "short read");
+}
+
+static int put_varint(FILE *fp, uint64_t v)
+{
+    while (v >= 0x80) {
+        if (putc_unlocked((int)(v & 0x7f) | 0x80, fp) == EOF)
+            return -1;
+        v >>= 7;
+    }
+    return putc_unlocked((int)v, fp) == EOF ? -1 : 0;
+}
+
+static int get_varint(FILE *fp, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        int c = getc_unlocked(fp);
+        if (c == EOF)
+            return -1;
+        *v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+/* A validated row: its line, status and raw field count, then each text
+ * field as a length and its bytes. Validation leaves the answer fields
+ * (contact id, SMS credits, HTTP status, time) empty: they are not kept. */
+static int write_row(void *ctx, struct row_result *r, struct cp_error *err)
+{
+    struct dedupe_pass *dp = ctx;
+    /* The original fields go only to the rejects file: rows rejected here,
+     * and in a real run valid rows the API may refuse. A dry run's valid
+     * rows leave them out (most of the file's bytes). */
+    int raw = r->status == ROW_REJECTED || (dp->sending && r->status == ROW_PENDING);
+    errno = 0;
+    if (put_varint(dp->file, (uint64_t)r->input_row) < 0 ||
+        put_varint(dp->file, (uint64_t)r->status) < 0 ||
+        put_varint(dp->file, raw ? (uint64_t)r->n_raw : 0) < 0)
+        return io_failed(err, "write");
+    for (int i = 0; field(r, i); i++) {
+        const struct strbuf *f = field(r, i);
+        size_t len = f == &r->raw && !raw ? 0 : f->len;
+        if (put_varint(dp->file, len) < 0 ||
+            (len && fwrite_unlocked(f->buf, len, 1, dp->file) != 1))
+            return io_failed(err, "write");
+    }
+    dp->rows++;
+    return 0;
+}
+
+static int read_row(struct dedupe_pass *dp, struct row_result *r, struct cp_error *err)
+{
+    uint64_t line, status, n_raw;
+    errno = 0;
+    int c = getc_unlocked(dp->file);
+    if (c == EOF)
+        return ferror(dp->file) ? io_failed(err, "read") : 0;
+    ungetc(c, dp->file);
+    if (get_varint(dp->file, &line) < 0 || get_varint(dp->file, &status) < 0 ||
+        get_varint(dp->file, &n_raw) < 0)
+        return io_failed(err, "read");
+    row_result_reset(r);
+    r->input_row = (long)line;
+    r->status = (enum row_status)status;
+    r->n_raw = (size_t)n_raw;
+    for (int i = 0; field(r, i); i++) {
+        struct strbuf *f = field(r, i);
+        uint64_t len;
+        if (get_varint(dp->file, &len) < 0)
+            return io_failed(err, "read");
+        if (len > dp->scratch_cap) {
+            char *grown = realloc(dp->scratch, len);
+            if (!grown)
+                return cp_fail(err, CP_EXIT_INPUT, "out of memory");
+            dp->scratch = grown;
+            dp->scratch_cap = len;
+        }
+        if (len && fread_unlocked(dp->scratch, len, 1, dp->file) != 1)
+            return io_failed(err, "read");
+        /* Within the field's ceiling: it held when the row was written. */
+        if (strbuf_add(f, dp->scratch, len) < 0)
+            return cp_fail(err, CP_EXIT_INPUT, "out of memory");
+    }
+    return 1;
+}
+
+struct dedupe_pass *dedupe_pass_open(struct engine *e, int threads, int dedupe, int spill,
+                                     int sending, long *rows, struct cp_error *err)
+{
+    struct dedupe_pass *dp = calloc(1, sizeof *dp);
+    if (!dp) {
+        cp_fail(err, CP_EXIT_INPUT, "out of memory");
+        return NULL;
+    }
+    dp->e = e;
+    dp->sending = sending;
+    row_result_init(&dp->r);
+    if (dedupe && spill) {
+        if (!(dp->spill = dedupe_spill_new(err)))
+            goto fail;
+        engine_defer_dedupe(e, dp->spill);
+    }
+    errno = 0;
+    if (!(dp->file = tmpfile()) || !(dp->iobuf = malloc(IO_BUF)) ||
+        setvbuf(dp->file, dp->iobuf, _IOFBF, IO_BUF) != 0) {
+        io_failed(err, "create");
+        goto fail;
+    }
+    if (validate_all(e, threads, write_row, dp, err) < 0)
+        goto fail;
+    errno = 0;
+    if (fflush(dp->file) != 0 || fseek(dp->file, 0, SEEK_SET) != 0) {
+        io_failed(err, "write");
+        goto fail;
+    }
+    if (dp->spill && dedupe_spill_begin(dp->spill, err) < 0)
+        goto fail;
+    *rows = dp->rows;
+    return dp;
+fail:
+    dedupe_pass_close(dp);
+    return NULL;
+}
+
+int dedupe_pass_next(struct dedupe_pass *dp, struct row_result **out, struct cp_error *err)
+{
+    int rc = read_row(dp, &dp->r, err);
+    if (rc <= 0)
+        return rc;
+    if (dp->spill && dp->r.status == ROW_PENDING) {
+        long first = dedupe_spill_first_of(dp->spill, dp->r.input_row, err);
+        if (first < 0)
+            return -1;
+        if (first) { /* as engine.c's in-memory dedupe words it */
+            strbuf_reset(&dp->r.reason);
+            row_note(&dp->r, "duplicate of input row %ld", first);
+            dp->r.status = ROW_SKIPPED;
+        }
+    }
+    *out = &dp->r;
+    return 1;
+}
+
+void dedupe_pass_close(struct dedupe_pass *dp)
+{
+    if (!dp)
+        return;
+    if (dp->spill)
+        engine_defer_dedupe(dp->e, NULL); /* the engine outlives the spill */
+    if (dp->file)
+        fclose(dp->file);
+    free(dp->iobuf);
+    free(dp->scratch);
+    dedupe_spill_free(dp->spill);
+    row_result_release(&dp->r);
+    free(dp);
+}
