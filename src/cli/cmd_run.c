@@ -479,7 +479,17 @@ static void run_report_end(struct run *run, int code)
     char earlier[160];
     snprintf(earlier, sizeof earlier, "{\"runs\":%ld,\"sent\":%ld,\"failed\":%ld,\"in_doubt\":%ld}",
              run->earlier.runs, run->earlier.sent, run->earlier.failed, run->earlier.in_doubt);
+    /* The rows deferred by earlier runs from other files that this run took up. */
+    const struct tally *c = run->sender ? sender_carried_tally(run->sender) : NULL;
+    char carried[200];
+    snprintf(carried, sizeof carried,
+             "{\"rows\":%ld,\"sent\":%ld,\"skipped\":%ld,\"failed\":%ld,\"in_doubt\":%ld,"
+             "\"deferred\":%ld}",
+             c ? c->rows : 0, c ? c->by_status[ROW_SENT] : 0, c ? c->by_status[ROW_SKIPPED] : 0,
+             c ? c->by_status[ROW_FAILED] : 0, c ? c->by_status[ROW_IN_DOUBT] : 0,
+             c ? c->by_status[ROW_DEFERRED] : 0);
     struct log_field f[] = {LOG_INT("rows", t ? t->rows : 0), LOG_JSON("earlier", earlier),
+                            LOG_JSON("carried", carried),
                             LOG_STR("results", run->p->output.results),
                             LOG_STR("rejects", run->p->output.rejects)};
     struct report_end e = {

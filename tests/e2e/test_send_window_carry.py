@@ -9,7 +9,7 @@ import signal
 import sqlite3
 import unittest
 
-from harness import E2E, pipeline_yaml, read_csv, write_csv
+from harness import E2E, assert_json_events, pipeline_yaml, read_csv, write_csv
 
 HEADER = ["Id", "First Name", "Last Name", "Email", "Phone"]
 # No cooldown: what keeps a carried row from a second invite is the
@@ -187,9 +187,15 @@ class CarryDeferred(E2E):
         self.assertEqual(posted(self.sim), ["X"])
         self.assertIn("plan: 1 row deferred by earlier runs from other files is due: a real run "
                       "sends it first", p.stderr)
-        # The real run does.
-        self.run_at("2026-12-02T02:00:00Z")
+        # The real run does, and its run_end event counts what it carried.
+        p = self.run_cli("run", "--log-format", "json", self.pipeline,
+                         env={"CLOUTLY_NOW": "2026-12-02T02:00:00Z"})
+        self.assertRun(p, 0)
         self.assertEqual(posted(self.sim), ["X", "SYD", "SYD2"])
+        end = [e for e in assert_json_events(self, p.stderr) if e["event"] == "run_end"][0]
+        self.assertEqual(end["carried"], {"rows": 1, "sent": 1, "skipped": 0, "failed": 0,
+                                          "in_doubt": 0, "deferred": 0})
+        self.assertEqual(end["counts"]["sent"], 1)
 
     def test_a_run_killed_while_a_carried_row_is_in_flight_never_sends_it_again(self):
         night1 = os.path.join(self.dir, "night1.csv")
