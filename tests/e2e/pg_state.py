@@ -73,6 +73,11 @@ class PgState(E2E):
             self.assertNoPassword(p)
         self.assertRun(p, 0)
         self.assertEqual(self.statuses("campaign"), ["sent"])
+        # The HTML report reads SQLite: refused, without the password (or a page holding it).
+        p = self.run_cli("report", "--ledger", in_url, "-o", os.path.join(self.dir, "r.html"))
+        self.assertRun(p, 2)
+        self.assertNoPassword(p)
+        self.assertIn("on PostgreSQL", p.stderr)
 
     def test_an_unreachable_database_at_start_sends_nothing_and_exits_2(self):
         gone = (f"postgresql://cp_pw:{self.password}@/{self.db}"
