@@ -17,6 +17,9 @@ PACKAGES+=(prometheus tmux man-db groff-base dpkg-dev systemd zsh fish)
 # The report's page is loaded in a real browser by tests/e2e/test_report.py
 # (no console error, no network request, screenshots); it skips without one.
 PACKAGES+=(chromium)
+# The ledger on PostgreSQL (issue 16): libpq to build against, and a real
+# PostgreSQL server that tests/pg/pg_server.py starts in a temp folder.
+PACKAGES+=(libpq-dev postgresql)
 # Extra tools for the tests and benchmarks: curl as an HTTP peer in tests,
 # Miller and Python's phonenumbers as benchmark baselines.
 if [ "${1:-}" = "--bench" ]; then
