@@ -26,6 +26,7 @@
 #include "cli/state.h"
 #include "guess/guess.h"
 #include "core/log.h"
+#include "core/uuid.h"
 #include "guess/starter.h"
 
 /* Rows shown as they would be sent, and not sent. */
@@ -241,7 +242,9 @@ static void show_stores(const struct starter *s)
         const struct location_value *v = &t->values[i];
         starter_store_match(s, i, &m);
         fprintf(stderr, "#     \"%s\" (%ld row%s) -> ", v->value, v->rows, v->rows == 1 ? "" : "s");
-        if (!s->n_biz)
+        if (!s->n_biz && uuid_valid_str(v->value))
+            fputs("a business id, used as it is\n", stderr);
+        else if (!s->n_biz)
             fprintf(stderr, "its business id to fill in: %s\n", s->biz_note);
         else if (m.kind == LOCATION_EXACT)
             fprintf(stderr, "%s %s\n", s->biz[m.best].id, s->biz[m.best].name);

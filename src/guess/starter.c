@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/uuid.h"
+
 /* ---- deciding ------------------------------------------------------------ */
 
 /* The pipeline's name from the file's: "Shopify Customers (2).csv" ->
@@ -111,8 +113,10 @@ void starter_store_match(const struct starter *s, size_t i, struct location_matc
 static const char *store_target(const struct starter *s, size_t i)
 {
     struct location_match m;
+    /* A store written as its business id is used as it is (validate.c):
+     * a placeholder over it would only hide the id. */
     if (!s->n_biz)
-        return STARTER_PLACEHOLDER_ID;
+        return uuid_valid_str(s->g->location.values[i].value) ? NULL : STARTER_PLACEHOLDER_ID;
     starter_store_match(s, i, &m);
     return m.kind == LOCATION_EXACT || m.kind == LOCATION_NEAR ? s->biz[m.best].id : NULL;
 }
@@ -452,10 +456,17 @@ static void write_store(const struct starter *s, size_t i, FILE *out)
     struct location_match m;
     starter_store_match(s, i, &m);
     const char *id = store_target(s, i);
+    const char *shown = id ? id : uuid_valid_str(v->value) ? v->value : STARTER_PLACEHOLDER_ID;
     fputs(id ? "    " : "    # ", out);
     put_quoted(out, v->value);
-    fprintf(out, ": %s   # %ld row%s", id ? id : STARTER_PLACEHOLDER_ID, v->rows,
-            v->rows == 1 ? "" : "s");
+    fprintf(out, ": %s   # %ld row%s", shown, v->rows, v->rows == 1 ? "" : "s");
+    if (uuid_valid_str(v->value) && (!s->n_biz || m.kind == LOCATION_NONE)) {
+        fputs(s->n_biz ? ". TODO: not one of the account's businesses: its rows are sent to "
+                         "this id as it is\n"
+                       : ": a business id, used as it is\n",
+              out);
+        return;
+    }
     if (!s->n_biz) {
         fputs(": REPLACE with the store's business id\n", out);
         return;

@@ -188,16 +188,16 @@ STORES = {
 HQ = "44444444-4444-4444-8444-444444444444"
 
 
-def square_with_locations(path, extra=None):
+def square_with_locations(path, extra=None, column="Location", stores=None):
     """samples/square-customers.csv as a multi-location Square account
     exports it: a Location column, the stores in turn."""
     import csv
     with open(sample("square-customers"), encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
-    stores = [written for _, written in STORES.values()] + (extra or [])
+    stores = (stores or [written for _, written in STORES.values()]) + (extra or [])
     with open(path, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\r\n")
-        w.writerow(rows[0] + ["Location"])
+        w.writerow(rows[0] + [column])
         for i, row in enumerate(rows[1:]):
             w.writerow(row + [stores[i % len(stores)]])
     cid = rows[0].index("Square Customer ID")
@@ -272,6 +272,21 @@ class GuessStores(E2E):
         self.assertIn('unmapped locations (add them to invite.business_map):\n  "Parramatta"  ',
                       c.stdout)
         self.assertTrue([r for r, s in store_of_row.items() if s == "Parramatta"])
+
+    def test_a_column_of_business_ids_is_matched_by_id_and_kept_offline(self):
+        square_with_locations(self.input, column="Location ID", stores=list(STORES))
+        p = self.run_cli("guess", self.input)
+        self.assertRun(p, 0)
+        self.assertIn('    businessId: "Location ID"', p.stdout)
+        for bid, (name, _) in STORES.items():
+            self.assertIn(f'    "{bid}": {bid}   # 8 rows: {name}\n', p.stdout)
+        # Offline an id is no placeholder's business: it is used as it is.
+        p = self.run_cli("guess", self.input, env={"CLOUTLY_API_KEY": ""})
+        self.assertRun(p, 0)
+        for bid in STORES:
+            self.assertIn(f'    # "{bid}": {bid}   # 8 rows: a business id, used as it is\n',
+                          p.stdout)
+        self.assertNotIn(f": {PLACEHOLDER}   # 8 rows", p.stdout)
 
     def test_offline_lists_the_stores_with_ids_to_fill_in(self):
         square_with_locations(self.input)
