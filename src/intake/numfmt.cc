@@ -31,24 +31,3 @@ extern "C" int phone_national_format(const char *e164, char *out, size_t cap)
         return -1;
     }
 }
-
-extern "C" int phone_fixed_kind(const char *e164)
-{
-    using i18n::phonenumbers::PhoneNumber;
-    using i18n::phonenumbers::PhoneNumberUtil;
-    if (!e164)
-        return 0;
-    try {
-        const PhoneNumberUtil *u = PhoneNumberUtil::GetInstance();
-        PhoneNumber pn;
-        if (u->Parse(e164, "ZZ", &pn) != PhoneNumberUtil::NO_PARSING_ERROR)
-            return 0;
-        switch (u->GetNumberType(pn)) {
-        case PhoneNumberUtil::TOLL_FREE: return 1;
-        case PhoneNumberUtil::PREMIUM_RATE: return 2;
-        default: return 0;
-        }
-    } catch (...) {
-        return 0;
-    }
-}

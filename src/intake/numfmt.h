@@ -19,11 +19,6 @@ extern "C" {
  * does not parse or the result does not fit in `cap`. Thread-compatible. */
 int phone_national_format(const char *e164, char *out, size_t cap);
 
-/* For a number phone.h calls a landline: 1 when it is toll-free, 2 when
- * premium-rate, 0 otherwise (or when `e164` does not parse), so a message
- * can say what the number is. */
-int phone_fixed_kind(const char *e164);
-
 #ifdef __cplusplus
 }
 #endif

@@ -307,6 +307,16 @@ enum phone_type map_type(PhoneNumberUtil::PhoneNumberType t)
     }
 }
 
+/* phone_result.kind: the landline kinds a person should be told apart. */
+enum phone_type map_kind(PhoneNumberUtil::PhoneNumberType t)
+{
+    switch (t) {
+    case PhoneNumberUtil::TOLL_FREE: return PHONE_TOLL_FREE;
+    case PhoneNumberUtil::PREMIUM_RATE: return PHONE_PREMIUM;
+    default: return map_type(t);
+    }
+}
+
 /* How far normalise() may go its own way: the production path takes the
  * fast path and a cheaper region lookup; the reference is libphonenumber's
  * calls alone, what the differential test compares the other with. */
@@ -353,6 +363,7 @@ int normalise(const char *raw, size_t len, const char *default_region, phone_res
         cloutly_phone::fast_normalise(num.p, num.size(), has_default ? region.c_str() : "", &fa)) {
         memcpy(out->e164, fa.e164, sizeof out->e164);
         out->type = map_type(fa.type);
+        out->kind = map_kind(fa.type);
         memcpy(out->region, fa.region, sizeof out->region);
         return 0;
     }
@@ -421,6 +432,7 @@ int normalise(const char *raw, size_t len, const char *default_region, phone_res
         return fail(out, shown, "too long");
     memcpy(out->e164, e164.c_str(), e164.size() + 1);
     out->type = map_type(type);
+    out->kind = map_kind(type);
     std::string nregion = region_of(u, pn, how);
     /* Non-geographic numbers (+800, +882...) belong to "001", which does
      * not fit region[3] and names no country: they get "". */

@@ -22,8 +22,8 @@ enum phone_type {
     PHONE_LANDLINE,     /* fixed line only, or toll-free/premium/shared-cost/UAN/voicemail */
     PHONE_MAYBE_MOBILE, /* fixed-line-or-mobile (US/CA), VoIP, personal, pager, unknown */
     /* Named apart so a person reads what the number is; neither takes an
-     * SMS. Added for the intake's messages: phone.cc may return them in
-     * place of PHONE_LANDLINE for those kinds. */
+     * SMS. For the intake's messages: phone_result.kind names them where
+     * `type` says PHONE_LANDLINE. */
     PHONE_TOLL_FREE,
     PHONE_PREMIUM
 };
@@ -31,6 +31,10 @@ enum phone_type {
 struct phone_result {
     char e164[32]; /* "+61412345678" when valid */
     enum phone_type type;
+    /* For a PHONE_LANDLINE: PHONE_TOLL_FREE or PHONE_PREMIUM when the
+     * number is one of those, else PHONE_LANDLINE; otherwise `type`. From
+     * the same typing as `type`, so naming the kind costs no second parse. */
+    enum phone_type kind;
     char region[3];   /* ISO region the number belongs to, e.g. "AU" */
     char reason[160]; /* when invalid: for a person, e.g.
                           "invalid phone number \"0412 345\" (too short for AU)" */

@@ -8,7 +8,6 @@
 #include "intake/country.h"
 #include "intake/email.h"
 #include "intake/names.h"
-#include "intake/numfmt.h"
 #include "intake/phone.h"
 #include "intake/utf8.h"
 
@@ -240,11 +239,9 @@ static int take_phone(const struct pipeline *p, const struct mapping *m, const s
         row_note(r, "%s", first.reason);
         return -1;
     }
-    if (pr.type == PHONE_LANDLINE) {
-        /* Name the kind: a toll-free number is not someone's landline. */
-        int kind = phone_fixed_kind(pr.e164);
-        pr.type = kind == 1 ? PHONE_TOLL_FREE : kind == 2 ? PHONE_PREMIUM : pr.type;
-    }
+    /* Name the kind: a toll-free number is not someone's landline. */
+    if (pr.type == PHONE_LANDLINE)
+        pr.type = pr.kind;
     if (phone_type_unsmsable(pr.type) && p->validate.landlines == LANDLINES_SKIP) {
         row_note(r, "phone %s is %s: not sent by SMS (validate.landlines: skip)", pr.e164,
                  phone_type_phrase(pr.type));
