@@ -16,4 +16,7 @@ if [ "${1:-}" = "--sanitize" ]; then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
 cd "$dir"
-ctest --output-on-failure -j2 --timeout 600
+# Twice the cores, at most 8: many end-to-end tests spend their time waiting
+# on the simulator's pacing, not on a CPU (the suite is kept green at -j8).
+jobs=$(( $(nproc) * 2 )); [ "$jobs" -gt 8 ] && jobs=8
+ctest --output-on-failure -j"$jobs" --timeout 600

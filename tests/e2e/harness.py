@@ -78,6 +78,10 @@ class Sim:
         out = []
         with open(self.log_path) as f:
             for line in f:
+                # The simulator may be mid-way through writing its last
+                # line: a line without its newline is not yet a request.
+                if not line.endswith("\n"):
+                    break
                 if line.strip():
                     r = json.loads(line)
                     if path is None or r["path"] == path:
