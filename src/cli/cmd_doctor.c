@@ -30,6 +30,7 @@
 #include "core/log.h"
 #include "store/ledger.h"
 #include "store/ledger_health.h"
+#include "store/pg_conn.h"
 
 enum finding_level { D_OK, D_NOTE, D_WARN, D_FAIL };
 
@@ -251,10 +252,37 @@ out:
     oneshot_release(&a);
 }
 
+/* state.url: the server answers and the schema is one this build knows. */
+static void check_state_pg(struct doctor *d)
+{
+    const struct pipeline *p = d->p;
+    char shown[512];
+    struct ledger_health h;
+    pg_conn_redact(p->state.path, shown, sizeof shown);
+    ledger_health_check_pg(p->state.path, p->state.password_file, &h);
+    if (!h.readable)
+        finding(d, D_FAIL, "ledger", "%s", h.problem);
+    else if (!h.exists)
+        finding(d, D_OK, "ledger", "%s: the server answers; no ledger yet (the first run makes it)",
+                shown);
+    else if (h.schema > LEDGER_SCHEMA_VERSION)
+        finding(d, D_FAIL, "ledger",
+                "%s has schema %d, newer than this build's %d: upgrade "
+                "cloutly-pipe",
+                shown, h.schema, LEDGER_SCHEMA_VERSION);
+    else
+        finding(d, D_OK, "ledger", "%s: the server answers, schema %d%s", shown, h.schema,
+                h.schema < LEDGER_SCHEMA_VERSION ? " (the next run migrates it)" : "");
+}
+
 static void check_state(struct doctor *d)
 {
     const struct pipeline *p = d->p;
     char dir[4096];
+    if (pg_is_url(p->state.path)) {
+        check_state_pg(d);
+        return;
+    }
     snprintf(dir, sizeof dir, "%s", p->state.path);
     char *slash = strrchr(dir, '/');
     if (slash)

@@ -35,6 +35,7 @@
 #include "report/report.h"
 #include "store/filehash.h"
 #include "store/ledger.h"
+#include "store/pg_conn.h"
 #include "store/runlock.h"
 #include "store/snapshot.h"
 #include "store/spool.h"
@@ -180,9 +181,21 @@ static int take_locks(struct run *run, const char *input, struct cp_error *err)
     return runlock_take(&run->input_lock, &spec, err);
 }
 
-/* The folder the ledger lives in: the input's snapshot goes beside it. */
-static int state_dir(const char *ledger, char *buf, size_t n, struct cp_error *err)
+/* The folder the ledger lives in: the input's snapshot goes beside it.
+ * A ledger in PostgreSQL has no folder: then the account's state folder
+ * on this machine. */
+static int state_dir(const struct run *run, const char *ledger, char *buf, size_t n,
+                     struct cp_error *err)
 {
+    if (pg_is_url(ledger)) {
+        if (!run->state->open)
+            return cp_fail(err, CP_EXIT_USAGE, "no state folder for the input's snapshot");
+        snprintf(buf, n, "%s/.", run->state->acct.dir);
+        if (make_parent_dirs(buf, err) < 0)
+            return -1;
+        snprintf(buf, n, "%s", run->state->acct.dir);
+        return 0;
+    }
     const char *slash = strrchr(ledger, '/');
     if (!slash)
         snprintf(buf, n, ".");
@@ -205,7 +218,7 @@ static int open_input(struct run *run, const char *input, struct cp_error *err)
     const char *ledger = cli_state_ledger(run->state, run->p->state.path);
     if (!ledger)
         return cp_fail(err, CP_EXIT_USAGE, "no state folder for the ledger");
-    if (state_dir(ledger, dir, sizeof dir, err) < 0 ||
+    if (state_dir(run, ledger, dir, sizeof dir, err) < 0 ||
         snapshot_take(&run->snap, input, dir, err) < 0)
         return -1;
     memcpy(run->file_hash, run->snap.hash, sizeof run->file_hash);
@@ -226,7 +239,7 @@ static int open_ledger(struct run *run, const char *input, struct cp_error *err)
     }
     if (!run->o->dry_run && take_locks(run, input, err) < 0)
         return -1;
-    if (ledger_open(path, run->o->dry_run, &run->ledger, err) < 0)
+    if (ledger_open_at(path, p->state.password_file, run->o->dry_run, &run->ledger, err) < 0)
         return -1;
     if (run->o->dry_run && p->validate.suppress)
         log_msg(LOG_WARN,
@@ -292,7 +305,7 @@ static int spool_input(struct run *run, const char **input, struct cp_error *err
     const char *ledger = cli_state_ledger(run->state, run->p->state.path);
     if (!ledger) {
         snprintf(dir, sizeof dir, ".");
-    } else if (state_dir(ledger, dir, sizeof dir, err) < 0) {
+    } else if (state_dir(run, ledger, dir, sizeof dir, err) < 0) {
         return -1;
     }
     struct cp_error first = {0};

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "store/pg_conn.h"
 
 static double shared_acquire(void *ctx, double now, double interval)
 {
@@ -45,8 +46,13 @@ int cli_state_open(struct cli_state *cs, const char *key, const char *state_path
                                       .acquire = shared_acquire,
                                       .backoff = shared_backoff,
                                       .success = shared_success};
+    char shown[512];
+    if (pg_is_url(cs->acct.ledger_path))
+        pg_conn_redact(cs->acct.ledger_path, shown, sizeof shown);
+    else
+        snprintf(shown, sizeof shown, "%s", cs->acct.ledger_path);
     log_msg(LOG_DEBUG, "account %s: state in %s (from %s), ledger %s", cs->acct.id, cs->acct.dir,
-            cs->acct.source, cs->acct.ledger_path);
+            cs->acct.source, shown);
     return 0;
 }
 
@@ -92,7 +98,7 @@ const char *cli_state_ledger(const struct cli_state *cs, const char *state_path)
 {
     if (state_path)
         return state_path;
-    return cs->open ? cs->acct.ledger_path : NULL;
+    return cs->open ? cs->acct.ledger_path : account_state_url();
 }
 
 const struct rate_shared *cli_state_budget(const struct cli_state *cs)

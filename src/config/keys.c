@@ -198,6 +198,9 @@ static const struct key_spec output_keys[] = {
 /* The ledger, and the run lock beside it: one per pipeline, whatever the day. */
 static const struct key_spec state_keys[] = {
     STABLE_PATH_KEY("path", state.path, "state.path"),
+    /* issue 16: the ledger on PostgreSQL */
+    KEY("url", cfg_set_state_url, state.url),
+    PATH_KEY("password_file", state.password_file, 0),
 };
 
 /* What a scheduler watches: the dead-man's switch (api/ping.h). */

@@ -191,6 +191,7 @@ int cfg_set_api_key(struct loader *, const struct ynode *, void *, const struct 
 int cfg_set_base_url(struct loader *, const struct ynode *, void *, const struct key_spec *);
 /* notify.ping_url: base_url's rules (https, or http to loopback). */
 int cfg_set_ping_url(struct loader *, const struct ynode *, void *, const struct key_spec *);
+int cfg_set_state_url(struct loader *, const struct ynode *, void *, const struct key_spec *);
 
 /* One of `words` (case-insensitive) into *idx; null leaves *idx. `subject`
  * names the value in the message. */

@@ -319,6 +319,23 @@ static int resolve_paths(struct loader *l)
     return rc;
 }
 
+/* state.url is the ledger's location: state.path carries it to every
+ * command that opens the ledger (store/ledger.h takes either). */
+static int finish_state_url(struct loader *l, const struct ynode *root)
+{
+    struct pipeline *p = l->p;
+    (void)root;
+    if (!p->state.url)
+        return 0;
+    if (p->state.path)
+        return cfg_fail(l, NULL,
+                        "state.path and state.url are both set: the ledger is one or the other "
+                        "(remove one)");
+    if (!(p->state.path = strdup(p->state.url)))
+        return cfg_nomem(l);
+    return 0;
+}
+
 static int finish(struct loader *l, const struct ynode *root)
 {
     struct pipeline *p = l->p;
@@ -333,7 +350,9 @@ static int finish(struct loader *l, const struct ynode *root)
         return -1;
     /* No state.path: the account's ledger, placed once the key is known
      * (store/account.h). */
-    return resolve_paths(l);
+    if (resolve_paths(l) < 0)
+        return -1;
+    return finish_state_url(l, root);
 }
 
 /* ---- the public functions ------------------------------------------------- */
@@ -458,5 +477,7 @@ void pipeline_release(struct pipeline *p)
     free(p->ops.report);
     free(p->ops.ping_url);
     free(p->state.path);
+    free(p->state.url);
+    free(p->state.password_file);
     memset(p, 0, sizeof *p);
 }

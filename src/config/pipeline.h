@@ -201,7 +201,11 @@ struct pipeline {
     struct {
         char *path; /* resolved ledger path, or NULL: the account's ledger in the state folder
                        (store/account.h places it once the key is known); never holds {date},
-                       {time} or {run_id}: one ledger, not one per run */
+                       {time} or {run_id}: one ledger, not one per run. With state.url set,
+                       a copy of that URL: the ledger's location either way */
+        char *url;  /* state.url: a postgresql:// URL (issue 16), or NULL; may hold a
+                       password: never print it (store/pg_conn.h redacts) */
+        char *password_file; /* state.password_file: resolved path, or NULL */
     } state;
 
     /* What a scheduler watches (both kinds; README "Running it unattended"). */

@@ -882,3 +882,26 @@ int cfg_set_ping_url(struct loader *l, const struct ynode *v, void *base, const 
     *dst = text;
     return 0;
 }
+
+/* state.url: a PostgreSQL URL for the ledger (store/pg_conn.h connects).
+ * The value may carry a password, so no message quotes it. */
+int cfg_set_state_url(struct loader *l, const struct ynode *v, void *base,
+                      const struct key_spec *ks)
+{
+    char **dst = FIELD(base, ks, char *);
+    char *text;
+    if (cfg_get_scalar(l, v, cfg_subject(l, ks), "a URL", &text) < 0)
+        return -1;
+    if (!text)
+        return 0;
+    if (strncmp(text, "postgresql://", 13) != 0 && strncmp(text, "postgres://", 11) != 0) {
+        free(text);
+        return cfg_fail(l, v,
+                        "'%s' must be a postgresql:// URL, e.g. "
+                        "postgresql://cloutly@db.internal/cloutly (for a file, use state.path)",
+                        cfg_subject(l, ks));
+    }
+    free(*dst);
+    *dst = text;
+    return 0;
+}

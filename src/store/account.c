@@ -46,6 +46,12 @@ char *account_state_dir(const char **source, struct cp_error *err)
     return dir;
 }
 
+const char *account_state_url(void)
+{
+    const char *v = getenv("CLOUTLY_STATE_URL");
+    return v && *v ? v : NULL;
+}
+
 int account_init(struct account *a, const char *api_key, const char *state_path,
                  struct cp_error *err)
 {
@@ -58,7 +64,10 @@ int account_init(struct account *a, const char *api_key, const char *state_path,
         return -1;
     char base[32];
     snprintf(base, sizeof base, "/%s", a->id);
-    a->ledger_path = state_path ? strdup(state_path) : join(a->dir, base, ".ledger.sqlite");
+    const char *url = account_state_url();
+    a->ledger_path = state_path ? strdup(state_path)
+                     : url      ? strdup(url)
+                                : join(a->dir, base, ".ledger.sqlite");
     a->budget_path = join(a->dir, base, ".budget");
     a->lock_dir = join(a->dir, base, ".locks");
     if (!a->ledger_path || !a->budget_path || !a->lock_dir) {

@@ -1,10 +1,14 @@
 /*
- * The SQLite ledger: see ledger.h.
+ * The ledger: see ledger.h. Its SQL is written once on the statement layer
+ * (store/sql.h) and runs on SQLite (this file opens and migrates those) and
+ * on PostgreSQL (ledger_pg.c).
  *
- * WAL mode with synchronous=FULL: each intent and outcome is its own
- * transaction and is on disk before the function returns, which is what
- * makes "killed at any instant" safe. At the API's 100 requests a minute
- * the fsyncs cost nothing that matters.
+ * SQLite: WAL mode with synchronous=FULL: each intent and outcome is its
+ * own transaction and is on disk before the function returns, which is
+ * what makes "killed at any instant" safe. At the API's 100 requests a
+ * minute the fsyncs cost nothing that matters. PostgreSQL: each statement
+ * outside a transaction commits before the call returns (the server's
+ * synchronous_commit decides how durable that commit is; on is the default).
  */
 #include "store/ledger.h"
 
@@ -17,11 +21,11 @@
 #include <unistd.h>
 
 #include "core/clock.h"
-#include "core/csv_cell.h"
 #include "core/log.h"
 #include "core/sha256.h"
 #include "store/atomic_file.h"
 #include "store/ledger_internal.h"
+#include "store/pg_conn.h"
 
 /* Schema history. Entry i brings a database from version i to i + 1;
  * never edit an entry once released: add one. */
@@ -102,16 +106,21 @@ int ledger_end_deferrals(struct ledger *l)
     if (!l->deferrals)
         return 0;
     l->deferrals = 0;
-    return sqlite3_exec(l->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    return ledger_exec(l, "COMMIT");
 }
 
-int ledger_db_fail(struct ledger *l, sqlite3 *db, struct cp_error *err, const char *what)
+int ledger_db_fail(struct ledger *l, struct cp_error *err, const char *what)
 {
     return cp_fail(err, CP_EXIT_USAGE, "ledger '%s': %s: %s", l ? l->path : "?", what,
-                   db ? sqlite3_errmsg(db) : "out of memory");
+                   l ? sql_errmsg(l->db) : "out of memory");
 }
 
-int ledger_exec(sqlite3 *db, const char *sql)
+int ledger_exec(struct ledger *l, const char *sql)
+{
+    return sql_exec(l->db, sql);
+}
+
+static int exec_raw(sqlite3 *db, const char *sql)
 {
     return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
@@ -144,22 +153,27 @@ static int migrate(sqlite3 *db, int target, const char *path, struct cp_error *e
         char bump[64];
         /* Pipelines of one account start side by side: the version is read
          * again under the write lock, so only one of them runs each step. */
-        int ok = ledger_exec(db, "BEGIN IMMEDIATE") == 0;
+        int ok = exec_raw(db, "BEGIN IMMEDIATE") == 0;
         if (ok && (v = user_version(db)) >= target) {
-            ledger_exec(db, "COMMIT");
+            exec_raw(db, "COMMIT");
             break;
         }
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d;", v + 1);
-        if (!ok || ledger_exec(db, migrations[v]) < 0 || ledger_exec(db, bump) < 0 ||
-            ledger_exec(db, "COMMIT") < 0) {
+        if (!ok || exec_raw(db, migrations[v]) < 0 || exec_raw(db, bump) < 0 ||
+            exec_raw(db, "COMMIT") < 0) {
             cp_fail(err, CP_EXIT_USAGE, "ledger '%s': migrating to schema %d failed: %s", path,
                     v + 1, sqlite3_errmsg(db));
-            ledger_exec(db, "ROLLBACK");
+            exec_raw(db, "ROLLBACK");
             return -1;
         }
         v++;
     }
     return 0;
+}
+
+const char *ledger_sqlite_migration(int version)
+{
+    return version >= 1 && version <= LEDGER_SCHEMA_VERSION ? migrations[version - 1] : NULL;
 }
 
 static int open_db(const char *path, int flags, sqlite3 **out, struct cp_error *err)
@@ -182,25 +196,17 @@ static int open_db(const char *path, int flags, sqlite3 **out, struct cp_error *
 int ledger_create_at_version(const char *path, int version, struct cp_error *err)
 {
     sqlite3 *db;
+    if (pg_is_url(path)) {
+        struct ledger *l = NULL;
+        int rc = ledger_pg_open(path, NULL, 0, version, &l, err);
+        ledger_close(l);
+        return rc;
+    }
     if (open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db, err) < 0)
         return -1;
     int rc = migrate(db, version, path, err);
     sqlite3_close(db);
     return rc;
-}
-
-/* SQL cp_key(kind, value): the suppression list's name for a value. */
-static void sql_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    const unsigned char *kind = sqlite3_value_text(argv[0]), *value = sqlite3_value_text(argv[1]);
-    char hex[65];
-    (void)argc;
-    if (!kind || !value || !*value) {
-        sqlite3_result_null(ctx);
-        return;
-    }
-    ledger_key_hash((const char *)kind, (const char *)value, hex);
-    sqlite3_result_text(ctx, hex, -1, SQLITE_TRANSIENT);
 }
 
 void ledger_key_hash(const char *kind, const char *value, char out[65])
@@ -229,9 +235,36 @@ static int upgrade_for_reading(const char *path, struct cp_error *err)
     return rc;
 }
 
-int ledger_open(const char *path, int readonly, struct ledger **out, struct cp_error *err)
+/* The SQLite checks and settings of ledger_open on the raw connection:
+ * 0 ready, 1 an empty read-only file (no ledger yet), -1 with err. */
+static int sqlite_ready(sqlite3 *db, const char *path, int readonly, off_t size,
+                        struct cp_error *err)
 {
-    *out = NULL;
+    if (!readonly) {
+        if (exec_raw(db, "PRAGMA journal_mode=WAL") < 0 ||
+            exec_raw(db, "PRAGMA synchronous=FULL") < 0)
+            return cp_fail(err, CP_EXIT_USAGE, "ledger '%s': cannot set WAL mode: %s", path,
+                           sqlite3_errmsg(db));
+        return migrate(db, LEDGER_SCHEMA_VERSION, path, err);
+    }
+    int v = user_version(db);
+    if (v == LEDGER_SCHEMA_VERSION)
+        return 0;
+    /* A read-only look at an older ledger: the next real run migrates it. */
+    if (v < 0)
+        return cp_fail(err, CP_EXIT_USAGE,
+                       "cannot read ledger '%s': %s (damaged, or not an SQLite "
+                       "file)",
+                       path, sqlite3_errmsg(db));
+    if (v == 0 && size > 0)
+        return cp_fail(err, CP_EXIT_USAGE, "'%s' is an SQLite file but not a cloutly-pipe ledger",
+                       path);
+    return v == 0 ? 1 : 0; /* empty: warned by the caller */
+}
+
+static int sqlite_open(const char *path, int readonly, struct ledger **out, struct cp_error *err)
+{
+    sqlite3 *db = NULL;
     if (readonly) {
         FILE *f = fopen(path, "rb");
         if (!f)
@@ -265,70 +298,68 @@ int ledger_open(const char *path, int readonly, struct ledger **out, struct cp_e
             close(fd);
     }
     int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    if (open_db(path, flags, &l->db, err) < 0)
+    if (open_db(path, flags, &db, err) < 0)
         goto fail;
-    if (sqlite3_create_function(l->db, "cp_key", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-                                sql_key, NULL, NULL) != SQLITE_OK) {
-        ledger_db_fail(l, l->db, err, "cannot register cp_key");
+    int ready = sqlite_ready(db, path, readonly, st.st_size, err);
+    if (ready < 0)
+        goto fail;
+    if (!(l->db = sql_wrap_sqlite(db))) {
+        db = NULL;
+        cp_fail(err, CP_EXIT_USAGE, "out of memory");
         goto fail;
     }
-    if (!readonly) {
-        if (ledger_exec(l->db, "PRAGMA journal_mode=WAL") < 0 ||
-            ledger_exec(l->db, "PRAGMA synchronous=FULL") < 0) {
-            ledger_db_fail(l, l->db, err, "cannot set WAL mode");
-            goto fail;
-        }
-        if (migrate(l->db, LEDGER_SCHEMA_VERSION, path, err) < 0)
-            goto fail;
-    } else if (user_version(l->db) != LEDGER_SCHEMA_VERSION) {
-        /* A read-only look at an older ledger: the next real run migrates it. */
-        int v = user_version(l->db);
-        if (v < 0) {
-            cp_fail(err, CP_EXIT_USAGE,
-                    "cannot read ledger '%s': %s (damaged, or not an SQLite "
-                    "file)",
-                    path, sqlite3_errmsg(l->db));
-            goto fail;
-        }
-        if (v == 0 && st.st_size > 0) {
-            cp_fail(err, CP_EXIT_USAGE, "'%s' is an SQLite file but not a cloutly-pipe ledger",
-                    path);
-            goto fail;
-        }
-        if (v == 0) { /* empty: warned above */
-            ledger_close(l);
-            return 0;
-        }
+    db = NULL;
+    if (ready == 1) {
+        ledger_close(l);
+        return 0;
     }
     *out = l;
     return 0;
 fail:
+    sqlite3_close(db);
     ledger_close(l);
     return -1;
+}
+
+int ledger_open_at(const char *location, const char *password_file, int readonly,
+                   struct ledger **out, struct cp_error *err)
+{
+    *out = NULL;
+    if (pg_is_url(location))
+        return ledger_pg_open(location, password_file, readonly, LEDGER_SCHEMA_VERSION, out, err);
+    return sqlite_open(location, readonly, out, err);
+}
+
+int ledger_open(const char *path, int readonly, struct ledger **out, struct cp_error *err)
+{
+    return ledger_open_at(path, NULL, readonly, out, err);
+}
+
+int ledger_is_pg(const struct ledger *l)
+{
+    return sql_kind(l->db) == SQL_PG;
+}
+
+const char *ledger_name(const struct ledger *l)
+{
+    return l->path;
 }
 
 void ledger_close(struct ledger *l)
 {
     if (!l)
         return;
-    ledger_end_deferrals(l);
-    sqlite3_close(l->db);
+    if (l->db)
+        ledger_end_deferrals(l);
+    sql_close(l->db);
     free(l->path);
     free(l);
 }
 
-void ledger_bind_text(sqlite3_stmt *st, int i, const char *s)
+void ledger_copy_col(struct sql_stmt *st, int i, char *dst, size_t len)
 {
-    if (s && *s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-void ledger_copy_col(sqlite3_stmt *st, int i, char *dst, size_t len)
-{
-    const unsigned char *s = sqlite3_column_text(st, i);
-    snprintf(dst, len, "%s", s ? (const char *)s : "");
+    const char *s = sql_col_text(st, i);
+    snprintf(dst, len, "%s", s ? s : "");
 }
 
 #define PRIOR_COLUMNS LEDGER_PRIOR_COLUMNS
@@ -336,342 +367,320 @@ void ledger_copy_col(sqlite3_stmt *st, int i, char *dst, size_t len)
     "a.id, a.status, a.contact_id, a.file_path, a.http_status, a.sms_left, a.sms_renews, "         \
     "a.reason, a.created_at, a.body_hash"
 
-void ledger_read_prior(sqlite3_stmt *st, struct ledger_prior *out)
+void ledger_read_prior(struct sql_stmt *st, struct ledger_prior *out)
 {
     memset(out, 0, sizeof *out);
-    out->id = sqlite3_column_int64(st, 0);
+    out->id = sql_col_int64(st, 0);
     ledger_copy_col(st, 1, out->status, sizeof out->status);
     ledger_copy_col(st, 2, out->contact_id, sizeof out->contact_id);
     ledger_copy_col(st, 3, out->file_path, sizeof out->file_path);
-    out->http_status = sqlite3_column_int(st, 4);
-    out->sms_left =
-        sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(st, 5);
+    out->http_status = (int)sql_col_int64(st, 4);
+    out->sms_left = sql_col_is_null(st, 5) ? -1 : (long)sql_col_int64(st, 5);
     ledger_copy_col(st, 6, out->sms_renews, sizeof out->sms_renews);
     ledger_copy_col(st, 7, out->reason, sizeof out->reason);
-    out->at = (time_t)sqlite3_column_int64(st, 8);
+    out->at = (time_t)sql_col_int64(st, 8);
     ledger_copy_col(st, 9, out->body_hash, sizeof out->body_hash);
 }
 
-/* Run a query expected to give at most one prior: 1 found, 0 none, -1 error. */
-int ledger_one_prior(struct ledger *l, sqlite3_stmt *st, struct ledger_prior *out,
-                     struct cp_error *err)
+int ledger_prepare(struct ledger *l, const char *sql, const struct sql_arg *args, size_t n,
+                   struct sql_stmt **out, struct cp_error *err)
 {
-    int rc = sqlite3_step(st);
-    int found = 0;
-    if (rc == SQLITE_ROW) {
+    if (sql_prepare(l->db, sql, out) < 0)
+        return ledger_db_fail(l, err, "cannot prepare a statement");
+    sql_bind_args(*out, args, n);
+    return 0;
+}
+
+int ledger_one_prior(struct ledger *l, const char *sql, const struct sql_arg *args, size_t n,
+                     struct ledger_prior *out, struct cp_error *err)
+{
+    struct sql_stmt *st;
+    if (ledger_prepare(l, sql, args, n, &st, err) < 0)
+        return -1;
+    int rc = sql_step(st), found = 0;
+    if (rc == SQL_ROW) {
         ledger_read_prior(st, out);
         found = 1;
-    } else if (rc != SQLITE_DONE) {
-        found = ledger_db_fail(l, l->db, err, "lookup failed");
+    } else if (rc != SQL_DONE) {
+        found = ledger_db_fail(l, err, "lookup failed");
     }
-    sqlite3_finalize(st);
+    sql_finalize(st);
     return found;
+}
+
+int ledger_one_int(struct ledger *l, const char *sql, const struct sql_arg *args, size_t n,
+                   int64_t *v, struct cp_error *err)
+{
+    struct sql_stmt *st;
+    if (ledger_prepare(l, sql, args, n, &st, err) < 0)
+        return -1;
+    int rc = sql_step(st), found = 0;
+    *v = 0;
+    if (rc == SQL_ROW) {
+        *v = sql_col_int64(st, 0);
+        found = 1;
+    } else if (rc != SQL_DONE) {
+        found = ledger_db_fail(l, err, "lookup failed");
+    }
+    sql_finalize(st);
+    return found;
+}
+
+long ledger_write(struct ledger *l, const char *sql, const struct sql_arg *args, size_t n,
+                  struct cp_error *err)
+{
+    struct sql_stmt *st;
+    if (ledger_end_deferrals(l) < 0)
+        return ledger_db_fail(l, err, "cannot write");
+    if (ledger_prepare(l, sql, args, n, &st, err) < 0)
+        return -1;
+    int rc = sql_step(st);
+    sql_finalize(st);
+    if (rc != SQL_DONE)
+        return ledger_db_fail(l, err, "cannot write");
+    return sql_changes(l->db);
+}
+
+int ledger_insert(struct ledger *l, const char *sql, const struct sql_arg *args, size_t n,
+                  int64_t *id, struct cp_error *err)
+{
+    struct sql_stmt *st;
+    if (ledger_end_deferrals(l) < 0)
+        return ledger_db_fail(l, err, "cannot write");
+    if (ledger_prepare(l, sql, args, n, &st, err) < 0)
+        return -1;
+    int rc = sql_step(st);
+    if (rc == SQL_ROW) {
+        *id = sql_col_int64(st, 0);
+        rc = sql_step(st);
+    }
+    sql_finalize(st);
+    if (rc != SQL_DONE)
+        return ledger_db_fail(l, err, "cannot write");
+    return 0;
 }
 
 int ledger_file_row(struct ledger *l, const char *file_hash, long input_row,
                     struct ledger_prior *out, struct cp_error *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(l->db,
-                           "SELECT " PRIOR_COLUMNS " FROM attempts WHERE file_hash = ?1 AND "
-                           "input_row = ?2 ORDER BY id DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return ledger_db_fail(l, l->db, err, "lookup failed");
-    ledger_bind_text(st, 1, file_hash);
-    sqlite3_bind_int64(st, 2, input_row);
-    return ledger_one_prior(l, st, out, err);
+    return ledger_one_prior(l,
+                            "SELECT " PRIOR_COLUMNS " FROM attempts WHERE file_hash = ?1 AND "
+                            "input_row = ?2 ORDER BY id DESC LIMIT 1",
+                            SQL_ARGS(SQL_TEXT(file_hash), SQL_INT(input_row)), out, err);
 }
 
 int ledger_recent_contact(struct ledger *l, const char *email, const char *phone,
                           const char *business_id, time_t since, const char *file_hash,
                           struct ledger_prior *out, struct cp_error *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(l->db,
-                           "SELECT " PRIOR_COLUMNS
-                           " FROM attempts WHERE (?3 IS NULL OR business_id = ?3) AND "
-                           "(email = ?1 OR phone = ?2) AND created_at >= ?4 AND "
-                           "file_hash <> ?5 AND status IN ('sent', 'intent', 'in_doubt') "
-                           "ORDER BY id DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return ledger_db_fail(l, l->db, err, "lookup failed");
-    ledger_bind_text(st, 1, email);
-    ledger_bind_text(st, 2, phone);
-    ledger_bind_text(st, 3, business_id);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)since);
-    ledger_bind_text(st, 5, file_hash);
-    return ledger_one_prior(l, st, out, err);
+    return ledger_one_prior(l,
+                            "SELECT " PRIOR_COLUMNS
+                            " FROM attempts WHERE (?3 IS NULL OR business_id = ?3) AND "
+                            "(email = ?1 OR phone = ?2) AND created_at >= ?4 AND "
+                            "file_hash <> ?5 AND status IN ('sent', 'intent', 'in_doubt') "
+                            "ORDER BY id DESC LIMIT 1",
+                            SQL_ARGS(SQL_TEXT(email), SQL_TEXT(phone), SQL_TEXT(business_id),
+                                     SQL_INT(since), SQL_TEXT(file_hash)),
+                            out, err);
 }
 
 int ledger_pipeline_contact(struct ledger *l, const char *pipeline, const char *email,
                             const char *phone, const char *business_id, time_t since,
                             const char *file_hash, struct ledger_prior *out, struct cp_error *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(l->db,
-                           "SELECT " PRIOR_COLUMNS_A " FROM attempts a JOIN runs r ON "
-                           "r.run_id = a.run_id WHERE r.pipeline = ?1 AND a.business_id = ?4 AND "
-                           "(a.email = ?2 OR a.phone = ?3) AND a.created_at > ?5 AND "
-                           "a.file_hash <> ?6 AND a.status IN ('sent', 'intent', 'in_doubt') "
-                           "ORDER BY a.id DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return ledger_db_fail(l, l->db, err, "lookup failed");
-    ledger_bind_text(st, 1, pipeline);
-    ledger_bind_text(st, 2, email);
-    ledger_bind_text(st, 3, phone);
-    ledger_bind_text(st, 4, business_id);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)since);
-    ledger_bind_text(st, 6, file_hash);
-    return ledger_one_prior(l, st, out, err);
+    return ledger_one_prior(l,
+                            "SELECT " PRIOR_COLUMNS_A " FROM attempts a JOIN runs r ON "
+                            "r.run_id = a.run_id WHERE r.pipeline = ?1 AND a.business_id = ?4 AND "
+                            "(a.email = ?2 OR a.phone = ?3) AND a.created_at > ?5 AND "
+                            "a.file_hash <> ?6 AND a.status IN ('sent', 'intent', 'in_doubt') "
+                            "ORDER BY a.id DESC LIMIT 1",
+                            SQL_ARGS(SQL_TEXT(pipeline), SQL_TEXT(email), SQL_TEXT(phone),
+                                     SQL_TEXT(business_id), SQL_INT(since), SQL_TEXT(file_hash)),
+                            out, err);
 }
 
 long ledger_last_sms_left(struct ledger *l)
 {
-    sqlite3_stmt *st;
-    long v = -1;
-    if (sqlite3_prepare_v2(l->db,
-                           "SELECT sms_left FROM attempts WHERE sms_left IS NOT NULL "
-                           "ORDER BY updated_at DESC, id DESC LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = (long)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-/* Prepare, bind with `bind`, step to done: one durable statement. */
-int ledger_write_stmt(struct ledger *l, const char *sql, struct cp_error *err, sqlite3_stmt **out)
-{
-    if (ledger_end_deferrals(l) < 0)
-        return ledger_db_fail(l, l->db, err, "cannot write");
-    if (sqlite3_prepare_v2(l->db, sql, -1, out, NULL) != SQLITE_OK)
-        return ledger_db_fail(l, l->db, err, "cannot write");
-    return 0;
-}
-
-int ledger_finish_write(struct ledger *l, sqlite3_stmt *st, struct cp_error *err)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return ledger_db_fail(l, l->db, err, "cannot write");
-    return 0;
+    struct cp_error ignored = {0};
+    int64_t v;
+    int found = ledger_one_int(l,
+                               "SELECT sms_left FROM attempts WHERE sms_left IS NOT NULL "
+                               "ORDER BY updated_at DESC, id DESC LIMIT 1",
+                               SQL_NO_ARGS, &v, &ignored);
+    return found == 1 ? (long)v : -1;
 }
 
 int ledger_run_begin(struct ledger *l, const char *run_id, const char *pipeline,
                      const char *file_path, const char *file_hash, struct cp_error *err)
 {
-    sqlite3_stmt *st;
     char host[256] = "";
     gethostname(host, sizeof host - 1);
-    if (ledger_write_stmt(l,
-                          "INSERT OR REPLACE INTO runs(run_id, pipeline, file_path, file_hash, "
-                          "pid, started_at, host) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                          err, &st) < 0)
-        return -1;
-    ledger_bind_text(st, 1, run_id);
-    ledger_bind_text(st, 2, pipeline);
-    ledger_bind_text(st, 3, file_path);
-    ledger_bind_text(st, 4, file_hash);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)getpid());
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)clock_wall());
-    ledger_bind_text(st, 7, host);
-    return ledger_finish_write(l, st, err);
+    return ledger_write(l,
+                        "INSERT INTO runs(run_id, pipeline, file_path, file_hash, pid, started_at, "
+                        "host) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(run_id) DO UPDATE "
+                        "SET pipeline = excluded.pipeline, file_path = excluded.file_path, "
+                        "file_hash = excluded.file_hash, pid = excluded.pid, started_at = "
+                        "excluded.started_at, host = excluded.host, finished_at = NULL, "
+                        "exit_code = NULL",
+                        SQL_ARGS(SQL_TEXT(run_id), SQL_TEXT(pipeline), SQL_TEXT(file_path),
+                                 SQL_TEXT(file_hash), SQL_INT(getpid()), SQL_INT(clock_wall()),
+                                 SQL_TEXT(host)),
+                        err) < 0
+               ? -1
+               : 0;
 }
 
 int ledger_run_end(struct ledger *l, const char *run_id, int exit_code, struct cp_error *err)
 {
-    sqlite3_stmt *st;
-    if (ledger_write_stmt(l, "UPDATE runs SET finished_at = ?2, exit_code = ?3 WHERE run_id = ?1",
-                          err, &st) < 0)
-        return -1;
-    ledger_bind_text(st, 1, run_id);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)clock_wall());
-    sqlite3_bind_int(st, 3, exit_code);
-    return ledger_finish_write(l, st, err);
+    return ledger_write(l, "UPDATE runs SET finished_at = ?2, exit_code = ?3 WHERE run_id = ?1",
+                        SQL_ARGS(SQL_TEXT(run_id), SQL_INT(clock_wall()), SQL_INT(exit_code)),
+                        err) < 0
+               ? -1
+               : 0;
 }
 
 int ledger_intent(struct ledger *l, const char *run_id, const char *file_path,
                   const char *file_hash, const char *campaign_id, const struct row_result *r,
                   int64_t *attempt_id, struct cp_error *err)
 {
-    sqlite3_stmt *st;
-    if (ledger_write_stmt(
-            l,
-            "INSERT INTO attempts(run_id, file_path, file_hash, input_row, email, phone, "
-            "first_name, business_id, campaign_id, status, created_at, updated_at) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'intent', ?10, ?10)",
-            err, &st) < 0)
-        return -1;
-    ledger_bind_text(st, 1, run_id);
-    ledger_bind_text(st, 2, file_path);
-    ledger_bind_text(st, 3, file_hash);
-    sqlite3_bind_int64(st, 4, r->input_row);
-    ledger_bind_text(st, 5, strbuf_str(&r->email));
-    ledger_bind_text(st, 6, strbuf_str(&r->phone));
-    ledger_bind_text(st, 7, strbuf_str(&r->first_name));
-    ledger_bind_text(st, 8, strbuf_str(&r->business_id));
-    ledger_bind_text(st, 9, campaign_id);
-    sqlite3_bind_int64(st, 10, (sqlite3_int64)clock_wall());
-    if (ledger_finish_write(l, st, err) < 0)
-        return -1;
-    *attempt_id = sqlite3_last_insert_rowid(l->db);
-    return 0;
+    return ledger_insert(
+        l,
+        "INSERT INTO attempts(run_id, file_path, file_hash, input_row, email, phone, "
+        "first_name, business_id, campaign_id, status, created_at, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'intent', ?10, ?10) RETURNING id",
+        SQL_ARGS(SQL_TEXT(run_id), SQL_TEXT(file_path), SQL_TEXT(file_hash), SQL_INT(r->input_row),
+                 SQL_TEXT(strbuf_str(&r->email)), SQL_TEXT(strbuf_str(&r->phone)),
+                 SQL_TEXT(strbuf_str(&r->first_name)), SQL_TEXT(strbuf_str(&r->business_id)),
+                 SQL_TEXT(campaign_id), SQL_INT(clock_wall())),
+        attempt_id, err);
 }
 
 int ledger_outcome(struct ledger *l, int64_t attempt_id, const char *status,
                    const struct row_result *r, struct cp_error *err)
 {
-    sqlite3_stmt *st;
-    if (ledger_write_stmt(
-            l,
-            "UPDATE attempts SET status = ?2, contact_id = ?3, http_status = ?4, "
-            "sms_left = ?5, sms_renews = ?6, reason = ?7, updated_at = ?8 WHERE id = ?1",
-            err, &st) < 0)
-        return -1;
-    sqlite3_bind_int64(st, 1, attempt_id);
-    ledger_bind_text(st, 2, status);
-    ledger_bind_text(st, 3, strbuf_str(&r->contact_id));
-    if (r->http_status)
-        sqlite3_bind_int(st, 4, r->http_status);
-    else
-        sqlite3_bind_null(st, 4);
-    if (r->sms_left >= 0)
-        sqlite3_bind_int64(st, 5, r->sms_left);
-    else
-        sqlite3_bind_null(st, 5);
-    ledger_bind_text(st, 6, strbuf_str(&r->sms_renews));
-    ledger_bind_text(st, 7, strbuf_str(&r->reason));
-    sqlite3_bind_int64(st, 8, (sqlite3_int64)clock_wall());
-    return ledger_finish_write(l, st, err);
+    return ledger_write(
+               l,
+               "UPDATE attempts SET status = ?2, contact_id = ?3, http_status = ?4, "
+               "sms_left = ?5, sms_renews = ?6, reason = ?7, updated_at = ?8 WHERE id = ?1",
+               SQL_ARGS(SQL_INT(attempt_id), SQL_TEXT(status), SQL_TEXT(strbuf_str(&r->contact_id)),
+                        r->http_status ? SQL_INT(r->http_status) : SQL_NULL,
+                        r->sms_left >= 0 ? SQL_INT(r->sms_left) : SQL_NULL,
+                        SQL_TEXT(strbuf_str(&r->sms_renews)), SQL_TEXT(strbuf_str(&r->reason)),
+                        SQL_INT(clock_wall())),
+               err) < 0
+               ? -1
+               : 0;
 }
 
 int ledger_mark_in_doubt(struct ledger *l, int64_t attempt_id, struct cp_error *err)
 {
-    sqlite3_stmt *st;
-    if (ledger_write_stmt(l,
-                          "UPDATE attempts SET status = 'in_doubt', reason = 'the run was stopped "
-                          "while this request was in flight', updated_at = ?2 WHERE id = ?1 AND "
-                          "status = 'intent'",
-                          err, &st) < 0)
-        return -1;
-    sqlite3_bind_int64(st, 1, attempt_id);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)clock_wall());
-    return ledger_finish_write(l, st, err);
+    return ledger_write(l,
+                        "UPDATE attempts SET status = 'in_doubt', reason = 'the run was stopped "
+                        "while this request was in flight', updated_at = ?2 WHERE id = ?1 AND "
+                        "status = 'intent'",
+                        SQL_ARGS(SQL_INT(attempt_id), SQL_INT(clock_wall())), err) < 0
+               ? -1
+               : 0;
 }
 
 int ledger_watermark_get(struct ledger *l, const char *name, char *value, size_t len,
                          struct cp_error *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(l->db, "SELECT value FROM watermarks WHERE name = ?1", -1, &st, NULL) !=
-        SQLITE_OK)
-        return ledger_db_fail(l, l->db, err, "lookup failed");
-    ledger_bind_text(st, 1, name);
-    int rc = sqlite3_step(st), found = 0;
-    if (rc == SQLITE_ROW) {
+    struct sql_stmt *st;
+    if (ledger_prepare(l, "SELECT value FROM watermarks WHERE name = ?1", SQL_ARGS(SQL_TEXT(name)),
+                       &st, err) < 0)
+        return -1;
+    int rc = sql_step(st), found = 0;
+    if (rc == SQL_ROW) {
         ledger_copy_col(st, 0, value, len);
         found = 1;
-    } else if (rc != SQLITE_DONE) {
-        found = ledger_db_fail(l, l->db, err, "lookup failed");
+    } else if (rc != SQL_DONE) {
+        found = ledger_db_fail(l, err, "lookup failed");
     }
-    sqlite3_finalize(st);
+    sql_finalize(st);
     return found;
 }
 
 int ledger_watermark_set(struct ledger *l, const char *name, const char *value,
                          struct cp_error *err)
 {
-    sqlite3_stmt *st;
-    if (ledger_write_stmt(
-            l, "INSERT OR REPLACE INTO watermarks(name, value, updated_at) VALUES (?1, ?2, ?3)",
-            err, &st) < 0)
-        return -1;
-    ledger_bind_text(st, 1, name);
-    ledger_bind_text(st, 2, value);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)clock_wall());
-    return ledger_finish_write(l, st, err);
+    return ledger_write(l,
+                        "INSERT INTO watermarks(name, value, updated_at) VALUES (?1, ?2, ?3) "
+                        "ON CONFLICT(name) DO UPDATE SET value = excluded.value, "
+                        "updated_at = excluded.updated_at",
+                        SQL_ARGS(SQL_TEXT(name), SQL_TEXT(value), SQL_INT(clock_wall())), err) < 0
+               ? -1
+               : 0;
 }
 
 int ledger_defer(struct ledger *l, const char *run_id, const char *file_path, const char *file_hash,
                  const char *campaign_id, const struct row_result *r, time_t not_before,
                  struct cp_error *err)
 {
-    sqlite3_stmt *st;
+    struct sql_stmt *st;
     if (l->deferrals >= DEFER_BATCH && ledger_end_deferrals(l) < 0)
-        return ledger_db_fail(l, l->db, err, "cannot write");
-    if (!l->deferrals && ledger_exec(l->db, "BEGIN IMMEDIATE") < 0)
-        return ledger_db_fail(l, l->db, err, "cannot write");
+        return ledger_db_fail(l, err, "cannot write");
+    if (!l->deferrals &&
+        ledger_exec(l, sql_kind(l->db) == SQL_PG ? "BEGIN" : "BEGIN IMMEDIATE") < 0)
+        return ledger_db_fail(l, err, "cannot write");
     l->deferrals++;
-    if (sqlite3_prepare_v2(l->db,
-                           "INSERT INTO attempts(run_id, file_path, file_hash, input_row, "
-                           "email, phone, first_name, business_id, campaign_id, status, reason, "
-                           "not_before, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                           "?7, ?8, ?9, 'deferred', ?10, ?11, ?12, ?12)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return ledger_db_fail(l, l->db, err, "cannot write");
-    ledger_bind_text(st, 1, run_id);
-    ledger_bind_text(st, 2, file_path);
-    ledger_bind_text(st, 3, file_hash);
-    sqlite3_bind_int64(st, 4, r->input_row);
-    ledger_bind_text(st, 5, strbuf_str(&r->email));
-    ledger_bind_text(st, 6, strbuf_str(&r->phone));
-    ledger_bind_text(st, 7, strbuf_str(&r->first_name));
-    ledger_bind_text(st, 8, strbuf_str(&r->business_id));
-    ledger_bind_text(st, 9, campaign_id);
-    ledger_bind_text(st, 10, strbuf_str(&r->reason));
-    sqlite3_bind_int64(st, 11, (sqlite3_int64)not_before);
-    sqlite3_bind_int64(st, 12, (sqlite3_int64)clock_wall());
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : ledger_db_fail(l, l->db, err, "cannot write");
+    if (ledger_prepare(
+            l,
+            "INSERT INTO attempts(run_id, file_path, file_hash, input_row, "
+            "email, phone, first_name, business_id, campaign_id, status, reason, "
+            "not_before, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+            "?7, ?8, ?9, 'deferred', ?10, ?11, ?12, ?12)",
+            SQL_ARGS(SQL_TEXT(run_id), SQL_TEXT(file_path), SQL_TEXT(file_hash),
+                     SQL_INT(r->input_row), SQL_TEXT(strbuf_str(&r->email)),
+                     SQL_TEXT(strbuf_str(&r->phone)), SQL_TEXT(strbuf_str(&r->first_name)),
+                     SQL_TEXT(strbuf_str(&r->business_id)), SQL_TEXT(campaign_id),
+                     SQL_TEXT(strbuf_str(&r->reason)), SQL_INT(not_before), SQL_INT(clock_wall())),
+            &st, err) < 0)
+        return -1;
+    int rc = sql_step(st);
+    sql_finalize(st);
+    return rc == SQL_DONE ? 0 : ledger_db_fail(l, err, "cannot write");
 }
 
 int ledger_flush_deferrals(struct ledger *l, struct cp_error *err)
 {
     if (ledger_end_deferrals(l) < 0)
-        return ledger_db_fail(l, l->db, err, "cannot write");
+        return ledger_db_fail(l, err, "cannot write");
     return 0;
 }
 
 int ledger_count_sends(struct ledger *l, const char *business_id, time_t from, time_t to, long *n,
                        struct cp_error *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(l->db,
-                           "SELECT count(*) FROM attempts WHERE business_id = ?1 AND "
-                           "created_at >= ?2 AND created_at < ?3 AND "
-                           "status IN ('sent', 'intent', 'in_doubt')",
-                           -1, &st, NULL) != SQLITE_OK)
-        return ledger_db_fail(l, l->db, err, "lookup failed");
-    ledger_bind_text(st, 1, business_id);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)to);
-    int rc = sqlite3_step(st);
-    *n = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : ledger_db_fail(l, l->db, err, "lookup failed");
+    int64_t v;
+    int found =
+        ledger_one_int(l,
+                       "SELECT count(*) FROM attempts WHERE business_id = ?1 AND "
+                       "created_at >= ?2 AND created_at < ?3 AND "
+                       "status IN ('sent', 'intent', 'in_doubt')",
+                       SQL_ARGS(SQL_TEXT(business_id), SQL_INT(from), SQL_INT(to)), &v, err);
+    *n = (long)v;
+    if (found == 0)
+        return ledger_db_fail(l, err, "lookup failed");
+    return found < 0 ? -1 : 0;
 }
 
 int ledger_file_summary(struct ledger *l, const char *file_hash, const char *run_id,
                         struct ledger_file_summary *out, struct cp_error *err)
 {
-    sqlite3_stmt *st;
+    struct sql_stmt *st;
     int rc;
     memset(out, 0, sizeof *out);
     /* Each row's latest attempt decides what it counts as. */
-    if (sqlite3_prepare_v2(l->db,
-                           "SELECT a.status, COUNT(*) FROM attempts a WHERE a.file_hash = ?1 AND "
-                           "a.run_id <> ?2 AND a.id = (SELECT MAX(b.id) FROM attempts b WHERE "
-                           "b.file_hash = ?1 AND b.input_row = a.input_row) GROUP BY a.status",
-                           -1, &st, NULL) != SQLITE_OK)
-        return ledger_db_fail(l, l->db, err, "lookup failed");
-    ledger_bind_text(st, 1, file_hash);
-    ledger_bind_text(st, 2, run_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *status = (const char *)sqlite3_column_text(st, 0);
-        long n = (long)sqlite3_column_int64(st, 1);
+    if (ledger_prepare(l,
+                       "SELECT a.status, COUNT(*) FROM attempts a WHERE a.file_hash = ?1 AND "
+                       "a.run_id <> ?2 AND a.id = (SELECT MAX(b.id) FROM attempts b WHERE "
+                       "b.file_hash = ?1 AND b.input_row = a.input_row) GROUP BY a.status",
+                       SQL_ARGS(SQL_TEXT(file_hash), SQL_TEXT(run_id)), &st, err) < 0)
+        return -1;
+    while ((rc = sql_step(st)) == SQL_ROW) {
+        const char *status = sql_col_text(st, 0);
+        long n = (long)sql_col_int64(st, 1);
         if (!status)
             continue;
         if (strcmp(status, "sent") == 0)
@@ -681,18 +690,15 @@ int ledger_file_summary(struct ledger *l, const char *file_hash, const char *run
         else if (strcmp(status, "in_doubt") == 0 || strcmp(status, "intent") == 0)
             out->in_doubt += n;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return ledger_db_fail(l, l->db, err, "lookup failed");
-    if (sqlite3_prepare_v2(l->db,
-                           "SELECT COUNT(DISTINCT run_id) FROM attempts WHERE file_hash = ?1 AND "
-                           "run_id <> ?2",
-                           -1, &st, NULL) != SQLITE_OK)
-        return ledger_db_fail(l, l->db, err, "lookup failed");
-    ledger_bind_text(st, 1, file_hash);
-    ledger_bind_text(st, 2, run_id);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        out->runs = (long)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    sql_finalize(st);
+    if (rc != SQL_DONE)
+        return ledger_db_fail(l, err, "lookup failed");
+    int64_t runs = 0;
+    if (ledger_one_int(l,
+                       "SELECT COUNT(DISTINCT run_id) FROM attempts WHERE file_hash = ?1 AND "
+                       "run_id <> ?2",
+                       SQL_ARGS(SQL_TEXT(file_hash), SQL_TEXT(run_id)), &runs, err) < 0)
+        return -1;
+    out->runs = (long)runs;
     return 0;
 }

@@ -1,6 +1,8 @@
 /*
- * The ledger (SPEC section 6): an SQLite database at state.path that makes
- * sending twice impossible by accident.
+ * The ledger (SPEC section 6): an SQLite database at state.path, or a
+ * PostgreSQL database at state.url (issue 16), that makes sending twice
+ * impossible by accident. Both backends run the same statements
+ * (store/sql.h) and give the same answers.
  *
  * Every POST is an `attempt` row. Its intent is committed before the request
  * is handed to libcurl and its outcome after the answer, so a run killed at
@@ -9,9 +11,9 @@
  * sending them again. The ledger also answers the cooldown question across
  * runs and files, and keeps the export watermark.
  *
- * Ownership: the ledger handle owns its SQLite connection and statements.
- * Strings passed in are copied by SQLite; strings handed out live in the
- * caller's structs.
+ * Ownership: the ledger handle owns its connection and statements.
+ * Strings passed in are copied; strings handed out live in the caller's
+ * structs.
  */
 #ifndef CLOUTLY_LEDGER_H
 #define CLOUTLY_LEDGER_H
@@ -30,7 +32,21 @@ struct ledger;
 /* Open (creating and migrating as needed) the ledger at `path`. With
  * `readonly` a missing file is not an error: *out is NULL. */
 int ledger_open(const char *path, int readonly, struct ledger **out, struct cp_error *err);
+/*
+ * The same for a state location: a file path (SQLite) or a postgresql://
+ * URL (PostgreSQL: the database must exist; its tables are made and
+ * migrated here, under a lock). `password_file` (NULL: libpq's own
+ * sources) is state.password_file. With `readonly`, a database where no
+ * ledger was made yet gives *out NULL. Messages name the URL without its
+ * password.
+ */
+int ledger_open_at(const char *location, const char *password_file, int readonly,
+                   struct ledger **out, struct cp_error *err);
 void ledger_close(struct ledger *l);
+/* 1 when the ledger is on PostgreSQL. */
+int ledger_is_pg(const struct ledger *l);
+/* The ledger's name for messages: its file, or its URL without the password. */
+const char *ledger_name(const struct ledger *l);
 
 /* What an earlier attempt left behind. */
 struct ledger_prior {
@@ -163,6 +179,22 @@ int ledger_forget(struct ledger *l, const char *email, const char *phone, time_t
  * *added: attempts copied. Recorded in the merges table.
  */
 int ledger_merge(struct ledger *l, const char *from, long *added, struct cp_error *err);
+/* How many rows of each table: added by a copy, or held (ledger_counts). */
+struct ledger_copy_counts {
+    long runs, attempts, watermarks, suppressions, erasures, merges;
+};
+
+/*
+ * Copy the whole history of `from` into `to` (`ledger copy`: SQLite to
+ * PostgreSQL and back): every row `to` lacks, in one transaction on `to`,
+ * attempts with their statuses and times, so cooldowns and resumes hold as
+ * before. Idempotent: a second copy adds nothing. *added: rows per table.
+ */
+int ledger_copy(struct ledger *from, struct ledger *to, struct ledger_copy_counts *added,
+                struct cp_error *err);
+/* The rows each table of `l` holds. */
+int ledger_counts(struct ledger *l, struct ledger_copy_counts *n, struct cp_error *err);
+
 /* 1 when `from` was merged before, 0 when not, -1 with err. */
 int ledger_was_merged(struct ledger *l, const char *from, struct cp_error *err);
 

@@ -17,50 +17,53 @@
     "((?1 IS NOT NULL AND email = ?1) OR (?2 IS NOT NULL AND phone = ?2) OR "                      \
     "(?1 IS NULL AND ?2 IS NULL AND created_at < ?3))"
 
-static int run_forget(struct ledger *l, const char *sql, const char *email, const char *phone,
-                      time_t before, struct cp_error *err)
+/* Put the hash of every distinct `col` ("email" or "phone") of the erased
+ * attempts on the suppression list (hashed here, so both backends agree). */
+static int suppress_erased(struct ledger *l, const char *col, const char *email, const char *phone,
+                           time_t before, struct cp_error *err)
 {
-    sqlite3_stmt *st;
-    if (ledger_write_stmt(l, sql, err, &st) < 0)
+    char sql[400];
+    struct sql_stmt *st;
+    int rc;
+    snprintf(sql, sizeof sql,
+             "SELECT DISTINCT %s FROM attempts WHERE %s IS NOT NULL AND " FORGET_WHERE, col, col);
+    if (ledger_prepare(l, sql, SQL_ARGS(SQL_TEXT(email), SQL_TEXT(phone), SQL_INT(before)), &st,
+                       err) < 0)
         return -1;
-    ledger_bind_text(st, 1, email);
-    ledger_bind_text(st, 2, phone);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)before);
-    return ledger_finish_write(l, st, err);
+    while ((rc = sql_step(st)) == SQL_ROW) {
+        const char *v = sql_col_text(st, 0);
+        if (v && ledger_suppress_add(l, col, v, "forget", err) < 0) {
+            sql_finalize(st);
+            return -1;
+        }
+    }
+    sql_finalize(st);
+    return rc == SQL_DONE ? 0 : ledger_db_fail(l, err, "lookup failed");
 }
 
 int ledger_forget(struct ledger *l, const char *email, const char *phone, time_t before,
                   int suppress, long *n, struct cp_error *err)
 {
     char what[200];
-    sqlite3_stmt *st;
     *n = 0;
     if (ledger_begin(l, err) < 0)
         return -1;
-    if (suppress &&
-        (run_forget(l,
-                    "INSERT OR IGNORE INTO suppressions(key_hash, kind, source, created_at) "
-                    "SELECT DISTINCT cp_key('email', email), 'email', 'forget', strftime('%s') "
-                    "FROM attempts WHERE email IS NOT NULL AND " FORGET_WHERE,
-                    email, phone, before, err) < 0 ||
-         run_forget(l,
-                    "INSERT OR IGNORE INTO suppressions(key_hash, kind, source, created_at) "
-                    "SELECT DISTINCT cp_key('phone', phone), 'phone', 'forget', strftime('%s') "
-                    "FROM attempts WHERE phone IS NOT NULL AND " FORGET_WHERE,
-                    email, phone, before, err) < 0))
+    if (suppress && (suppress_erased(l, "email", email, phone, before, err) < 0 ||
+                     suppress_erased(l, "phone", email, phone, before, err) < 0))
         goto fail;
     /* A person asked to be left alone who was never invited is suppressed too. */
     if (suppress && email && ledger_suppress_add(l, "email", email, "forget", err) < 0)
         goto fail;
     if (suppress && phone && ledger_suppress_add(l, "phone", phone, "forget", err) < 0)
         goto fail;
-    if (run_forget(
-            l,
-            "UPDATE attempts SET email = NULL, phone = NULL, first_name = NULL, "
-            "contact_id = NULL, reason = 'personal data erased on request' WHERE " FORGET_WHERE,
-            email, phone, before, err) < 0)
+    long erased = ledger_write(
+        l,
+        "UPDATE attempts SET email = NULL, phone = NULL, first_name = NULL, "
+        "contact_id = NULL, reason = 'personal data erased on request' WHERE " FORGET_WHERE,
+        SQL_ARGS(SQL_TEXT(email), SQL_TEXT(phone), SQL_INT(before)), err);
+    if (erased < 0)
         goto fail;
-    *n = (long)sqlite3_changes(l->db);
+    *n = erased;
     if (email || phone)
         snprintf(what, sizeof what, "one contact (%s%s%s)", email ? "email" : "",
                  email && phone ? " and " : "", phone ? "phone" : "");
@@ -69,16 +72,12 @@ int ledger_forget(struct ledger *l, const char *email, const char *phone, time_t
         gmtime_r(&before, &tm);
         strftime(what, sizeof what, "every attempt before %Y-%m-%dT%H:%M:%SZ", &tm);
     }
-    if (ledger_write_stmt(l,
-                          "INSERT INTO erasures(what, attempts, suppressed, created_at) "
-                          "VALUES (?1, ?2, ?3, ?4)",
-                          err, &st) < 0)
-        goto fail;
-    ledger_bind_text(st, 1, what);
-    sqlite3_bind_int64(st, 2, *n);
-    sqlite3_bind_int(st, 3, suppress);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)clock_wall());
-    if (ledger_finish_write(l, st, err) < 0)
+    if (ledger_write(
+            l,
+            "INSERT INTO erasures(what, attempts, suppressed, created_at) "
+            "VALUES (?1, ?2, ?3, ?4)",
+            SQL_ARGS(SQL_TEXT(what), SQL_INT(*n), SQL_INT(suppress), SQL_INT(clock_wall())),
+            err) < 0)
         goto fail;
     return ledger_commit(l, err);
 fail:
@@ -94,106 +93,53 @@ static char *real_path(const char *path)
 
 int ledger_was_merged(struct ledger *l, const char *from, struct cp_error *err)
 {
-    sqlite3_stmt *st;
+    int64_t one;
     char *rp = real_path(from);
     if (!rp)
         return cp_fail(err, CP_EXIT_USAGE, "out of memory");
-    int found = -1;
-    if (sqlite3_prepare_v2(l->db, "SELECT 1 FROM merges WHERE path = ?1", -1, &st, NULL) ==
-        SQLITE_OK) {
-        ledger_bind_text(st, 1, rp);
-        int rc = sqlite3_step(st);
-        found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-        sqlite3_finalize(st);
-    }
+    int found = ledger_one_int(l, "SELECT 1 FROM merges WHERE path = ?1", SQL_ARGS(SQL_TEXT(rp)),
+                               &one, err);
     free(rp);
-    if (found < 0)
-        return ledger_db_fail(l, l->db, err, "lookup failed");
     return found;
 }
-
-/* The copy itself, inside the transaction, from the attached `old`. */
-static const char merge_sql[] =
-    "INSERT INTO runs(run_id, pipeline, file_path, file_hash, pid, started_at, finished_at, "
-    "  exit_code, host) "
-    "SELECT run_id, pipeline, file_path, file_hash, pid, started_at, finished_at, exit_code, host "
-    "FROM old.runs WHERE run_id NOT IN (SELECT run_id FROM main.runs);"
-    "INSERT INTO attempts(run_id, file_path, file_hash, input_row, email, phone, first_name, "
-    "  business_id, campaign_id, status, contact_id, http_status, sms_left, sms_renews, reason, "
-    "  created_at, updated_at, body_hash) "
-    "SELECT run_id, file_path, file_hash, input_row, email, phone, first_name, business_id, "
-    "  campaign_id, status, contact_id, http_status, sms_left, sms_renews, reason, created_at, "
-    "  updated_at, body_hash FROM old.attempts o WHERE NOT EXISTS (SELECT 1 FROM main.attempts m "
-    "  WHERE m.run_id = o.run_id AND m.file_hash = o.file_hash AND m.input_row = o.input_row "
-    "  AND m.created_at = o.created_at) ORDER BY o.id;";
-
-static const char merge_rest_sql[] =
-    "INSERT INTO watermarks(name, value, updated_at) SELECT name, value, updated_at "
-    "FROM old.watermarks WHERE true ON CONFLICT(name) DO UPDATE SET value = excluded.value, "
-    "updated_at = excluded.updated_at WHERE excluded.updated_at > watermarks.updated_at;"
-    "INSERT OR IGNORE INTO suppressions SELECT * FROM old.suppressions;"
-    "INSERT INTO erasures(what, attempts, suppressed, created_at) SELECT what, attempts, "
-    "suppressed, created_at FROM old.erasures;";
 
 int ledger_merge(struct ledger *l, const char *from, long *added, struct cp_error *err)
 {
     struct ledger *old = NULL;
-    sqlite3_stmt *st;
+    struct ledger_copy_counts n;
     char *rp = NULL;
-    int rc = -1, attached = 0;
+    int rc = -1;
     *added = 0;
-    /* Opening it read-write brings it to our schema, so the copy is column for column. */
-    if (ledger_open(from, 0, &old, err) < 0)
-        return -1;
-    ledger_close(old);
-    if (!(rp = real_path(from))) {
-        cp_fail(err, CP_EXIT_USAGE, "out of memory");
-        goto out;
-    }
-    char *self = real_path(l->path);
-    int same = !self || strcmp(self, rp) == 0;
+    if (!(rp = real_path(from)))
+        return cp_fail(err, CP_EXIT_USAGE, "out of memory");
+    char *self = ledger_is_pg(l) ? NULL : real_path(l->path);
+    int same = !ledger_is_pg(l) && (!self || strcmp(self, rp) == 0);
     free(self);
     if (same) {
         cp_fail(err, CP_EXIT_USAGE, "ledger merge: '%s' is this ledger itself", from);
         goto out;
     }
-    if (sqlite3_prepare_v2(l->db, "ATTACH DATABASE ?1 AS old", -1, &st, NULL) != SQLITE_OK) {
-        ledger_db_fail(l, l->db, err, "cannot attach");
+    /* Opening it read-write brings it to our schema, so the copy is column for column. */
+    if (ledger_open(from, 0, &old, err) < 0)
         goto out;
-    }
-    ledger_bind_text(st, 1, rp);
-    if (ledger_finish_write(l, st, err) < 0)
-        goto out;
-    attached = 1;
+    /* The copy and the merges row in one transaction: merged whole, once. */
     if (ledger_begin(l, err) < 0)
         goto out;
-    if (ledger_exec(l->db, merge_sql) < 0) {
-        ledger_db_fail(l, l->db, err, "merge failed");
+    if (ledger_copy_into(old, l, &n, err) < 0)
         goto rollback;
-    }
-    /* The attempts copied (the last statement of merge_sql): what matters. */
-    *added = (long)sqlite3_changes(l->db);
-    if (ledger_exec(l->db, merge_rest_sql) < 0) {
-        ledger_db_fail(l, l->db, err, "merge failed");
-        goto rollback;
-    }
-    if (ledger_write_stmt(l,
-                          "INSERT OR REPLACE INTO merges(path, attempts, merged_at) VALUES "
-                          "(?1, ?2, ?3)",
-                          err, &st) < 0)
-        goto rollback;
-    ledger_bind_text(st, 1, rp);
-    sqlite3_bind_int64(st, 2, *added);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)clock_wall());
-    if (ledger_finish_write(l, st, err) < 0)
+    *added = n.attempts;
+    if (ledger_write(l,
+                     "INSERT INTO merges(path, attempts, merged_at) VALUES (?1, ?2, ?3) "
+                     "ON CONFLICT(path) DO UPDATE SET attempts = excluded.attempts, "
+                     "merged_at = excluded.merged_at",
+                     SQL_ARGS(SQL_TEXT(rp), SQL_INT(*added), SQL_INT(clock_wall())), err) < 0)
         goto rollback;
     rc = ledger_commit(l, err);
     goto out;
 rollback:
     ledger_rollback(l);
 out:
-    if (attached)
-        ledger_exec(l->db, "DETACH DATABASE old");
+    ledger_close(old);
     free(rp);
     return rc;
 }

@@ -10,6 +10,8 @@
 
 #include <sqlite3.h>
 
+#include "store/pg_conn.h"
+
 static void check_lock(const char *state_path, struct ledger_health *h)
 {
     char path[4200], line[64] = "";
@@ -62,4 +64,25 @@ void ledger_health_check(const char *state_path, struct ledger_health *h)
 out:
     sqlite3_finalize(st);
     sqlite3_close(db);
+}
+
+void ledger_health_check_pg(const char *url, const char *password_file, struct ledger_health *h)
+{
+    struct cp_error err = {0};
+    PGconn *c;
+    memset(h, 0, sizeof *h);
+    h->exists = 1;
+    if (pg_conn_open(url, password_file, &c, &err) < 0) {
+        snprintf(h->problem, sizeof h->problem, "%s", err.msg);
+        return;
+    }
+    h->readable = 1;
+    h->intact = 1;
+    PGresult *r = PQexec(c, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        h->schema = (int)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    else
+        h->exists = 0; /* no schema_version: no pipeline of the account has run */
+    PQclear(r);
+    PQfinish(c);
 }
