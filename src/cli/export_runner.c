@@ -51,7 +51,7 @@ int export_execute(const struct pipeline *p, const struct export_flags *fl)
     struct pipeline q = *p;
     struct cp_error nokey = {0};
     if (pipeline_api_key(p, &key, &nokey) == 0 &&
-        cli_state_open(&state, key, p->state.path, &err) == 0) {
+        cli_state_open_pipeline(&state, key, p, &err) == 0) {
         const char *ledger = cli_state_ledger(&state, p->state.path);
         if (!q.state.path && ledger && p->file)
             q.state.path = (char *)ledger;

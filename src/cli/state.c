@@ -78,6 +78,20 @@ int cli_state_use_pg(struct cli_state *cs, const char *url, const char *password
     return 0;
 }
 
+int cli_state_open_pipeline(struct cli_state *cs, const char *key, const struct pipeline *p,
+                            struct cp_error *err)
+{
+    if (cli_state_open(cs, key, p->state.path, err) < 0)
+        return -1;
+    if (!cs->open || !pg_is_url(cs->acct.ledger_path))
+        return 0;
+    if (cli_state_use_pg(cs, cs->acct.ledger_path, p->state.password_file, err) < 0) {
+        cli_state_close(cs);
+        return -1;
+    }
+    return 0;
+}
+
 void cli_state_lock_spec(const struct cli_state *cs, struct runlock_spec *spec)
 {
     spec->dir = cs->acct.lock_dir;

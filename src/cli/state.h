@@ -48,6 +48,14 @@ void cli_state_close(struct cli_state *cs);
 int cli_state_use_pg(struct cli_state *cs, const char *url, const char *password_file,
                      struct cp_error *err);
 
+/*
+ * cli_state_open for a pipeline: with its ledger in PostgreSQL (state.url,
+ * or CLOUTLY_STATE_URL) and the key known, cli_state_use_pg too, with the
+ * pipeline's state.password_file. -1 with err when either fails.
+ */
+int cli_state_open_pipeline(struct cli_state *cs, const char *key, const struct pipeline *p,
+                            struct cp_error *err);
+
 /* Point a lock's spec at where this account keeps its locks: the lock
  * folder, or the database. */
 void cli_state_lock_spec(const struct cli_state *cs, struct runlock_spec *spec);
