@@ -112,16 +112,17 @@ class WorkersE2E(E2E):
 
 
 class TwoWorkers(WorkersE2E):
-    """100 per 5 s at the server (the run lasts longer than the window), 20/s
+    """200 per 10 s at the server (the run lasts longer than the window), 20/s
     configured by both pipelines: each alone would send at 20/s, so two that did
-    not share the budget would send at twice the limit and earn 429s."""
-    sim_args = ("--rate-limit", "100", "--window", "5")
+    not share the budget would send at twice the limit and earn 429s. The 1%
+    margin is 100 ms of the window, room for the simulator's own scheduling delays."""
+    sim_args = ("--rate-limit", "200", "--window", "10")
 
     @need_pg
     def test_two_workers_with_kills_share_cooldowns_and_the_rate_with_no_duplicate(self):
         url = pg_server.create_database(PG_BASE, pg_server.unique_name("workers"))
-        pos = self.worker("pos", url, contacts(120, start=0))
-        crm = self.worker("crm", url, contacts(120, start=60))  # 60 people in both
+        pos = self.worker("pos", url, contacts(160, start=0))
+        crm = self.worker("crm", url, contacts(160, start=80))  # 80 people in both
         # Kill cycles: each kill lands after the worker has sent something new
         # (the simulator's counters say so), alternating between the two.
         kills = 0
@@ -129,7 +130,7 @@ class TwoWorkers(WorkersE2E):
         for cycle in range(4):
             victim = ("pos", "crm")[cycle % 2]
             seen = self.sim.counters()["posts"]
-            self.sim.wait_for("new POSTs", lambda c: c["posts"] >= seen + 15 or all(
+            self.sim.wait_for("new POSTs", lambda c: c["posts"] >= seen + 25 or all(
                 p.poll() is not None for p in procs.values()), timeout=60)
             p = procs[victim]
             if p.poll() is None:
@@ -158,29 +159,29 @@ class TwoWorkers(WorkersE2E):
         # Every contact: sent once, or in doubt (a kill caught its request in flight).
         doubt = set()
         for w, rows in settled.items():
-            self.assertEqual(len(rows), 120, w)
+            self.assertEqual(len(rows), 160, w)
             for r in rows:
                 self.assertIn(r["status"], ("skipped", "in_doubt", "sent"), r)
                 if r["status"] == "in_doubt":
                     doubt.add(r["email"])
                 if r["status"] == "sent":
                     self.assertEqual(by_email[r["email"]], 1)
-        everyone = {f"person{i}@example.com" for i in range(180)}
+        everyone = {f"person{i}@example.com" for i in range(240)}
         self.assertEqual(everyone - set(by_email) - doubt, set())
         self.assertLessEqual(len(doubt), kills * 4)  # at most max_in_flight per kill
-        # The busiest 5 s the server saw: within its limit.
+        # The busiest 10 s the server saw: within its limit.
         times = [r["t_arrival"] for r in reqs]
         j, peak = 0, 0
         for i, t in enumerate(times):
-            while times[j] <= t - 5:
+            while times[j] <= t - 10:
                 j += 1
             peak = max(peak, i - j + 1)
-        self.assertLessEqual(peak, 100)
+        self.assertLessEqual(peak, 200)
         rate = (len(reqs) - 1) / (reqs[-1]["t_arrival"] - reqs[0]["t_arrival"])
         self.assertLessEqual(rate, 20.0)  # both together: the account's one limit
         print(f"\npg workers: {len(reqs)} requests, {len(by_email)} contacts invited once, "
               f"{len(doubt)} in doubt after {kills} kills, duplicates {c['duplicates']}, "
-              f"429s {statuses[429]}, busiest 5 s window {peak} of 100, "
+              f"429s {statuses[429]}, busiest 10 s window {peak} of 200, "
               f"overall {rate:.2f}/s of 20/s")
 
     @need_pg
@@ -273,7 +274,8 @@ class DatabaseRestart(WorkersE2E):
             self.assertIn(r["status"], ("sent", "skipped", "in_doubt"), r)
         self.assertEqual({f"person{i}@example.com" for i in range(150)} - set(by_email) - doubt,
                          set())
-        print(f"\npg restart: first run exit {first_rc}, {len(by_email)} invited once, "
+        last = (first_err.strip().splitlines() or [""])[-1]
+        print(f"\npg restart: first run exit {first_rc} ({last[:200]}), {len(by_email)} invited once, "
               f"{len(doubt)} in doubt, duplicates 0; rerun exit {rc}")
 
 
