@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "store/atomic_file.h"
+#include "store/pg_conn.h"
 #include "store/runlock_owner.h"
 #include "store/runlock_pg.h"
 
@@ -140,7 +141,23 @@ int runlock_take(struct runlock *lk, const struct runlock_spec *spec, struct cp_
 int runlock_acquire(struct runlock *lk, const char *state_path, const char *pipeline,
                     struct cp_error *err)
 {
+    return runlock_acquire_at(lk, state_path, NULL, pipeline, err);
+}
+
+int runlock_acquire_at(struct runlock *lk, const char *state_path, const char *password_file,
+                       const char *pipeline, struct cp_error *err)
+{
     char path[4096], what[600];
+    if (pg_is_url(state_path)) {
+        snprintf(what, sizeof what, "another run of pipeline '%s' is in progress", pipeline);
+        struct runlock_spec spec = {.kind = "ledger",
+                                    .id = pipeline,
+                                    .pipeline = pipeline,
+                                    .what = what,
+                                    .url = state_path,
+                                    .password_file = password_file};
+        return runlock_pg_take(lk, &spec, err);
+    }
     snprintf(path, sizeof path, "%s.lock", state_path);
     snprintf(what, sizeof what, "another run of pipeline '%s' is in progress", pipeline);
     return take_path(lk, path, pipeline, what, 0, err);

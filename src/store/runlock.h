@@ -50,6 +50,11 @@ int runlock_take(struct runlock *lk, const struct runlock_spec *spec, struct cp_
  * (kept for callers that lock one ledger file as a whole). */
 int runlock_acquire(struct runlock *lk, const char *state_path, const char *pipeline,
                     struct cp_error *err);
+/* The same for a ledger that may be in PostgreSQL (`state_path` a
+ * postgresql:// URL, `password_file` its state.password_file or NULL): then
+ * the database's lock for this pipeline's ledger work, not a file beside a URL. */
+int runlock_acquire_at(struct runlock *lk, const char *state_path, const char *password_file,
+                       const char *pipeline, struct cp_error *err);
 void runlock_release(struct runlock *lk);
 
 #endif

@@ -216,6 +216,26 @@ class TwoWorkers(WorkersE2E):
         self.assertEqual(self.sim.counters()["duplicates"], 0)
         self.assertEqual(len(self.sim.accepted()), 6)
 
+    @need_pg
+    def test_export_since_last_run_locks_in_the_database(self):
+        url = pg_server.create_database(PG_BASE, pg_server.unique_name("export"))
+        d = os.path.join(self.dir, "export-worker")
+        os.makedirs(d)
+        pfile = os.path.join(d, "export.yaml")
+        with open(pfile, "w") as f:
+            f.write("version: 1\nkind: export\nname: archive\napi:\n  api_key: ${CLOUTLY_API_KEY}\n"
+                    "  rate_limit: 50/s\nexport:\n  format: ndjson\n"
+                    f"  output: {os.path.join(d, 'reviews.ndjson')}\n  since: last_run\n"
+                    f"state:\n  url: {url}\n")
+        env = dict(os.environ, CLOUTLY_API_KEY=API_KEY, CLOUTLY_BASE_URL=self.sim.base_url,
+                   CLOUTLY_STATE_DIR=os.path.join(d, "state"))
+        for _ in range(2):
+            r = subprocess.run([BIN, "export", pfile], env=env, cwd=d, capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        # The lock is the database's: no lock file beside a URL taken for a path.
+        self.assertEqual(sorted(os.listdir(d)), ["export.yaml", "reviews.ndjson", "state"])
+
     def test_unreachable_database_sends_nothing_and_shows_no_password(self):
         pwfile = os.path.join(self.dir, "pg-password")
         with open(pwfile, "w") as f:
