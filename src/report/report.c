@@ -11,6 +11,7 @@
 
 #include "report/html.h"
 #include "store/atomic_file.h"
+#include "store/pg_conn.h"
 
 static void mark_path(char *buf, size_t len, const char *output)
 {
@@ -58,6 +59,17 @@ int report_write(const struct report_options *given, const char *output, struct 
         o.match_days = 14;
     o.prev_seq = -1;
     o.prev_at = 0;
+    if (pg_is_url(o.ledger_path)) {
+        /* The model reads SQLite; the URL may hold a password, so it is
+         * neither opened as a file nor written into the page. */
+        char shown[512];
+        pg_conn_redact(o.ledger_path, shown, sizeof shown);
+        return cp_fail(err, CP_EXIT_USAGE,
+                       "the report reads an SQLite ledger, and this one is on PostgreSQL ('%s'): "
+                       "copy it to a file first ('cloutly-pipe ledger copy --from URL --to "
+                       "FILE') and give that with --ledger",
+                       shown);
+    }
     report_read_mark(output, &o.prev_seq, &o.prev_at);
     if (report_model_build(&o, &m, err) < 0)
         return -1;

@@ -22,6 +22,25 @@ SRC = os.environ.get("CLOUTLY_SRC") or os.path.abspath(os.path.join(os.path.dirn
 BIN = os.environ.get("CLOUTLY_PIPE") or os.path.join(SRC, "build", "cloutly-pipe")
 SIM = os.path.join(SRC, "tests", "sim", "cloutly_sim.py")
 API_KEY = "e2e-secret-key-7f3a9c"
+
+# ---- The ledger on PostgreSQL (issue 16). ctest runs some test files a
+# second time (e2e.pg.*) with CLOUTLY_E2E_PG set to the folder of the test
+# PostgreSQL server (tests/pg/pg_server.py, the pg fixture). Then every test
+# gets a fresh database as CLOUTLY_STATE_URL, and the pipelines pipeline_yaml
+# writes name no state.path, so every ledger the test touches is that
+# database. A check that opens the SQLite file itself says @sqlite_only.
+PG_BASE = os.environ.get("CLOUTLY_E2E_PG") or None
+
+
+def sqlite_only(why):
+    return unittest.skipIf(PG_BASE, f"reads the SQLite ledger file itself: {why}")
+
+
+def pg_server():
+    """tests/pg/pg_server.py as a module."""
+    sys.path.insert(0, os.path.join(SRC, "tests", "pg"))
+    import pg_server as mod  # noqa: E402
+    return mod
 BUSINESS = "44271176-7053-4534-ad6f-b38d132d341e"
 CAMPAIGN = "2c07094a-ed58-4cf2-9595-cf1b1d303d9d"
 
@@ -171,8 +190,7 @@ def pipeline_yaml(input_path, results, rejects, *, rate="50/s", extra_api="", co
         "output:\n"
         f"  results: {results}\n"
         f"  rejects: {rejects}\n"
-        "state:\n"
-        "  path: state.sqlite\n")
+        + ("" if PG_BASE else "state:\n  path: state.sqlite\n"))
 
 
 def write_csv(path, header, rows, newline="\r\n"):
@@ -215,11 +233,16 @@ class E2E(unittest.TestCase):
         os.environ.pop("CLOUTLY_STATE_DIR", None)
         os.environ.pop("STATE_DIRECTORY", None)
         os.environ["XDG_STATE_HOME"] = os.path.join(self.dir, "xdg-state")
+        os.environ.pop("CLOUTLY_STATE_URL", None)
+        if PG_BASE:
+            pg = pg_server()
+            os.environ["CLOUTLY_STATE_URL"] = pg.create_database(PG_BASE, pg.unique_name("e2e"))
 
     def tearDown(self):
         if self.sim:
             self.sim.stop()
         self.tmp.cleanup()
+        os.environ.pop("CLOUTLY_STATE_URL", None)
 
     def start_sim(self, *args):
         if self.sim:
@@ -262,6 +285,18 @@ class E2E(unittest.TestCase):
         if env:
             e.update(env)
         return Child([BIN, *args], e, self.dir)
+
+    def ledger_rows(self, sqlite_path, sql):
+        """Rows of `sql` on the test's ledger: the SQLite file, or the
+        PostgreSQL database in PG mode (values as text there)."""
+        if not PG_BASE:
+            import sqlite3
+            with sqlite3.connect(sqlite_path) as db:
+                return db.execute(sql).fetchall()
+        psql = os.path.join(pg_server()._bindir(), "psql")
+        out = subprocess.run([psql, "-X", "-A", "-t", "-F", "\t", "-d", os.environ["CLOUTLY_STATE_URL"],
+                              "-c", sql], capture_output=True, text=True, check=True).stdout
+        return [tuple(line.split("\t")) for line in out.splitlines()]
 
     def assertRun(self, p, code):
         self.assertEqual(p.returncode, code, f"exit {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")

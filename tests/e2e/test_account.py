@@ -12,7 +12,8 @@ import subprocess
 import time
 import unittest
 
-from harness import API_KEY, BIN, BUSINESS, CAMPAIGN, E2E, contacts, pipeline_yaml, read_csv, write_csv
+from harness import (API_KEY, BIN, BUSINESS, CAMPAIGN, E2E, PG_BASE, contacts, pipeline_yaml, read_csv,
+                     sqlite_only, write_csv)
 
 HEADER = ["Id", "First Name", "Last Name", "Email", "Phone"]
 OTHER_CAMPAIGN = "9b1d3f6e-8c2a-4e5b-a7d4-3f0e2c1b5a69"
@@ -74,6 +75,8 @@ class Account(E2E):
         counts = emails(self.sim.requests())
         self.assertEqual(sum(c - 1 for c in counts.values()), 0)  # duplicates
         self.assertEqual(len(counts), 7)
+        if PG_BASE:
+            return  # the account's ledger is the database CLOUTLY_STATE_URL names
         # One ledger file for the account, named by a hash of the key, never the key.
         files = os.listdir(account_dir(self.dir))
         self.assertIn(account_id() + ".ledger.sqlite", files)
@@ -308,6 +311,7 @@ class Account(E2E):
         self.assertEqual(sorted(r["status"] for r in rows if r["file"] == "old.csv"),
                          ["failed", "in_doubt", "sent"])
 
+    @sqlite_only("an SQLite file named by state.path")
     def test_a_ledger_of_todays_schema_named_by_state_path_is_migrated_in_place(self):
         old = os.path.join(self.dir, "old-state.sqlite")
         self.old_ledger(old, "person0@example.com", days_ago=10)
@@ -356,9 +360,9 @@ class Account(E2E):
         self.assertRun(p, 0)
         self.assertIn("erased the personal data of 1 attempt", p.stdout)
         self.assertRun(self.run_cli("ledger", "--contact", "person0@example.com"), 1)
-        db = sqlite3.connect(os.path.join(account_dir(self.dir), account_id() + ".ledger.sqlite"))
-        dump = "\n".join(db.iterdump())
-        db.close()
+        ledger = os.path.join(account_dir(self.dir), account_id() + ".ledger.sqlite")
+        dump = "\n".join(str(r) for r in self.ledger_rows(ledger, "SELECT * FROM attempts"))
+        self.assertIn("person3@example.com", dump)
         self.assertNotIn("person0@example.com", dump)
         again = self.make_pipeline("later", contacts(1))
         self.assertRun(self.run_cli("run", again), 0)

@@ -10,11 +10,9 @@ Moments are chosen through the simulator's counters and its --hold-file
 and hoping the binary got that far."""
 import collections
 import hashlib
-import contextlib
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import unittest
 
@@ -112,8 +110,8 @@ class Ledger(E2E):
                           lambda c: c["accepted"] == 1 and c["held"] == 1)
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
-        with contextlib.closing(sqlite3.connect(self.state())) as db:
-            self.assertEqual(db.execute("select status from attempts").fetchall(), [("intent",)])
+        self.assertEqual(self.ledger_rows(self.state(), "select status from attempts"),
+                         [("intent",)])
         self.start_sim()
         p = self.run_cli("run", self.pipeline)
         self.assertRun(p, 1)

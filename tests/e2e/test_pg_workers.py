@@ -54,13 +54,14 @@ class Worker:
         y = pipeline_yaml(self.input, self.results, os.path.join(self.dir, "rejects.csv"),
                           name=name, rate=rate, extra_api=f"  max_in_flight: {in_flight}\n",
                           validate="  default_country: AU\n  cooldown_days: 90\n")
-        y = y.replace("state:\n  path: state.sqlite\n", f"state:\n  url: {url}\n{extra_state}")
+        y = y.replace("state:\n  path: state.sqlite\n", "") + f"state:\n  url: {url}\n{extra_state}"
         self.pipeline = os.path.join(self.dir, "pipeline.yaml")
         with open(self.pipeline, "w") as f:
             f.write(y)
         self.env = dict(os.environ, CLOUTLY_API_KEY=API_KEY,
                         CLOUTLY_STATE_DIR=os.path.join(self.dir, "state"))
         self.env.pop("XDG_STATE_HOME", None)
+        self.env.pop("CLOUTLY_STATE_URL", None)  # the pipeline's state.url, nothing else
         self.files = []
 
     def close(self):

@@ -41,7 +41,7 @@ import pwd
 import shutil
 import subprocess
 import sys
-import time
+import tempfile
 import uuid
 
 PORT = 5432  # only names the socket file: nothing listens on TCP
@@ -110,10 +110,14 @@ def start(base_dir):
     data = os.path.join(base, "data")
     if os.path.exists(data):
         shutil.rmtree(data)
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam("postgres")
-        os.chown(base, pw.pw_uid, pw.pw_gid)
-    os.chmod(base, 0o755)
+    # A Unix socket's path is at most 107 bytes: a deep build folder gets a
+    # short private socket folder under /tmp instead.
+    sock = base if len(base) + len("/.s.PGSQL.5432") < 100 else tempfile.mkdtemp(prefix="cp-pg-")
+    for d in {base, sock}:
+        if os.geteuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            os.chown(d, pw.pw_uid, pw.pw_gid)
+        os.chmod(d, 0o755)
     r = subprocess.run(_as_server_user([os.path.join(bindir, "initdb"), "-D", data, "-U", "postgres",
                                         "--auth-local=trust", "--auth-host=reject", "-E", "UTF8",
                                         "--no-locale", "--no-sync"]),
@@ -123,7 +127,7 @@ def start(base_dir):
     with open(os.path.join(data, "postgresql.conf"), "a") as f:
         f.write("\n# tests/pg/pg_server.py\n"
                 "listen_addresses = ''\n"
-                f"unix_socket_directories = '{base}'\n"
+                f"unix_socket_directories = '{sock}'\n"
                 f"port = {PORT}\n"
                 "fsync = off\nfull_page_writes = off\n"
                 "max_connections = 200\nshared_buffers = 32MB\n"
@@ -138,7 +142,7 @@ def start(base_dir):
     if r.returncode != 0:
         tail = open(log).read()[-2000:] if os.path.exists(log) else ""
         raise RuntimeError("pg_ctl start failed: " + r.stderr.strip() + "\n" + tail)
-    info = {"url": _url(base), "socket_dir": base, "pid": _running(base), "bindir": bindir,
+    info = {"url": _url(sock), "socket_dir": sock, "base": base, "pid": _running(base), "bindir": bindir,
             "port": PORT, "pw_role": PW_ROLE, "pw_password": PW_PASSWORD}
     _psql(info, f"CREATE ROLE {PW_ROLE} LOGIN SUPERUSER PASSWORD '{PW_PASSWORD}'")
     with open(_info_path(base), "w") as f:
@@ -155,6 +159,12 @@ def stop(base_dir):
     subprocess.run(_as_server_user([os.path.join(_bindir(), "pg_ctl"), "-D", data, "-m", "fast",
                                     "-w", "-t", "60", "-s", "stop"]),
                    capture_output=True, text=True, timeout=120)
+    try:
+        sock = _read_info(base)["socket_dir"]
+    except (OSError, ValueError, KeyError):
+        return
+    if sock != base:
+        shutil.rmtree(sock, ignore_errors=True)
 
 
 def restart(base_dir):
@@ -181,7 +191,7 @@ def create_database(url_or_info, name):
         info = url_or_info
     elif isinstance(url_or_info, str) and url_or_info.startswith("postgres"):
         host = url_or_info.split("host=", 1)[1].split("&", 1)[0]
-        info = _read_info(host)
+        info = {"socket_dir": host, "bindir": _bindir()}
     else:
         info = _read_info(os.path.abspath(url_or_info))
     if not name.replace("_", "").isalnum():
