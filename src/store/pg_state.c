@@ -34,8 +34,23 @@ int pg_state_ok(PGresult *res, ExecStatusType want)
     return 0;
 }
 
+/* Both tables there already: the usual case, and the only one a role
+ * without CREATE on the schema (tables made by someone else) can pass. */
+static int tables_exist(PGconn *conn)
+{
+    PGresult *res = PQexec(conn, "SELECT to_regclass('cloutly_budget') IS NOT NULL"
+                                 " AND to_regclass('cloutly_run_owner') IS NOT NULL");
+    if (!pg_state_ok(res, PGRES_TUPLES_OK))
+        return 0;
+    int yes = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    return yes;
+}
+
 int pg_state_tables(PGconn *conn, struct cp_error *err)
 {
+    if (tables_exist(conn))
+        return 0;
     PGresult *res = PQexec(conn, DDL);
     if (pg_state_ok(res, PGRES_COMMAND_OK)) {
         PQclear(res);
