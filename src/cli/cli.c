@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/duration.h"
 #include "core/log.h"
 
 const char cli_exit_codes[] =
@@ -35,7 +36,8 @@ static int on_option(void *ctx, int id, const char *value, struct cp_error *err)
                            value);
         break;
     case RUN_OPT_WAIT_LOCK:
-        if (cli_duration(value, &o->wait_lock) < 0)
+        /* The pipeline's duration words; a lock held past a week is no wait. */
+        if (!duration_parse(value, &o->wait_lock) || o->wait_lock > 7 * 86400.0)
             return cp_fail(err, CP_EXIT_USAGE,
                            "--wait-lock needs a duration like 30s, 10m or "
                            "1h, not '%s'",
@@ -44,26 +46,6 @@ static int on_option(void *ctx, int id, const char *value, struct cp_error *err)
     case RUN_OPT_RETRY_FAILED: o->retry_failed = 1; break;
     case RUN_OPT_RETRY_IN_DOUBT: o->retry_in_doubt = 1; break;
     }
-    return 0;
-}
-
-int cli_duration(const char *text, double *seconds)
-{
-    char *end;
-    double v = strtod(text, &end);
-    if (end == text || v < 0 || v != v)
-        return -1;
-    if (strcmp(end, "ms") == 0)
-        v /= 1000;
-    else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-        v *= 60;
-    else if (strcmp(end, "h") == 0)
-        v *= 3600;
-    else if (*end && strcmp(end, "s") != 0)
-        return -1;
-    if (v > 7 * 86400.0)
-        return -1;
-    *seconds = v;
     return 0;
 }
 

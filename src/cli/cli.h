@@ -34,9 +34,6 @@ enum {
     RUN_OPT_METRICS = 40
 };
 
-/* "30s", "5m", "2h", "500ms" or plain seconds: 0 and *seconds, or -1. */
-int cli_duration(const char *text, double *seconds);
-
 /* Parse run/check options against the command's table. -1 with err
  * (CP_EXIT_USAGE) on a bad option. */
 int run_options_parse(const struct cli_spec *spec, int argc, char **argv, struct run_options *o,

@@ -28,6 +28,7 @@
 #include "cli/cli.h"
 #include "config/pipeline.h"
 #include "core/log.h"
+#include "store/account.h"
 #include "store/ledger.h"
 #include "store/ledger_health.h"
 #include "store/pg_conn.h"
@@ -253,13 +254,13 @@ out:
 }
 
 /* state.url: the server answers and the schema is one this build knows. */
-static void check_state_pg(struct doctor *d)
+static void check_state_pg(struct doctor *d, const char *url)
 {
     const struct pipeline *p = d->p;
     char shown[512];
     struct ledger_health h;
-    pg_conn_redact(p->state.path, shown, sizeof shown);
-    ledger_health_check_pg(p->state.path, p->state.password_file, &h);
+    pg_conn_redact(url, shown, sizeof shown);
+    ledger_health_check_pg(url, p->state.password_file, &h);
     if (!h.readable)
         finding(d, D_FAIL, "ledger", "%s", h.problem);
     else if (!h.exists)
@@ -279,8 +280,10 @@ static void check_state(struct doctor *d)
 {
     const struct pipeline *p = d->p;
     char dir[4096];
-    if (pg_is_url(p->state.path)) {
-        check_state_pg(d);
+    /* state.url, or CLOUTLY_STATE_URL for a pipeline that names no ledger. */
+    const char *url = p->state.path ? p->state.path : account_state_url();
+    if (pg_is_url(url)) {
+        check_state_pg(d, url);
         return;
     }
     snprintf(dir, sizeof dir, "%s", p->state.path);

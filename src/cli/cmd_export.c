@@ -1,27 +1,21 @@
 /*
- * `cloutly-pipe export [PIPELINE.yaml] [options]`, and `run` on a pipeline
- * of kind export: the options, the help, the progress line; the job itself
- * (the page walk into files or the mirror, whole or not at all) is
+ * `cloutly-pipe export [PIPELINE.yaml] [options]`: its options, read by the
+ * shared grammar (cli/options.h) so -q, -v, --log-format, --no-progress,
+ * --help and did-you-mean work as for every command, and their values handed
+ * to the pipeline's own setters. Running the job (for `run` on a pipeline of
+ * kind export too) is cli/export_runner.c; the page walk itself is
  * export/export_job.c.
  */
 #include "cli/cmd_export.h"
 #include "cli/export_runner.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "cli/export_progress.h"
-#include "core/isotime.h"
+#include "cli/options.h"
 #include "core/log.h"
-#include "core/signals.h"
-#include "export/export_job.h"
-#include "cli/state.h"
-#include "cli/run_report.h"
-#include "core/uuid.h"
 
 /* ---- the command line -------------------------------------------------- */
 
@@ -29,110 +23,106 @@ struct export_cli {
     const char *pipeline, *format, *output, *source, *business_id, *show, *sort, *since;
     const char *mirror;
     struct export_flags fl;
-    int help;
 };
 
-static const char export_usage[] =
-    "usage: cloutly-pipe export [PIPELINE.yaml] [--format ndjson|csv] [--output PATH]\n"
-    "                           [--source S] [--business-id ID] [--show-on-widget true|false]\n"
-    "                           [--sort asc|desc] [--since DATE|last_run]\n"
-    "                           [--mirror PATH.sqlite [--full] | --from-mirror]\n"
-    "                           [-q|-v] [--no-progress] [--log-format text|json]\n"
-    "                           [--metrics-file PATH]\n\n"
-    "Page through every review of the account (GET /reviews) into NDJSON, each review\n"
-    "exactly as the API sent it, or CSV for spreadsheets. Without a pipeline the key\n"
-    "comes from CLOUTLY_API_KEY; options override the pipeline's export section.\n"
-    "The output is written whole or not at all (standard output when --output is\n"
-    "absent or '-'). --since last_run needs a pipeline: its ledger keeps the newest\n"
-    "review written, and only a complete export moves it.\n\n"
-    "--mirror PATH (export.mirror) keeps an SQLite mirror of every review instead:\n"
-    "new ones, later replies, edits and deletions, with a table of changes. A run\n"
-    "reads the newest pages (export.lookback); --full (or export.full_every) reads\n"
-    "everything and marks reviews gone from a complete sweep deleted. --from-mirror\n"
-    "writes the NDJSON/CSV output from the mirror without asking the API.\n\n"
-    "Exit codes: 0 complete, 2 usage or pipeline error, 3 key refused (401),\n"
-    "4 the API's pages could not be read (retries exhausted), 5 interrupted:\n"
-    "in every case but 0, no file is written and the watermark does not move.\n";
+enum export_opt {
+    E_FORMAT,
+    E_OUTPUT,
+    E_SOURCE,
+    E_BUSINESS,
+    E_SHOW,
+    E_SORT,
+    E_SINCE,
+    E_MIRROR,
+    E_FULL,
+    E_FROM_MIRROR,
+    E_METRICS,
+};
 
-static int parse_cli(int argc, char **argv, struct export_cli *c, struct cp_error *err)
+static const struct cli_opt export_opts[] = {
+    {"format", 0, "ndjson|csv", E_FORMAT, "export.format"},
+    {"output", 'o', "PATH", E_OUTPUT, "export.output; '-' is standard output"},
+    {"source", 0, "S", E_SOURCE, "export.filters.source: google, facebook..."},
+    {"business-id", 0, "ID", E_BUSINESS, "export.filters.businessId"},
+    {"show-on-widget", 0, "true|false", E_SHOW, "export.filters.showOnWidget"},
+    {"sort", 0, "asc|desc", E_SORT, "export.sort"},
+    {"since", 0, "DATE|last_run", E_SINCE, "export.since: an ISO date, or the last complete run"},
+    {"mirror", 0, "PATH.sqlite", E_MIRROR, "export.mirror: keep an SQLite mirror instead"},
+    {"full", 0, NULL, E_FULL, "with a mirror: read every page and mark deletions"},
+    {"from-mirror", 0, NULL, E_FROM_MIRROR, "write the output from the mirror, no API"},
+    {"metrics-file", 0, "PATH", E_METRICS, "write Prometheus metrics here (export.metrics)"},
+    {NULL, 0, NULL, 0, NULL},
+};
+
+static const struct cli_spec export_spec = {
+    .command = "export",
+    .synopsis =
+        "[PIPELINE.yaml] [--format ndjson|csv] [--output PATH]\n"
+        "                           [--source S] [--business-id ID] [--show-on-widget true|false]\n"
+        "                           [--sort asc|desc] [--since DATE|last_run]\n"
+        "                           [--mirror PATH.sqlite [--full] | --from-mirror]\n"
+        "                           [-q|-v] [--no-progress] [--log-format text|json]\n"
+        "                           [--metrics-file PATH]",
+    .about = "Page through every review of the account (GET /reviews) into NDJSON, each review\n"
+             "exactly as the API sent it, or CSV for spreadsheets. Without a pipeline the key\n"
+             "comes from CLOUTLY_API_KEY; options override the pipeline's export section.\n"
+             "The output is written whole or not at all (standard output when --output is\n"
+             "absent or '-'). --since last_run needs a pipeline: its ledger keeps the newest\n"
+             "review written, and only a complete export moves it.\n\n"
+             "--mirror PATH (export.mirror) keeps an SQLite mirror of every review instead:\n"
+             "new ones, later replies, edits and deletions, with a table of changes. A run\n"
+             "reads the newest pages (export.lookback); --full (or export.full_every) reads\n"
+             "everything and marks reviews gone from a complete sweep deleted. --from-mirror\n"
+             "writes the NDJSON/CSV output from the mirror without asking the API.",
+    .opts = export_opts,
+    .common = CLI_VERBOSITY | CLI_LOG_FORMAT | CLI_PROGRESS,
+    .min_args = 0,
+    .max_args = 1,
+    .args_name = "PIPELINE.yaml",
+    .exit_codes = "Exit codes: 0 complete, 2 usage or pipeline error, 3 key refused (401),\n"
+                  "4 the API's pages could not be read (retries exhausted), 5 interrupted:\n"
+                  "in every case but 0, no file is written and the watermark does not move.\n",
+};
+
+/* One of export's own options; the values are read by the pipeline's
+ * setters later (apply_cli), not here. */
+static int take_opt(void *ctx, int id, const char *value, struct cp_error *err)
 {
-    enum {
-        O_FORMAT = 256,
-        O_OUTPUT,
-        O_SOURCE,
-        O_BUSINESS,
-        O_SHOW,
-        O_SORT,
-        O_SINCE,
-        O_NO_PROGRESS,
-        O_LOG_FORMAT,
-        O_MIRROR,
-        O_FULL,
-        O_FROM_MIRROR,
-        O_METRICS
-    };
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, O_FORMAT},
-        {"output", required_argument, NULL, O_OUTPUT},
-        {"source", required_argument, NULL, O_SOURCE},
-        {"business-id", required_argument, NULL, O_BUSINESS},
-        {"show-on-widget", required_argument, NULL, O_SHOW},
-        {"sort", required_argument, NULL, O_SORT},
-        {"since", required_argument, NULL, O_SINCE},
-        {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"no-progress", no_argument, NULL, O_NO_PROGRESS},
-        {"log-format", required_argument, NULL, O_LOG_FORMAT},
-        {"help", no_argument, NULL, 'h'},
-        {"mirror", required_argument, NULL, O_MIRROR},
-        {"full", no_argument, NULL, O_FULL},
-        {"from-mirror", no_argument, NULL, O_FROM_MIRROR},
-        {"metrics-file", required_argument, NULL, O_METRICS},
-        {NULL, 0, NULL, 0},
-    };
-    int o;
-    memset(c, 0, sizeof *c);
-    optind = 1;
-    opterr = 0;
-    while ((o = getopt_long(argc, argv, ":o:qvh", longopts, NULL)) != -1) {
-        switch (o) {
-        case O_FORMAT: c->format = optarg; break;
-        case 'o':
-        case O_OUTPUT:
-            c->output = optarg;
-            c->fl.output_from_cli = 1;
-            break;
-        case O_SOURCE: c->source = optarg; break;
-        case O_BUSINESS: c->business_id = optarg; break;
-        case O_SHOW: c->show = optarg; break;
-        case O_SORT: c->sort = optarg; break;
-        case O_SINCE: c->since = optarg; break;
-        case 'q': c->fl.verbosity = -1; break;
-        case 'v': c->fl.verbosity = 1; break;
-        case O_NO_PROGRESS: c->fl.no_progress = 1; break;
-        case O_LOG_FORMAT:
-            if (strcmp(optarg, "json") == 0)
-                c->fl.json_log = 1;
-            else if (strcmp(optarg, "text") != 0)
-                return cp_fail(err, CP_EXIT_USAGE, "--log-format must be text or json, not '%s'",
-                               optarg);
-            break;
-        case 'h': c->help = 1; return 0;
-        case O_MIRROR: c->mirror = optarg; break;
-        case O_FULL: c->fl.full = 1; break;
-        case O_FROM_MIRROR: c->fl.from_mirror = 1; break;
-        case O_METRICS: c->fl.metrics_file = optarg; break;
-        case ':': return cp_fail(err, CP_EXIT_USAGE, "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return cp_fail(err, CP_EXIT_USAGE, "unknown option '%s' (see export --help)",
-                           argv[optind - 1]);
-        }
+    struct export_cli *c = ctx;
+    (void)err;
+    switch ((enum export_opt)id) {
+    case E_FORMAT: c->format = value; break;
+    case E_OUTPUT:
+        c->output = value;
+        c->fl.output_from_cli = 1;
+        break;
+    case E_SOURCE: c->source = value; break;
+    case E_BUSINESS: c->business_id = value; break;
+    case E_SHOW: c->show = value; break;
+    case E_SORT: c->sort = value; break;
+    case E_SINCE: c->since = value; break;
+    case E_MIRROR: c->mirror = value; break;
+    case E_FULL: c->fl.full = 1; break;
+    case E_FROM_MIRROR: c->fl.from_mirror = 1; break;
+    case E_METRICS: c->fl.metrics_file = value; break;
     }
-    if (optind < argc)
-        c->pipeline = argv[optind++];
-    if (optind < argc)
-        return cp_fail(err, CP_EXIT_USAGE, "unexpected argument '%s' (see export --help)",
-                       argv[optind]);
+    return 0;
+}
+
+/* argv into `c`; *help set when --help was asked. */
+static int parse_cli(int argc, char **argv, struct export_cli *c, int *help, struct cp_error *err)
+{
+    struct cli_common common;
+    const char *args[1];
+    int n;
+    memset(c, 0, sizeof *c);
+    if (cli_parse(&export_spec, argc, argv, take_opt, c, &common, args, &n, err) < 0)
+        return -1;
+    c->pipeline = n ? args[0] : NULL;
+    c->fl.verbosity = common.verbosity;
+    c->fl.json_log = common.json_log;
+    c->fl.no_progress = common.no_progress;
+    *help = common.help;
     return 0;
 }
 
@@ -179,14 +169,14 @@ int cmd_export(int argc, char **argv)
     struct export_cli c;
     struct pipeline p = {0};
     struct cp_error err = {0};
-    int rc;
+    int rc, help = 0;
 
-    if (parse_cli(argc, argv, &c, &err) < 0) {
+    if (parse_cli(argc, argv, &c, &help, &err) < 0) {
         rc = cli_report(&err);
         goto out;
     }
-    if (c.help) {
-        fputs(export_usage, stdout);
+    if (help) {
+        cli_help(&export_spec, stdout);
         rc = 0;
         goto out;
     }

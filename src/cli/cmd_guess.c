@@ -230,6 +230,34 @@ static void show_header(const char *path, const struct guess *g)
     fprintf(stderr, "%s\n", g->n > 40 ? ", ..." : "");
 }
 
+/* Each store of the export and the business it was mapped to, or why not. */
+static void show_stores(const struct starter *s)
+{
+    const struct location_tally *t = &s->g->location;
+    fprintf(stderr, "#   stores      '%s': %zu store%s, each mapped in invite.business_map\n",
+            s->g->header[t->col], t->n, t->n == 1 ? "" : "s");
+    for (size_t i = 0; i < t->n; i++) {
+        struct location_match m;
+        const struct location_value *v = &t->values[i];
+        starter_store_match(s, i, &m);
+        fprintf(stderr, "#     \"%s\" (%ld row%s) -> ", v->value, v->rows, v->rows == 1 ? "" : "s");
+        if (!s->n_biz)
+            fprintf(stderr, "its business id to fill in: %s\n", s->biz_note);
+        else if (m.kind == LOCATION_EXACT)
+            fprintf(stderr, "%s %s\n", s->biz[m.best].id, s->biz[m.best].name);
+        else if (m.kind == LOCATION_NEAR)
+            fprintf(stderr, "%s %s (not an exact name: check it)\n", s->biz[m.best].id,
+                    s->biz[m.best].name);
+        else if (m.kind == LOCATION_SEVERAL)
+            fprintf(stderr, "several businesses fit ('%s', '%s'): TODO in the pipeline\n",
+                    s->biz[m.best].name, s->biz[m.second].name);
+        else
+            fputs("no business is named like it: TODO in the pipeline\n", stderr);
+    }
+    if (t->empty)
+        fprintf(stderr, "#     %ld row%s no store\n", t->empty, t->empty == 1 ? " has" : "s have");
+}
+
 static void show_decisions(const struct starter *s)
 {
     const struct guess *g = s->g;
@@ -240,7 +268,9 @@ static void show_decisions(const struct starter *s)
         if (s->consent[c])
             fprintf(stderr, "#   consent     %s: '%s' allows %ld of %ld rows\n", channel[c],
                     g->header[s->consent[c]->col], g->consent_rows[c], g->rows);
-    if (s->n_biz)
+    if (starter_maps_stores(s))
+        show_stores(s);
+    else if (s->n_biz)
         fprintf(stderr, "#   business    %s %s (from GET /businesses%s)\n", s->biz[0].id,
                 s->biz[0].name, s->n_biz > 1 ? "; others listed in the pipeline" : "");
     else

@@ -412,7 +412,7 @@ static int admin(const struct ledger_sub *sub, int argc, char **argv)
         return 0;
     if (sub->own_ledgers) {
         /* The pipeline names the password file; without --to, the account's ledger. */
-        if ((pipeline || !lc.to) && job_load(&j, pipeline, NULL, &j.location, &err) < 0)
+        if (lc.from && (pipeline || !lc.to) && job_load(&j, pipeline, NULL, &j.location, &err) < 0)
             goto fail;
     } else if (job_open(&j, pipeline, lc.q.contact, 0, &err) < 0) {
         goto fail;

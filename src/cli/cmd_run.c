@@ -46,6 +46,8 @@ struct run {
     struct engine *eng;
     struct vpool *rows;
     struct results *out;
+    struct results *carried_out; /* rows deferred by earlier runs of other files (issue 12) */
+    char carried_path[4096];     /* output.results with .deferred before .csv, "" when none */
     struct api_client *api;
     struct api_transport transport;
     struct sender *sender;
@@ -89,6 +91,7 @@ static void on_tick(void *ctx, struct sender *s, const struct sender_stats *st)
     }
     struct progress_counts c = {
         .done = st->rows, .sent = st->sent, .failed = st->failed, .in_doubt = st->in_doubt};
+    snprintf(c.waiting, sizeof c.waiting, "%s", st->waiting ? st->waiting : "");
     progress_update(&run->pg, &c);
 }
 
@@ -131,6 +134,13 @@ static void summary(struct run *run)
     char line[400];
     const struct tally *t = sender_tally(run->sender);
     long failed = t->by_status[ROW_FAILED], doubt = t->by_status[ROW_IN_DOUBT];
+    const struct tally *carried = sender_carried_tally(run->sender);
+    if (carried->rows) {
+        char cline[300];
+        tally_line(carried, cline, sizeof cline);
+        log_msg(LOG_INFO, "deferred by earlier runs from other files, sent first: %s (results: %s)",
+                cline, run->carried_path[0] ? run->carried_path : "not written");
+    }
     if (log_is_json())
         return;
     summary_line(run, line, sizeof line);
@@ -145,6 +155,16 @@ static void summary(struct run *run)
         log_msg(LOG_INFO, "%s", deferred);
     if (run->o->dry_run && run->o->verbosity >= 0)
         window_print_plan(sender_window(run->sender), stderr, "");
+    long due = 0;
+    struct cp_error ignored;
+    if (run->o->dry_run && run->ledger &&
+        ledger_deferred_count(run->ledger, run->p->name, run->file_hash, (time_t)clock_wall(), &due,
+                              &ignored) == 0 &&
+        due)
+        log_msg(LOG_INFO,
+                "plan: %ld %s deferred by earlier runs from other files %s due: a real run "
+                "sends %s first",
+                due, due == 1 ? "row" : "rows", due == 1 ? "is" : "are", due == 1 ? "it" : "them");
     if (failed || doubt)
         log_msg(LOG_WARN, "%ld %s failed and %ld %s in doubt: see %s", failed,
                 failed == 1 ? "row" : "rows", doubt, doubt == 1 ? "is" : "are",
@@ -323,6 +343,25 @@ static int spool_input(struct run *run, const char **input, struct cp_error *err
     return 0;
 }
 
+/* Deferred rows of earlier files that this run sends first are written to
+ * their own results file beside output.results ("x-results.deferred.csv"),
+ * in the same columns with their own file's row numbers, so the results
+ * file keeps one line per row of this input. Kept only when such rows came. */
+static int open_carried(struct run *run, struct cp_error *err)
+{
+    const char *res = run->p->output.results;
+    if (run->o->dry_run || !run->ledger)
+        return 0;
+    if (res) {
+        size_t n = strlen(res);
+        int csv = n > 4 && strcmp(res + n - 4, ".csv") == 0;
+        snprintf(run->carried_path, sizeof run->carried_path, "%.*s.deferred.csv",
+                 (int)(csv ? n - 4 : n), res);
+    }
+    run->carried_out = results_open(run->p, res ? run->carried_path : NULL, NULL, NULL, 0, err);
+    return run->carried_out ? 0 : -1;
+}
+
 static int run_open(struct run *run, struct cp_error *err)
 {
     const struct pipeline *p = run->p;
@@ -362,6 +401,8 @@ static int run_open(struct run *run, struct cp_error *err)
     if (!run->out)
         return -1;
     results_set_delimiter(run->out, engine_delimiter(run->eng));
+    if (open_carried(run, err) < 0)
+        return -1;
     /* CLOUTLY_THREADS caps the validation threads on a shared machine. */
     const char *threads = getenv("CLOUTLY_THREADS");
     run->rows = vpool_open(run->eng, threads ? (int)strtol(threads, NULL, 10) : 0, err);
@@ -382,6 +423,7 @@ static int run_open(struct run *run, struct cp_error *err)
         .retry_in_doubt = run->o->retry_in_doubt,
         .on_tick = on_tick,
         .tick_ctx = run,
+        .carried_out = run->carried_out,
     };
     run->sender = sender_new(&sc, err);
     if (!run->sender)
@@ -407,6 +449,9 @@ static int exit_code(const struct run *run)
     if (sender_stop_code(run->sender))
         return sender_stop_code(run->sender);
     if (t->by_status[ROW_FAILED] || t->by_status[ROW_IN_DOUBT])
+        return CP_EXIT_INCOMPLETE;
+    const struct tally *c = sender_carried_tally(run->sender);
+    if (c->by_status[ROW_FAILED] || c->by_status[ROW_IN_DOUBT])
         return CP_EXIT_INCOMPLETE;
     return CP_EXIT_OK;
 }
@@ -463,6 +508,7 @@ static void run_close(struct run *run, int code)
     runlock_release(&run->input_lock);
     runlock_release(&run->lock);
     results_abort(run->out);
+    results_abort(run->carried_out);
     sender_free(run->sender);
     vpool_close(run->rows);
     api_client_free(run->api);
@@ -607,6 +653,12 @@ int cmd_run(int argc, char **argv)
     if (pipeline_load(o.pipeline, time(NULL), &p, &err) < 0)
         goto fail;
     log_context(p.run_id, p.name);
+    /* invite.outside_window not given: a person at a terminal waits for the
+     * window (and sees it on the progress line); cron, systemd and pipes
+     * (no terminal on stdin or stderr, or JSON logs) defer, and a later run
+     * sends. -q and --no-progress change what is shown, not who is there. */
+    if (!p.invite.outside_window_set && isatty(0) && isatty(2) && !o.json_log)
+        p.invite.outside_window = OUTSIDE_WAIT;
     if (p.kind == PIPELINE_EXPORT) {
         rc = export_run_pipeline(&p, &o);
         goto out;
@@ -623,6 +675,12 @@ int cmd_run(int argc, char **argv)
     struct results *out = run.out;
     run.out = NULL;
     if (results_commit(out, &err) < 0)
+        goto fail;
+    out = run.carried_out;
+    run.carried_out = NULL;
+    if (!sender_carried_tally(run.sender)->rows)
+        results_abort(out);
+    else if (results_commit(out, &err) < 0)
         goto fail;
     int stop_code = sender_stop_code(run.sender);
     if (stop_code && stop_code != CP_EXIT_INTERRUPTED)

@@ -50,11 +50,15 @@ int export_execute(const struct pipeline *p, const struct export_flags *fl)
     const char *key = NULL;
     struct pipeline q = *p;
     struct cp_error nokey = {0};
+    char *ledger = NULL; /* the copy's state.path when the pipeline names none: owned */
     if (pipeline_api_key(p, &key, &nokey) == 0 &&
         cli_state_open_pipeline(&state, key, p, &err) == 0) {
-        const char *ledger = cli_state_ledger(&state, p->state.path);
-        if (!q.state.path && ledger && p->file)
-            q.state.path = (char *)ledger;
+        const char *at = cli_state_ledger(&state, p->state.path);
+        if (!q.state.path && at && p->file && !(q.state.path = ledger = strdup(at))) {
+            cli_state_close(&state);
+            cp_fail(&err, CP_EXIT_USAGE, "out of memory");
+            return cli_report(&err);
+        }
         o.budget = cli_state_budget(&state);
     }
     report_begin(&report, &q, fl->metrics_file, 0, NULL, 0);
@@ -63,8 +67,9 @@ int export_execute(const struct pipeline *p, const struct export_flags *fl)
     rc = rc == 0                           ? CP_EXIT_OK
          : err.code == CP_EXIT_INTERRUPTED ? CP_EXIT_INTERRUPTED
                                            : cli_report(&err);
-    report_export_end(&report, rc, &rep.st, NULL);
+    report_export_end(&report, rc, &rep);
     cli_state_close(&state);
+    free(ledger);
     return rc;
 }
 

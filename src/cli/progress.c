@@ -104,6 +104,12 @@ void progress_format(const struct progress *pg, double now, int width, char *buf
              pg->c.done, pg->total, pg->c.sent, pg->c.failed, pg->c.in_doubt, rate_text, eta_text);
     snprintf(shortc, sizeof shortc, "%ld/%ld sent %ld fail %ld doubt %ld ETA %s", pg->c.done,
              pg->total, pg->c.sent, pg->c.failed, pg->c.in_doubt, eta_text);
+    if (pg->c.waiting[0]) {
+        /* Asleep until a window opens: no ETA to give, say what it waits for. */
+        snprintf(counts, sizeof counts, "%ld/%ld rows  sent %ld  failed %ld  in doubt %ld  %.96s",
+                 pg->c.done, pg->total, pg->c.sent, pg->c.failed, pg->c.in_doubt, pg->c.waiting);
+        snprintf(shortc, sizeof shortc, "%ld/%ld %.80s", pg->c.done, pg->total, pg->c.waiting);
+    }
     const char *text = fits(counts, width) ? counts : shortc;
     int room = width - 1 - (int)strlen(text) - 3; /* "[" "] " */
     if (room >= 10 && pg->total) {

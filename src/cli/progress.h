@@ -22,6 +22,7 @@ struct progress_counts {
     long sent;
     long failed;
     long in_doubt;
+    char waiting[160]; /* "waiting until ... for 412 contacts" (outside_window: wait), or "" */
 };
 
 struct progress {

@@ -8,7 +8,7 @@
 #include "api/api.h"
 #include "api/ping.h"
 #include "core/clock.h"
-#include "export/export.h"
+#include "export/export_job.h"
 
 #define MAX_CODES 24
 
@@ -86,7 +86,12 @@ void report_finish(struct run_report *r, const struct report_end *e)
         long codes[MAX_CODES], counts_by_code[MAX_CODES];
         char labels[MAX_CODES][16];
         struct metrics_count http[MAX_CODES];
-        size_t n_http = api_http_counts(e->api, codes, counts_by_code, MAX_CODES);
+        size_t n_http = e->api ? api_http_counts(e->api, codes, counts_by_code, MAX_CODES) : 0;
+        for (size_t i = 0; !e->api && i < e->n_http && i < MAX_CODES; i++) {
+            codes[i] = e->http_codes[i];
+            counts_by_code[i] = e->http_counts[i];
+            n_http = i + 1;
+        }
         for (size_t i = 0; i < n_http; i++) {
             snprintf(labels[i], sizeof labels[i], "%ld", codes[i]);
             http[i] = (struct metrics_count){labels[i], counts_by_code[i]};
@@ -116,9 +121,9 @@ void report_finish(struct run_report *r, const struct report_end *e)
     ping(r, suffix, body);
 }
 
-void report_export_end(struct run_report *r, int exit_code, const struct export_stats *st,
-                       const struct api_client *api)
+void report_export_end(struct run_report *r, int exit_code, const struct export_job_report *rep)
 {
+    const struct export_stats *st = &rep->st;
     if (!r->begun)
         return;
     struct metrics_count rows[] = {
@@ -133,7 +138,9 @@ void report_export_end(struct run_report *r, int exit_code, const struct export_
         .rows = rows,
         .n_rows = sizeof rows / sizeof *rows,
         .sms_left = -1,
-        .api = api,
+        .http_codes = rep->http_codes,
+        .http_counts = rep->http_counts,
+        .n_http = rep->n_http,
         .business = r->p->export.filters.business_id ? r->p->export.filters.business_id : "",
         .fields = f,
         .n_fields = sizeof f / sizeof *f,

@@ -36,8 +36,11 @@ struct report_end {
     const char *summary;              /* one line for a person: the run_end msg, ping body */
     const struct metrics_count *rows; /* by status */
     size_t n_rows;
-    long sms_left;                  /* -1 unknown */
-    const struct api_client *api;   /* HTTP counts; may be NULL */
+    long sms_left;                /* -1 unknown */
+    const struct api_client *api; /* HTTP counts; NULL: the three below */
+    const long *http_codes;       /* HTTP counts a job took from its closed client */
+    const long *http_counts;
+    size_t n_http;
     const char *business;           /* the metrics' business label, "" for none */
     const struct log_field *fields; /* extra run_end fields */
     size_t n_fields;
@@ -49,9 +52,9 @@ struct report_end {
 void report_finish(struct run_report *r, const struct report_end *e);
 
 /* The same for an export: rows are the reviews written, duplicates
- * dropped and older than since; `pages` goes into run_end. */
-struct export_stats;
-void report_export_end(struct run_report *r, int exit_code, const struct export_stats *st,
-                       const struct api_client *api);
+ * dropped and older than since; `pages` goes into run_end; the HTTP
+ * counts are the job's. */
+struct export_job_report;
+void report_export_end(struct run_report *r, int exit_code, const struct export_job_report *rep);
 
 #endif

@@ -169,7 +169,9 @@ int cfg_expand_templates(struct loader *l, const struct pending_path *pp, struct
 
 char *cfg_join_dir(const char *dir, const char *path)
 {
-    if (path[0] == '/' || strcmp(dir, ".") == 0)
+    /* "-" is standard output (export.output): the same whether the
+     * pipeline was named as "p.yaml" or "/srv/p.yaml". */
+    if (path[0] == '/' || strcmp(path, "-") == 0 || strcmp(dir, ".") == 0)
         return strdup(path);
     size_t dl = strlen(dir), pl = strlen(path);
     bool slash = dir[dl - 1] == '/';

@@ -148,7 +148,7 @@ int cfg_expand_env(struct loader *l, const struct ynode *v, const char *key, cha
 /* {name}, {date}, {time}, {run_id} of one path into `out`; a KEY_STABLE_PATH
  * path refuses the ones that change from run to run. */
 int cfg_expand_templates(struct loader *l, const struct pending_path *pp, struct strbuf *out);
-/* `path` against folder `dir` (absolute paths and dir "." as they are);
+/* `path` against folder `dir` (absolute paths, "-" and dir "." as they are);
  * NULL when out of memory. */
 char *cfg_join_dir(const char *dir, const char *path);
 

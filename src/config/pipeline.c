@@ -239,6 +239,14 @@ static int find_placeholders(struct loader *l, const struct ynode *invite)
         return cfg_defer(l, ynode_map_value(invite, "campaign_id"), &l->p->not_ready,
                          "invite.campaign_id is still the placeholder 'guess' wrote: copy the "
                          "id from the campaign page's URL in Cloutly");
+    const struct ynode *map = ynode_map_value(invite, "business_map");
+    for (size_t i = 0; i < p->invite.n_business_map; i++)
+        if (uuid_is_nil(p->invite.business_map[i].business_id))
+            return cfg_defer(l, ynode_map_value(map, p->invite.business_map[i].value),
+                             &l->p->not_ready,
+                             "invite.business_map '%s' is still the placeholder 'guess' wrote: "
+                             "run 'cloutly-pipe businesses' and put the store's id in",
+                             p->invite.business_map[i].value);
     return 0;
 }
 

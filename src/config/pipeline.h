@@ -155,7 +155,8 @@ struct pipeline {
         struct send_window email_window; /* email-only contacts; default any */
         char *timezone;                  /* IANA zone of the business, for email-only contacts and
                                  the daily cap's day; NULL = UTC unless GET /businesses says */
-        enum outside_window outside_window; /* default defer */
+        enum outside_window outside_window; /* default defer (wait on a terminal: cmd_run) */
+        bool outside_window_set;            /* given in the pipeline, not the default */
         int max_per_day;  /* per business per local day, across runs; 0 = no cap */
         bool spread_even; /* spread: even: each run takes its share of the day's cap */
         struct business_map_entry *campaigns; /* invite.campaigns: location name -> campaign

@@ -20,6 +20,7 @@
 #include "config/base_url.h"
 #include "config/send_window.h"
 #include "core/country_codes.h"
+#include "core/duration.h"
 #include "core/isotime.h"
 #include "core/uuid.h"
 
@@ -118,6 +119,7 @@ int cfg_set_outside_window(struct loader *l, const struct ynode *v, void *base,
     for (int i = 0; i < 3; i++)
         if (strcasecmp(text, names[i]) == 0) {
             *FIELD(base, ks, enum outside_window) = (enum outside_window)i;
+            ((struct pipeline *)base)->invite.outside_window_set = true;
             free(text);
             return 0;
         }
@@ -146,16 +148,14 @@ int cfg_set_spread(struct loader *l, const struct ynode *v, void *base, const st
 
 /* ---- issue 15: export.lookback and export.full_every ---- */
 
-/* "14d", "36h", "90m": seconds, from 1 minute to 10 years. */
+/* "14d", "36h", "90m": whole seconds, from 1 minute to 10 years. */
 static bool parse_span(const char *text, long *secs)
 {
-    size_t len = strspn(text, "0123456789");
-    const char *u = text + len;
-    long unit = !strcmp(u, "d") ? 86400 : !strcmp(u, "h") ? 3600 : !strcmp(u, "m") ? 60 : 0;
-    if (!unit || len == 0 || len > 6)
+    double d;
+    if (!duration_parse(text, &d) || d < 60 || d > 3650.0 * 86400)
         return false;
-    *secs = strtol(text, NULL, 10) * unit;
-    return *secs >= 60 && *secs <= 3650L * 86400;
+    *secs = (long)(d + 0.5);
+    return true;
 }
 
 /* export.lookback: a span like 14d, or a page count like "5 pages". */
@@ -408,30 +408,6 @@ int cfg_set_enum(struct loader *l, const struct ynode *v, void *base, const stru
     return 0;
 }
 
-/* Digits with at most one '.', into *out; false on anything else (no signs,
- * exponents, "inf" or "nan", which strtod would take). */
-static bool parse_decimal(const char *s, size_t len, double *out)
-{
-    double v = 0, scale = 1;
-    bool dot = false, digit = false;
-
-    for (size_t i = 0; i < len; i++) {
-        if (isdigit((unsigned char)s[i])) {
-            digit = true;
-            if (dot)
-                v += (s[i] - '0') * (scale /= 10);
-            else
-                v = v * 10 + (s[i] - '0');
-        } else if (s[i] == '.' && !dot) {
-            dot = true;
-        } else {
-            return false;
-        }
-    }
-    *out = v;
-    return digit;
-}
-
 /* rate_limit: N/min or N/s, N > 0, at most 1000 a second. */
 int cfg_set_rate(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
@@ -446,7 +422,7 @@ int cfg_set_rate(struct loader *l, const struct ynode *v, void *base, const stru
     const char *slash = strchr(text, '/');
     if (slash && (strcmp(slash, "/min") == 0 || strcmp(slash, "/s") == 0))
         per = slash[1] == 'm' ? 60 : 1;
-    if (!per || !parse_decimal(text, (size_t)(slash - text), &n) || n <= 0)
+    if (!per || !decimal_parse(text, (size_t)(slash - text), &n) || n <= 0)
         cfg_fail(l, v, "invalid %s '%s' (expected N/min or N/s, e.g. 100/min)", cfg_subject(l, ks),
                  text);
     else if (n / per > 1000)
@@ -459,30 +435,24 @@ int cfg_set_rate(struct loader *l, const struct ynode *v, void *base, const stru
     return rc;
 }
 
-/* timeout: N followed by ms, s or m; 100ms to 10m. */
+/* timeout: a duration (core/duration.h), 100ms to 10m, in milliseconds. */
 int cfg_set_timeout(struct loader *l, const struct ynode *v, void *base, const struct key_spec *ks)
 {
     char *text;
-    double n = 0, unit = 0;
+    double secs;
     int rc = -1;
 
     if (cfg_get_scalar(l, v, cfg_subject(l, ks), "a duration like 30s", &text) < 0)
         return -1;
     if (!text)
         return 0;
-    size_t len = strspn(text, "0123456789.");
-    const char *suffix = text + len;
-    unit = !strcmp(suffix, "ms")  ? 1
-           : !strcmp(suffix, "s") ? 1000
-           : !strcmp(suffix, "m") ? 60000
-                                  : 0;
-    if (!unit || !parse_decimal(text, len, &n))
+    if (!duration_parse(text, &secs))
         cfg_fail(l, v, "invalid %s '%s' (expected a duration like 30s, 500ms or 2m)",
                  cfg_subject(l, ks), text);
-    else if (n * unit < 100 || n * unit > 600000)
+    else if (secs * 1000 < 100 - 1e-9 || secs * 1000 > 600000 + 1e-9) /* unit rounding */
         cfg_fail(l, v, "invalid %s '%s' (expected 100ms to 10m)", cfg_subject(l, ks), text);
     else {
-        *FIELD(base, ks, long) = (long)(n * unit + 0.5);
+        *FIELD(base, ks, long) = (long)(secs * 1000 + 0.5);
         rc = 0;
     }
     free(text);

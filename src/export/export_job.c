@@ -134,7 +134,7 @@ static int open_output(struct job *j, struct cp_error *err)
     const char *path = j->o->output;
     struct reviews_out_options ro = {
         .format = p->export.format,
-        .fields = p->export.fields,
+        .fields = (const char *const *)p->export.fields,
         .n_fields = p->export.n_fields,
         .formula_guard = p->export.csv_formula_guard,
         .excel_bom = p->export.excel && p->export.format == EXPORT_CSV,
@@ -468,6 +468,7 @@ int export_job_run(const struct pipeline *p, const struct export_job_options *o,
             cp_error_prefix(err, "export stopped after %ld %s, nothing written", rep->st.pages,
                             rep->st.pages == 1 ? "page" : "pages");
     }
+    rep->n_http = api_http_counts(j.api, rep->http_codes, rep->http_counts, EXPORT_JOB_MAX_CODES);
     close_job(&j);
     return rc;
 }

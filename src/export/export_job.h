@@ -55,12 +55,20 @@ struct export_job_options {
     time_t now;      /* for export.full_every; 0: time(NULL) */
 };
 
+/* HTTP status codes a report keeps apart (metrics); more are dropped. */
+#define EXPORT_JOB_MAX_CODES 24
+
 /* What the job did, complete or not. */
 struct export_job_report {
     struct export_stats st; /* the page walk (zero with from_mirror) */
     struct mirror_stats ms; /* the mirror run (zero without a mirror) */
     int mirrored;           /* a mirror run was committed */
     long from_mirror;       /* reviews written from the mirror */
+    /* The API client's answers by HTTP status (0: no answer), taken before
+     * the job closes it: the metrics file's http_requests_total. */
+    long http_codes[EXPORT_JOB_MAX_CODES];
+    long http_counts[EXPORT_JOB_MAX_CODES];
+    size_t n_http;
 };
 
 /* Run the export `p` describes. 0 when complete, or -1 with err (its code

@@ -165,7 +165,7 @@ struct reviews_out *reviews_out_new(FILE *fp, const struct reviews_out_options *
     w->fp = fp;
     w->o = *o;
     if (!w->o.fields) {
-        w->o.fields = (char *const *)reviews_default_fields;
+        w->o.fields = reviews_default_fields;
         w->o.n_fields = reviews_n_default_fields;
     }
     /* Rows and cells are bounded by the 8 MiB page they come from. */

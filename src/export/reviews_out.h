@@ -34,7 +34,7 @@
 
 struct reviews_out_options {
     enum export_format format;
-    char *const *fields; /* CSV columns, dotted paths; NULL: reviews_default_fields */
+    const char *const *fields; /* CSV columns, dotted paths; NULL: reviews_default_fields */
     size_t n_fields;
     bool formula_guard; /* CSV: neutralise formula-like string cells */
     bool excel_bom;     /* CSV: start with a UTF-8 BOM */

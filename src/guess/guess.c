@@ -49,6 +49,8 @@ struct scan {
     size_t n_svotes;
     char *phones[GUESS_PHONE_SAMPLES];
     size_t n_phones;
+    struct location_tally stores[LOCATION_MAX_CANDIDATES]; /* columns named like stores */
+    size_t n_stores;
 };
 
 /* The first non-empty of a field's candidate columns, trimmed. */
@@ -133,7 +135,38 @@ static int scan_row(struct guess *g, struct scan *s, const struct csv_row *row)
             guess_consent_allows(pc, row->fields[col], row->lens[col]))
             g->consent_rows[c]++;
     }
+    for (size_t k = 0; k < s->n_stores; k++) {
+        size_t col = (size_t)s->stores[k].col;
+        if (location_tally_add(&s->stores[k], col < row->n ? row->fields[col] : "",
+                               col < row->n ? row->lens[col] : 0) < 0)
+            return -1;
+    }
     return 0;
+}
+
+/* The columns named like stores, before the rows are read. In an address
+ * book (Google's, Outlook's) "Location" is where the person is. */
+static void find_store_columns(const struct guess *g, struct scan *s)
+{
+    char sq[PRESET_KEY_MAX];
+    const char *sys = g->pm.system ? g->pm.system->key : "";
+    if (strncmp(sys, "google-contacts", 15) == 0 || strcmp(sys, "outlook") == 0)
+        return;
+    for (size_t i = 0; i < g->n && s->n_stores < LOCATION_MAX_CANDIDATES; i++) {
+        presets_squash(g->header[i], sq, sizeof sq);
+        if (location_header(sq))
+            s->stores[s->n_stores++].col = (int)i;
+    }
+}
+
+/* The first column named like stores whose values are stores'. */
+static void pick_store_column(struct guess *g, struct scan *s)
+{
+    for (size_t k = 0; k < s->n_stores; k++)
+        if (g->location.col < 0 && location_tally_fits(&s->stores[k])) {
+            g->location = s->stores[k];
+            memset(&s->stores[k], 0, sizeof s->stores[k]);
+        }
 }
 
 /* Every region libphonenumber knows, the markets first (in the order a
@@ -374,6 +407,7 @@ int guess_read(struct guess *g, const char *path, struct cp_error *err)
     int rc = -1;
 
     memset(g, 0, sizeof *g);
+    g->location.col = -1;
     if (!s) {
         cp_fail(err, CP_EXIT_INPUT, "out of memory");
         goto out;
@@ -389,6 +423,7 @@ int guess_read(struct guess *g, const char *path, struct cp_error *err)
     snprintf(g->encoding, sizeof g->encoding, "%s", csv_in_encoding(in));
     g->encoding_unsure = csv_in_encoding_unsure(in);
     g->delimiter = csv_in_delimiter(in);
+    find_store_columns(g, s);
     while (g->rows < GUESS_SCAN_ROWS && (rc = csv_in_next(in, &row, err)) > 0) {
         g->rows++;
         if (scan_row(g, s, &row) < 0) {
@@ -406,12 +441,16 @@ int guess_read(struct guess *g, const char *path, struct cp_error *err)
     if (rc < 0)
         goto out;
     pick_country(g, s);
+    pick_store_column(g, s);
     rc = 0;
 out:
     csv_in_close(in);
-    if (s)
+    if (s) {
         for (size_t k = 0; k < s->n_phones; k++)
             free(s->phones[k]);
+        for (size_t k = 0; k < s->n_stores; k++)
+            location_tally_release(&s->stores[k]);
+    }
     free(s);
     if (rc < 0)
         guess_release(g);
@@ -425,4 +464,5 @@ void guess_release(struct guess *g)
     free(g->header);
     g->header = NULL;
     g->n = 0;
+    location_tally_release(&g->location);
 }

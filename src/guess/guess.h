@@ -8,13 +8,14 @@
  * Only the first GUESS_SCAN_ROWS data rows are read: enough to see how the
  * export is written, cheap on a million-row file.
  *
- * Ownership: a struct guess owns its header copies; guess_release() frees
- * them. Everything else in it is plain data or points into static tables.
+ * Ownership: a struct guess owns its header copies and its store values;
+ * guess_release() frees them. Everything else in it is plain data or points into static tables.
  */
 #ifndef CLOUTLY_GUESS_H
 #define CLOUTLY_GUESS_H
 
 #include "core/error.h"
+#include "guess/locations.h"
 #include "intake/presets.h"
 
 #define GUESS_SCAN_ROWS 1000
@@ -35,6 +36,7 @@ struct guess {
     long consent_rows[PRESET_CHANNELS]; /* rows read with a consent cell that allows contact */
     int country_column_states;          /* the country column holds US state codes: not used */
     char problem[512]; /* why reading stopped before the end of the scan; "" when it did not */
+    struct location_tally location; /* the store column and its stores; col -1 when none */
 };
 
 /*

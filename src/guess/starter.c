@@ -45,6 +45,10 @@ int starter_init(struct starter *s, const struct guess *g, const char *path, str
         memcpy(s->cols[f], g->pm.cols[f], g->pm.n[f] * sizeof *s->cols[f]);
         s->n[f] = g->pm.n[f];
     }
+    if (g->location.col >= 0) {
+        s->cols[MAP_BUSINESS_ID][0] = g->location.col;
+        s->n[MAP_BUSINESS_ID] = 1;
+    }
     /* A column of US states is no country column: "AR" is not Argentina. */
     if (g->country_column_states)
         s->n[MAP_COUNTRY] = 0;
@@ -84,6 +88,49 @@ int starter_add_business(struct starter *s, const char *id, const char *name)
     }
     s->n_biz++;
     return 0;
+}
+
+int starter_maps_stores(const struct starter *s)
+{
+    return s->n[MAP_BUSINESS_ID] > 0;
+}
+
+void starter_store_match(const struct starter *s, size_t i, struct location_match *m)
+{
+    const char *ids[STARTER_MAX_BUSINESSES], *names[STARTER_MAX_BUSINESSES];
+    for (size_t k = 0; k < s->n_biz; k++) {
+        ids[k] = s->biz[k].id;
+        names[k] = s->biz[k].name;
+    }
+    location_match(s->g->location.values[i].value, ids, names, s->n_biz, m);
+}
+
+/* The business id the pipeline maps store `i` to: a match's, the
+ * placeholder when there is no account to match against, NULL when the
+ * store is left to a person (no match, or several). */
+static const char *store_target(const struct starter *s, size_t i)
+{
+    struct location_match m;
+    if (!s->n_biz)
+        return STARTER_PLACEHOLDER_ID;
+    starter_store_match(s, i, &m);
+    return m.kind == LOCATION_EXACT || m.kind == LOCATION_NEAR ? s->biz[m.best].id : NULL;
+}
+
+/* How many stores the pipeline maps. */
+static size_t stores_mapped(const struct starter *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; starter_maps_stores(s) && i < s->g->location.n; i++)
+        n += store_target(s, i) != NULL;
+    return n;
+}
+
+/* With a store column mapped, a single business_id only serves rows with no
+ * store; none is written then (their rows are refused, and said so). */
+static int single_business(const struct starter *s)
+{
+    return !stores_mapped(s);
 }
 
 /* ---- in memory ----------------------------------------------------------- */
@@ -150,10 +197,25 @@ int starter_pipeline(const struct starter *s, time_t now, struct pipeline *p, st
     if (ok && s->consent[PRESET_EMAIL])
         ok = (p->channels.email = consent_rule(s, s->consent[PRESET_EMAIL])) != NULL;
     memcpy(p->validate.default_country, s->g->country, sizeof p->validate.default_country);
-    p->invite.business_id = strdup(s->n_biz ? s->biz[0].id : STARTER_PLACEHOLDER_ID);
+    size_t n_map = stores_mapped(s);
+    if (ok && n_map) {
+        ok = (p->invite.business_map = calloc(n_map, sizeof *p->invite.business_map)) != NULL;
+        for (size_t i = 0; ok && i < s->g->location.n; i++) {
+            const char *id = store_target(s, i);
+            if (!id)
+                continue;
+            struct business_map_entry *e = &p->invite.business_map[p->invite.n_business_map++];
+            e->value = strdup(s->g->location.values[i].value);
+            e->business_id = strdup(id);
+            ok = e->value && e->business_id;
+        }
+    }
+    if (single_business(s))
+        p->invite.business_id =
+            strdup(s->n_biz && !starter_maps_stores(s) ? s->biz[0].id : STARTER_PLACEHOLDER_ID);
     p->invite.campaign_id = strdup(STARTER_PLACEHOLDER_ID);
     p->invite.invite_delay_days = 1;
-    if (!ok || !p->invite.business_id || !p->invite.campaign_id) {
+    if (!ok || (single_business(s) && !p->invite.business_id) || !p->invite.campaign_id) {
         pipeline_release(p);
         return cp_fail(err, CP_EXIT_USAGE, "out of memory");
     }
@@ -239,6 +301,7 @@ static const char *const field_note[MAP_FIELD_COUNT] = {
     [MAP_SOURCE_CONTACT_ID] = "the system's own id for the customer",
     [MAP_COUNTRY] = "the row's country, for its phone number",
     [MAP_TIMEZONE] = "the row's time zone, for the send window",
+    [MAP_BUSINESS_ID] = "the row's store: invite.business_map says its business",
 };
 
 static void write_columns(const struct starter *s, FILE *out)
@@ -373,10 +436,97 @@ static void write_channels(const struct starter *s, FILE *out)
     fputc('\n', out);
 }
 
+/* The account's businesses, as comments a person picks ids from. */
+static void write_business_list(const struct starter *s, size_t from, FILE *out)
+{
+    for (size_t i = from; i < s->n_biz; i++) {
+        fprintf(out, "  #   %s  ", s->biz[i].id);
+        put_comment_text(out, s->biz[i].name);
+        fputc('\n', out);
+    }
+}
+
+static void write_store(const struct starter *s, size_t i, FILE *out)
+{
+    const struct location_value *v = &s->g->location.values[i];
+    struct location_match m;
+    starter_store_match(s, i, &m);
+    const char *id = store_target(s, i);
+    fputs(id ? "    " : "    # ", out);
+    put_quoted(out, v->value);
+    fprintf(out, ": %s   # %ld row%s", id ? id : STARTER_PLACEHOLDER_ID, v->rows,
+            v->rows == 1 ? "" : "s");
+    if (!s->n_biz) {
+        fputs(": REPLACE with the store's business id\n", out);
+        return;
+    }
+    switch (m.kind) {
+    case LOCATION_EXACT:
+        fputs(": ", out);
+        put_comment_text(out, s->biz[m.best].name);
+        break;
+    case LOCATION_NEAR:
+        fputs(". TODO: not an exact name: the nearest business is ", out);
+        put_comment_text(out, s->biz[m.best].name);
+        fputs("; check it is this store", out);
+        break;
+    case LOCATION_SEVERAL:
+        fputs(". TODO: several businesses fit (", out);
+        put_comment_text(out, s->biz[m.best].name);
+        fputs(", ", out);
+        put_comment_text(out, s->biz[m.second].name);
+        fputs("...): put the right id in and uncomment, or its rows are refused", out);
+        break;
+    case LOCATION_NONE:
+        fputs(". TODO: no business is named like this store: put its id in and uncomment, "
+              "or its rows are refused",
+              out);
+        break;
+    }
+    fputc('\n', out);
+}
+
+/* A multi-location export: each store to its business. */
+static void write_stores(const struct starter *s, FILE *out)
+{
+    const struct location_tally *t = &s->g->location;
+    fputs("  # Each row's store is in the '", out);
+    put_comment_text(out, s->g->header[t->col]);
+    fprintf(out, "' column (%zu store%s in the rows looked at);\n", t->n, t->n == 1 ? "" : "s");
+    if (s->n_biz) {
+        fputs("  # each is mapped to the business of its name from GET /businesses:\n", out);
+        write_business_list(s, 0, out);
+    } else {
+        fputs("  # put each store's business id in (`cloutly-pipe businesses` lists them;\n"
+              "  # with CLOUTLY_API_KEY set, guess fills them in):\n",
+              out);
+        if (s->biz_note[0]) {
+            fputs("  # ", out);
+            put_comment_text(out, s->biz_note);
+            fputc('\n', out);
+        }
+    }
+    fputs("  # A store can have its own campaign: \"Name\": {business_id: ID, campaign_id: ID}\n",
+          out);
+    if (stores_mapped(s))
+        fputs("  business_map:\n", out);
+    else
+        fputs("  # business_map:\n", out);
+    for (size_t i = 0; i < t->n; i++)
+        write_store(s, i, out);
+    if (t->empty && !single_business(s))
+        fprintf(out,
+                "  # %ld row%s no store: refused unless business_id names a business for them\n",
+                t->empty, t->empty == 1 ? " has" : "s have");
+}
+
 static void write_invite(const struct starter *s, FILE *out)
 {
     fputs("invite:\n", out);
-    if (s->n_biz) {
+    if (starter_maps_stores(s))
+        write_stores(s, out);
+    /* With stores mapped, the map names every store's business. */
+    if (single_business(s) && s->n_biz && !starter_maps_stores(s)) {
         fprintf(out, "  business_id: %s   # ", s->biz[0].id);
         put_comment_text(out, s->biz[0].name);
         fputs(" (from GET /businesses)\n", out);
@@ -384,12 +534,8 @@ static void write_invite(const struct starter *s, FILE *out)
             fputs("  # The account's other businesses; a multi-location export can map a\n"
                   "  # location column with input.columns.businessId and business_map:\n",
                   out);
-        for (size_t i = 1; i < s->n_biz; i++) {
-            fprintf(out, "  #   %s  ", s->biz[i].id);
-            put_comment_text(out, s->biz[i].name);
-            fputc('\n', out);
-        }
-    } else {
+        write_business_list(s, 1, out);
+    } else if (single_business(s)) {
         fputs("  business_id: " STARTER_PLACEHOLDER_ID
               "   # REPLACE: `cloutly-pipe businesses` lists yours\n",
               out);

@@ -12,6 +12,10 @@
  * REPLACE comment: the file loads and `check` runs, and a run against the
  * API would be refused, not misdirected.
  *
+ * A store column (guess/locations.h) becomes input.columns.businessId and an
+ * invite.business_map entry per store that is one business of the account;
+ * a store that matches none, or several, is a TODO comment, never a guess.
+ *
  * Ownership: a struct starter borrows its guess and owns everything else;
  * starter_release() frees it.
  */
@@ -43,6 +47,13 @@ struct starter {
     size_t n_biz;
     char biz_note[400]; /* why there are no real ids, for a comment; "" when there are */
 };
+
+/* Which business the export's store `i` (of s->g->location) is, among the
+ * businesses added: LOCATION_NONE for all when there are none. */
+void starter_store_match(const struct starter *s, size_t i, struct location_match *m);
+
+/* Whether the pipeline maps the export's store column to businesses. */
+int starter_maps_stores(const struct starter *s);
 
 /* Decide from `g` (read from `path`). -1 with err when out of memory or the
  * path cannot be made absolute. */

@@ -59,3 +59,18 @@ const char *email_domain_typo(const char *domain, size_t len)
             return typos[i].meant;
     return NULL;
 }
+
+void email_lower(char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z') {
+            s[i] = (char)(c + ('a' - 'A'));
+        } else if (c == 0xC3 && i + 1 < len) {
+            unsigned char n = (unsigned char)s[i + 1];
+            if (n >= 0x80 && n <= 0x9E && n != 0x97)
+                s[i + 1] = (char)(n + 0x20);
+            i++;
+        }
+    }
+}

@@ -14,6 +14,12 @@
  * (bücher.de) are fine. */
 int email_valid(const char *email, size_t len);
 
+/* Lower-case `len` bytes of an address in place: ASCII, and the accented
+ * capitals of Latin-1 (UTF-8 C3 80-9E but the multiplication sign), so
+ * RENÉE@ and renée@ are one person. Every place that compares addresses
+ * (validation, dedupe, the report's review matching) keeps them so. */
+void email_lower(char *s, size_t len);
+
 /* The domain `domain` (lower case, `len` bytes) was probably meant to be,
  * e.g. "gmail.com" for "gmial.com", or NULL when it is not a known typo. */
 const char *email_domain_typo(const char *domain, size_t len);

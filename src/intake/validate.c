@@ -85,23 +85,6 @@ static void take_names(const struct mapping *m, const struct csv_row *row, struc
     set(&r->last_name, lp.p, lp.len);
 }
 
-/* Lower-case ASCII, and the accented capitals of Latin-1 (UTF-8 C3 80-9E
- * but the multiplication sign), so RENÉE@ and renée@ dedupe as one person. */
-static void lower_email(char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 'A' && c <= 'Z') {
-            s[i] = (char)(c + ('a' - 'A'));
-        } else if (c == 0xC3 && i + 1 < len) {
-            unsigned char n = (unsigned char)s[i + 1];
-            if (n >= 0x80 && n <= 0x9E && n != 0x97)
-                s[i + 1] = (char)(n + 0x20);
-            i++;
-        }
-    }
-}
-
 /* gmial.com: corrected when the pipeline says so, else only noted. */
 static void check_typo(const struct pipeline *p, struct row_result *r)
 {
@@ -173,7 +156,7 @@ static int take_email(const struct pipeline *p, const struct mapping *m, const s
         return -1;
     }
     strbuf_add(&r->email, v, len);
-    lower_email(r->email.buf, len);
+    email_lower(r->email.buf, len);
     check_typo(p, r);
     return 1;
 }

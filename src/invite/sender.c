@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/ratelimit.h"
 #include "core/clock.h"
@@ -13,6 +14,7 @@
 #include "invite/window.h"
 
 #define WINDOW      256
+#define CARRY_BATCH 64 /* deferred rows of earlier files read from the ledger at a time */
 #define INVITE_PATH "/send-review-invite"
 
 enum slot_state {
@@ -26,7 +28,23 @@ struct slot {
     struct row_result r;
     enum slot_state state;
     double not_before;
-    int64_t attempt_id; /* the ledger's intent for the request in flight, 0 when none */
+    int64_t attempt_id;         /* the ledger's intent for the request in flight, 0 when none */
+    int waits;                  /* queued to wait for its window (outside_window: wait) */
+    char wait_text[96];         /* waits: the opening, "09:00 AEDT (Australia/Sydney)" */
+    int carried;                /* a row deferred by an earlier run of another file */
+    struct ledger_carried from; /* carried: where it was deferred */
+};
+
+/* Deferred rows of earlier files, read from the ledger a batch at a time
+ * and sent before the file's own rows. */
+struct carry {
+    struct row_result rows[CARRY_BATCH];
+    struct ledger_carried from[CARRY_BATCH];
+    int n, next;    /* rows[next..n) not yet taken */
+    int64_t cursor; /* the last deferral taken */
+    int done;       /* none left: the file's own rows may come */
+    long live;      /* taken and not yet written out */
+    struct tally tally;
 };
 
 struct sender {
@@ -35,7 +53,10 @@ struct sender {
     struct tally tally;
     struct gate gate;
     struct window *window; /* send windows and the daily cap */
-    char last_wait[96];    /* the opening last announced (outside_window: wait) */
+    struct carry *carry;   /* NULL when the run carries no rows (see carried_out) */
+    char last_wait[160];   /* the wait last announced (outside_window: wait) */
+    char waiting[160];     /* the wait now, for the progress line; "" when none */
+    int n_waits;           /* queued slots waiting for their window */
     struct slot slots[WINDOW];
     long head, tail; /* slots [head, tail) are in use, by sequence number */
     int queued;      /* slots in SLOT_QUEUED: rows waiting for their turn */
@@ -80,6 +101,16 @@ struct sender *sender_new(const struct sender_config *cfg, struct cp_error *err)
         sender_free(s);
         return NULL;
     }
+    if (cfg->carried_out && cfg->ledger && !cfg->dry_run) {
+        if (!(s->carry = calloc(1, sizeof *s->carry))) {
+            sender_free(s);
+            cp_fail(err, CP_EXIT_USAGE, "out of memory");
+            return NULL;
+        }
+        for (int i = 0; i < CARRY_BATCH; i++)
+            row_result_init(&s->carry->rows[i]);
+        tally_init(&s->carry->tally);
+    }
     return s;
 }
 
@@ -89,6 +120,10 @@ void sender_free(struct sender *s)
         return;
     for (int i = 0; i < WINDOW; i++)
         row_result_release(&s->slots[i].r);
+    if (s->carry)
+        for (int i = 0; i < CARRY_BATCH; i++)
+            row_result_release(&s->carry->rows[i]);
+    free(s->carry);
     window_close(s->window);
     free(s);
 }
@@ -108,6 +143,12 @@ const struct tally *sender_tally(const struct sender *s)
     return &s->tally;
 }
 
+const struct tally *sender_carried_tally(const struct sender *s)
+{
+    static const struct tally none = {.sms_left = -1};
+    return s->carry ? &s->carry->tally : &none;
+}
+
 const struct window *sender_window(const struct sender *s)
 {
     return s->window;
@@ -115,6 +156,10 @@ const struct window *sender_window(const struct sender *s)
 
 static void set_state(struct sender *s, struct slot *sl, enum slot_state st)
 {
+    if (sl->waits && sl->state == SLOT_QUEUED && st != SLOT_QUEUED) {
+        sl->waits = 0; /* its window opened (or the run stopped): a retry is no wait */
+        s->n_waits--;
+    }
     s->queued += (st == SLOT_QUEUED) - (sl->state == SLOT_QUEUED);
     sl->state = st;
 }
@@ -172,10 +217,55 @@ static void not_attempted(struct sender *s, struct slot *sl)
     set_state(s, sl, SLOT_FINAL);
 }
 
+/* The next deferred row of an earlier file that is due, into `sl`: 1, 0
+ * when none is left, -1 with err. Its buffers are swapped like take_row's. */
+static int take_carried(struct sender *s, struct slot *sl, struct cp_error *err)
+{
+    struct carry *c = s->carry;
+    if (!c || c->done)
+        return 0;
+    if (c->next == c->n) {
+        c->next = 0;
+        if (ledger_deferred_due(s->c.ledger, s->c.p->name, s->c.file_hash, (time_t)clock_wall(),
+                                c->cursor, c->rows, c->from, CARRY_BATCH, &c->n, err) < 0)
+            return -1;
+        if (c->n == 0) {
+            c->done = 1;
+            return 0;
+        }
+        if (!c->cursor)
+            log_msg(LOG_INFO, "sending first the rows earlier runs of this pipeline deferred "
+                              "from other files, now inside their window");
+    }
+    struct row_result tmp = sl->r;
+    sl->r = c->rows[c->next];
+    c->rows[c->next] = tmp;
+    sl->from = c->from[c->next++];
+    sl->carried = 1;
+    c->cursor = sl->from.id;
+    c->live++;
+    char when[40];
+    time_t at = sl->from.deferred_at;
+    struct tm tm;
+    gmtime_r(&at, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+    row_note(&sl->r, "deferred by an earlier run at %s, from '%s' row %ld", when,
+             sl->from.file_path, sl->r.input_row);
+    return 1;
+}
+
 /* Take the next row from the source into a slot: the source's buffers are
- * swapped, not copied, so a row costs no allocation. 1, 0 at the end, -1. */
+ * swapped, not copied, so a row costs no allocation. 1, 0 at the end, 2
+ * when the file's rows must wait for the carried ones to settle (so one
+ * person's carried row and file row are never both in flight), -1. */
 static int take_row(struct sender *s, struct slot *sl, struct cp_error *err)
 {
+    sl->carried = 0;
+    int carried = take_carried(s, sl, err);
+    if (carried != 0)
+        return carried;
+    if (s->carry && s->carry->live)
+        return 2;
     struct row_result *r;
     int rc = vpool_next(s->c.rows, &r, err);
     if (rc <= 0)
@@ -189,9 +279,9 @@ static int take_row(struct sender *s, struct slot *sl, struct cp_error *err)
 /* The send window and the daily cap for a row the gate let through: it
  * stays PENDING (maybe to wait: *wait_s > 0), or is DEFERRED and recorded
  * so that a later run sends it. */
-static int window_check(struct sender *s, struct row_result *r, double *wait_s,
-                        struct cp_error *err)
+static int window_check(struct sender *s, struct slot *sl, double *wait_s, struct cp_error *err)
 {
+    struct row_result *r = &sl->r;
     struct window_decision d;
     double wall = clock_wall();
     *wait_s = 0;
@@ -199,31 +289,67 @@ static int window_check(struct sender *s, struct row_result *r, double *wait_s,
         return -1;
     if (d.verdict == WINDOW_WAIT) {
         *wait_s = d.opens_at - wall;
-        if (strcmp(s->last_wait, d.opens_text) != 0) {
-            snprintf(s->last_wait, sizeof s->last_wait, "%s", d.opens_text);
-            log_msg(LOG_INFO,
-                    "waiting until %s for the contacts there (outside_window: wait; "
-                    "Ctrl-C stops, a later run resumes)",
-                    d.opens_text);
-        }
+        snprintf(sl->wait_text, sizeof sl->wait_text, "%s", d.opens_text);
     }
     if (d.verdict != WINDOW_DEFER || s->c.dry_run || !s->c.ledger)
         return 0;
-    return ledger_defer(s->c.ledger, s->c.p->run_id, s->c.input_path, s->c.file_hash,
-                        s->c.p->invite.campaign_id, r, (time_t)d.opens_at, err);
+    /* A carried row deferred again stays under its own file and row. */
+    return ledger_defer_row(s->c.ledger, s->c.p->run_id,
+                            sl->carried ? sl->from.file_path : s->c.input_path,
+                            sl->carried ? sl->from.file_hash : s->c.file_hash,
+                            s->c.p->invite.campaign_id, r, (time_t)d.opens_at, err);
+}
+
+/* A carried row whose person was invited after it was deferred (another
+ * pipeline, or this one from another file) is not sent again, whatever
+ * the cooldown: the deferral promised one invite, not a second. */
+static int invited_since(struct sender *s, struct slot *sl, struct cp_error *err)
+{
+    struct ledger_prior pr;
+    const struct row_result *r = &sl->r;
+    const char *business =
+        s->c.p->validate.cooldown_scope == COOLDOWN_ACCOUNT ? NULL : strbuf_str(&r->business_id);
+    int found = ledger_recent_contact(s->c.ledger, strbuf_str(&r->email), strbuf_str(&r->phone),
+                                      business, sl->from.deferred_at, sl->from.file_hash, &pr, err);
+    if (found <= 0)
+        return found;
+    row_note(&sl->r, "invited since it was deferred (from '%s'): not sent again", pr.file_path);
+    sl->r.status = ROW_SKIPPED;
+    return 0;
+}
+
+/* The gate's word on a slot: a carried row is asked about as a row of its
+ * own file (resume, cooldown and the claim exclude that file). */
+static int gate_slot(struct sender *s, struct slot *sl, struct cp_error *err)
+{
+    if (!sl->carried)
+        return gate_row(&s->gate, &sl->r, err);
+    const char *own = s->gate.file_hash;
+    s->gate.file_hash = sl->from.file_hash;
+    int rc = gate_row(&s->gate, &sl->r, err);
+    s->gate.file_hash = own;
+    if (rc == 0 && sl->r.status == ROW_PENDING)
+        rc = invited_since(s, sl, err);
+    if (rc == 0 && sl->r.status != ROW_PENDING)
+        rc = ledger_carry_close(s->c.ledger, s->c.p->run_id, &sl->from, &sl->r, err);
+    return rc;
 }
 
 /* Read rows into free slots. A valid row is queued for sending; no more are
  * read while as many valid rows wait as may be in flight, so reading runs
  * only a little ahead of the sends (and the ledger is asked about a row
- * just before its turn). */
+ * just before its turn). Rows waiting for their window do not count: the
+ * rows behind them that may go now still go. */
 static int admit(struct sender *s, struct cp_error *err)
 {
-    while (!s->input_done && s->tail - s->head < WINDOW && s->queued < s->c.p->api.max_in_flight) {
+    while (!s->input_done && s->tail - s->head < WINDOW &&
+           s->queued - s->n_waits < s->c.p->api.max_in_flight) {
         struct slot *sl = slot_at(s, s->tail);
         int rc = take_row(s, sl, err);
         if (rc < 0)
             return -1;
+        if (rc == 2)
+            break;
         if (rc == 0) {
             s->input_done = 1;
             break;
@@ -231,11 +357,10 @@ static int admit(struct sender *s, struct cp_error *err)
         s->tail++;
         set_state(s, sl, SLOT_FINAL);
         sl->attempt_id = 0;
-        if (sl->r.status == ROW_PENDING && !s->stop_code && gate_row(&s->gate, &sl->r, err) < 0)
+        if (sl->r.status == ROW_PENDING && !s->stop_code && gate_slot(s, sl, err) < 0)
             return -1;
         double wait_s = 0;
-        if (sl->r.status == ROW_PENDING && !s->stop_code &&
-            window_check(s, &sl->r, &wait_s, err) < 0)
+        if (sl->r.status == ROW_PENDING && !s->stop_code && window_check(s, sl, &wait_s, err) < 0)
             return -1;
         if (sl->r.status != ROW_PENDING)
             continue;
@@ -246,6 +371,10 @@ static int admit(struct sender *s, struct cp_error *err)
         } else {
             set_state(s, sl, SLOT_QUEUED);
             sl->not_before = wait_s > 0 ? now_of(s) + wait_s : 0;
+            if (wait_s > 0) {
+                sl->waits = 1;
+                s->n_waits++;
+            }
         }
     }
     return 0;
@@ -259,9 +388,11 @@ static int flush_head(struct sender *s, struct cp_error *err)
             break;
         if (!sl->r.processed_at[0] && sl->r.status != ROW_DRY_RUN)
             clock_iso_utc(sl->r.processed_at, sizeof sl->r.processed_at);
-        if (results_write(s->c.out, &sl->r, err) < 0)
+        if (results_write(sl->carried ? s->c.carried_out : s->c.out, &sl->r, err) < 0)
             return -1;
-        tally_add(&s->tally, &sl->r);
+        tally_add(sl->carried ? &s->carry->tally : &s->tally, &sl->r);
+        if (sl->carried)
+            s->carry->live--;
         if (log_enabled(LOG_DEBUG)) {
             char text[1200];
             snprintf(text, sizeof text, "row %ld: %s%s%s", sl->r.input_row,
@@ -292,8 +423,13 @@ static int claim_one(struct sender *s, struct slot *sl, struct cp_error *err)
     if (!body)
         return cp_fail(err, CP_EXIT_USAGE, "out of memory");
     struct cp_error lerr = {0};
-    int claimed =
-        gate_claim(&s->gate, &sl->r, s->c.p->run_id, s->c.input_path, body, &sl->attempt_id, &lerr);
+    const char *own = s->gate.file_hash;
+    if (sl->carried)
+        s->gate.file_hash = sl->from.file_hash; /* its intent goes under its own file and row */
+    int claimed = gate_claim(&s->gate, &sl->r, s->c.p->run_id,
+                             sl->carried ? sl->from.file_path : s->c.input_path, body,
+                             &sl->attempt_id, &lerr);
+    s->gate.file_hash = own;
     free(body);
     if (claimed < 0) {
         /* Without its intent on disk a request may not go out. Stop, and
@@ -510,16 +646,59 @@ static int next_wakeup_ms(struct sender *s)
     return (int)(wait * 1000) + 1;
 }
 
+/* outside_window: wait. When nothing is in flight or due and rows wait for
+ * their window, the run is asleep: say until when and for how many (the
+ * rows read so far that wait for the earliest opening), once per change, as
+ * an event, and keep it for the progress line. */
+static void note_waiting(struct sender *s)
+{
+    const struct slot *first = NULL;
+    double now = now_of(s);
+    long n = 0;
+    s->waiting[0] = '\0';
+    if (!s->n_waits || in_flight(s))
+        return;
+    for (long seq = s->head; seq < s->tail; seq++) {
+        struct slot *sl = slot_at(s, seq);
+        if (sl->state != SLOT_QUEUED)
+            continue;
+        if (!sl->waits || sl->not_before <= now)
+            return; /* something is due: not asleep */
+        if (!first || sl->not_before < first->not_before)
+            first = sl;
+    }
+    if (!first)
+        return;
+    for (long seq = s->head; seq < s->tail; seq++) {
+        const struct slot *sl = slot_at(s, seq);
+        n += sl->state == SLOT_QUEUED && strcmp(sl->wait_text, first->wait_text) == 0;
+    }
+    snprintf(s->waiting, sizeof s->waiting, "waiting until %.96s for %ld contact%s",
+             first->wait_text, n, n == 1 ? "" : "s");
+    if (strcmp(s->waiting, s->last_wait) == 0)
+        return;
+    snprintf(s->last_wait, sizeof s->last_wait, "%s", s->waiting);
+    char text[400];
+    snprintf(text, sizeof text,
+             "%s (invite.outside_window: wait%s; Ctrl-C stops, a later run sends them)", s->waiting,
+             s->c.p->invite.outside_window_set ? "" : ", the default on a terminal");
+    struct log_field f[] = {LOG_STR("until", first->wait_text), LOG_INT("contacts", n),
+                            LOG_NUM("wait_s", first->not_before - now)};
+    log_event(LOG_INFO, "waiting", text, f, sizeof f / sizeof *f);
+}
+
 int sender_run(struct sender *s, struct cp_error *err)
 {
     const struct api_transport *t = s->c.transport;
     for (;;) {
+        note_waiting(s);
         if (s->c.on_tick) {
             struct sender_stats st = {.rows = s->tally.rows,
                                       .sent = s->tally.by_status[ROW_SENT],
                                       .in_flight = in_flight(s),
                                       .failed = s->tally.by_status[ROW_FAILED],
-                                      .in_doubt = s->tally.by_status[ROW_IN_DOUBT]};
+                                      .in_doubt = s->tally.by_status[ROW_IN_DOUBT],
+                                      .waiting = s->waiting};
             s->c.on_tick(s->c.tick_ctx, s, &st);
         }
         if (admit(s, err) < 0 || start_sends(s, err) < 0 || flush_head(s, err) < 0)

@@ -38,6 +38,9 @@ struct sender_stats {
     int in_flight; /* requests in flight now */
     long failed;   /* of the rows written, failed */
     long in_doubt; /* of the rows written, in_doubt */
+    /* outside_window: wait, nothing due: "waiting until Wed 2026-12-02 09:00
+     * AEDT (Australia/Sydney) for 412 contacts", else "". */
+    const char *waiting;
 };
 
 struct sender_config {
@@ -58,6 +61,10 @@ struct sender_config {
      * on interrupts with sender_interrupt(); may be NULL. */
     void (*on_tick)(void *ctx, struct sender *s, const struct sender_stats *st);
     void *tick_ctx;
+    /* Rows deferred by earlier runs of this pipeline from other files
+     * (issue 12): when set (a real run with a ledger), the due ones are
+     * sent first, before this file's rows, and settle here, not in `out`. */
+    struct results *carried_out;
 };
 
 /* NULL with err when memory runs out. */
@@ -86,6 +93,8 @@ long sender_posts(const struct sender *s);
 int sender_stop_code(const struct sender *s);
 const char *sender_stop_reason(const struct sender *s);
 const struct tally *sender_tally(const struct sender *s);
+/* The rows carried from earlier files' deferrals, by status. */
+const struct tally *sender_carried_tally(const struct sender *s);
 /* The run's send-window plan and deferrals (invite/window.h). */
 const struct window *sender_window(const struct sender *s);
 

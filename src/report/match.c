@@ -4,7 +4,7 @@
  * invite's email or phone, written within match_days after the invite.
  *
  * The mirror's reviewer emails and phones are normalised as intake
- * normalises a contact (validate.c): an email trimmed and lower-cased
+ * normalises a contact: an email trimmed and lower-cased by email_lower
  * (ASCII and the Latin-1 capitals), a phone to E.164 through libphonenumber
  * with the pipeline's default country. The reviews become one sorted array
  * of (business + contact, time) keys, so each invite is a binary search:
@@ -42,17 +42,7 @@ static int email_key(const char *s, char *buf, size_t len)
         return 0;
     memcpy(buf, s, n);
     buf[n] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)buf[i];
-        if (c >= 'A' && c <= 'Z') {
-            buf[i] = (char)(c + ('a' - 'A'));
-        } else if (c == 0xC3 && i + 1 < n) {
-            unsigned char x = (unsigned char)buf[i + 1];
-            if (x >= 0x80 && x <= 0x9E && x != 0x97)
-                buf[i + 1] = (char)(x + 0x20);
-            i++;
-        }
-    }
+    email_lower(buf, n);
     return 1;
 }
 

@@ -92,6 +92,15 @@ static const char *const migrations[LEDGER_SCHEMA_VERSION] = {
     "  path TEXT PRIMARY KEY,"
     "  attempts INTEGER NOT NULL,"
     "  merged_at INTEGER NOT NULL);",
+    /* 5: a deferred row carries the rest of its request (issue 12), so a
+     * later run of another file can send it (ledger_deferred.c); `kept` is
+     * 1 on deferrals that did (older ones go with their own file only). */
+    "ALTER TABLE attempts ADD COLUMN last_name TEXT;"
+    "ALTER TABLE attempts ADD COLUMN source_contact_id TEXT;"
+    "ALTER TABLE attempts ADD COLUMN timezone TEXT;"
+    "ALTER TABLE attempts ADD COLUMN kept INTEGER;"
+    "CREATE INDEX attempts_deferred ON attempts(not_before) WHERE status = 'deferred' AND "
+    "kept = 1;",
 };
 
 /* Deferrals are written in batches, one transaction per DEFER_BATCH: a
@@ -613,9 +622,9 @@ int ledger_watermark_set(struct ledger *l, const char *name, const char *value,
                : 0;
 }
 
-int ledger_defer(struct ledger *l, const char *run_id, const char *file_path, const char *file_hash,
-                 const char *campaign_id, const struct row_result *r, time_t not_before,
-                 struct cp_error *err)
+int ledger_defer_insert(struct ledger *l, const char *run_id, const char *file_path,
+                        const char *file_hash, const char *campaign_id, const struct row_result *r,
+                        time_t not_before, int64_t *id, struct cp_error *err)
 {
     struct sql_stmt *st;
     if (l->deferrals >= DEFER_BATCH && ledger_end_deferrals(l) < 0)
@@ -629,7 +638,7 @@ int ledger_defer(struct ledger *l, const char *run_id, const char *file_path, co
             "INSERT INTO attempts(run_id, file_path, file_hash, input_row, "
             "email, phone, first_name, business_id, campaign_id, status, reason, "
             "not_before, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-            "?7, ?8, ?9, 'deferred', ?10, ?11, ?12, ?12)",
+            "?7, ?8, ?9, 'deferred', ?10, ?11, ?12, ?12) RETURNING id",
             SQL_ARGS(SQL_TEXT(run_id), SQL_TEXT(file_path), SQL_TEXT(file_hash),
                      SQL_INT(r->input_row), SQL_TEXT(strbuf_str(&r->email)),
                      SQL_TEXT(strbuf_str(&r->phone)), SQL_TEXT(strbuf_str(&r->first_name)),
@@ -638,8 +647,21 @@ int ledger_defer(struct ledger *l, const char *run_id, const char *file_path, co
             &st, err) < 0)
         return -1;
     int rc = sql_step(st);
+    if (rc == SQL_ROW) {
+        *id = sql_col_int64(st, 0);
+        rc = sql_step(st);
+    }
     sql_finalize(st);
     return rc == SQL_DONE ? 0 : ledger_db_fail(l, err, "cannot write");
+}
+
+int ledger_defer(struct ledger *l, const char *run_id, const char *file_path, const char *file_hash,
+                 const char *campaign_id, const struct row_result *r, time_t not_before,
+                 struct cp_error *err)
+{
+    int64_t id;
+    return ledger_defer_insert(l, run_id, file_path, file_hash, campaign_id, r, not_before, &id,
+                               err);
 }
 
 int ledger_flush_deferrals(struct ledger *l, struct cp_error *err)

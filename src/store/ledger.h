@@ -25,7 +25,7 @@
 #include "core/error.h"
 #include "core/row.h"
 
-#define LEDGER_SCHEMA_VERSION 4
+#define LEDGER_SCHEMA_VERSION 5
 
 struct ledger;
 
@@ -249,6 +249,49 @@ int ledger_file_summary(struct ledger *l, const char *file_hash, const char *run
 /* The runs of every pipeline (newest first), with pid, host, times and exit code. */
 int ledger_runs_report(struct ledger *l, const struct ledger_query *q, FILE *out, long *n,
                        struct cp_error *err);
+
+/* ---- deferred rows carried to a later run of another file (issue 12) ----
+ * Queries in ledger_deferred.c. A deferred row keeps what its request needs
+ * (names, email, phone, source contact id, business, timezone), so that a
+ * later run of the same pipeline sends it first, whatever file it reads. */
+
+/* ledger_defer, plus the columns only a carried row needs. */
+int ledger_defer_row(struct ledger *l, const char *run_id, const char *file_path,
+                     const char *file_hash, const char *campaign_id, const struct row_result *r,
+                     time_t not_before, struct cp_error *err);
+
+/* Where a carried row came from: the deferral's attempt and its file. */
+struct ledger_carried {
+    int64_t id;          /* the deferral's attempt id (ledger_deferred_due's cursor) */
+    char file_hash[17];  /* the file the row was read from */
+    char file_path[256]; /* as recorded */
+    char pipeline[128];  /* the pipeline whose run deferred it */
+    time_t deferred_at;  /* when it was deferred */
+};
+
+/*
+ * Up to `max` rows of pipeline `pipeline` deferred by earlier runs of other
+ * files (not `file_hash`), still deferred (the row's latest attempt) and due
+ * (not_before <= now), with attempt id > `after`, oldest first. A person
+ * deferred again later by this pipeline (another file's row) is left to that
+ * later row, so each person is carried once. Each fills rows[i] (a
+ * row_result_init'ed row: input_row, names, email, phone, source contact
+ * id, business id, timezone; status ROW_PENDING) and from[i]. Rows whose
+ * contact was erased (ledger forget) are not returned. 0 and *n, or -1.
+ */
+int ledger_deferred_due(struct ledger *l, const char *pipeline, const char *file_hash, time_t now,
+                        int64_t after, struct row_result *rows, struct ledger_carried *from,
+                        int max, int *n, struct cp_error *err);
+/* How many rows ledger_deferred_due would give a run of `pipeline` reading
+ * `file_hash` at `now` (for the dry run's plan): 0 and *n, or -1. */
+int ledger_deferred_count(struct ledger *l, const char *pipeline, const char *file_hash, time_t now,
+                          long *n, struct cp_error *err);
+/* A carried row that will not be sent (the person was invited since, or
+ * suppressed): a `skipped` attempt under its own file and row, without
+ * personal data, so later runs stop carrying it. */
+int ledger_carry_close(struct ledger *l, const char *run_id, const struct ledger_carried *from,
+                       const struct row_result *r, struct cp_error *err);
+/* ---- end of the carried-rows block ---- */
 
 /* Tests: bring a fresh database at `path` to schema `version` exactly. */
 int ledger_create_at_version(const char *path, int version, struct cp_error *err);

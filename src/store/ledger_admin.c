@@ -59,6 +59,7 @@ int ledger_forget(struct ledger *l, const char *email, const char *phone, time_t
     long erased = ledger_write(
         l,
         "UPDATE attempts SET email = NULL, phone = NULL, first_name = NULL, "
+        "last_name = NULL, source_contact_id = NULL, timezone = NULL, "
         "contact_id = NULL, reason = 'personal data erased on request' WHERE " FORGET_WHERE,
         SQL_ARGS(SQL_TEXT(email), SQL_TEXT(phone), SQL_INT(before)), err);
     if (erased < 0)

@@ -39,13 +39,18 @@ static const char *const run_cols[] = {"run_id",     "pipeline",    "file_path",
 static const enum col_kind run_kinds[] = {TXT, TXT, TXT, TXT, NUM, NUM, NUM, NUM, TXT};
 static const int run_key[] = {0};
 
-static const char *const attempt_cols[] = {"run_id",      "file_path",  "file_hash",  "input_row",
-                                           "email",       "phone",      "first_name", "business_id",
-                                           "campaign_id", "status",     "contact_id", "http_status",
-                                           "sms_left",    "sms_renews", "reason",     "created_at",
-                                           "updated_at",  "not_before", "body_hash"};
-static const enum col_kind attempt_kinds[] = {TXT, TXT, TXT, NUM, TXT, TXT, TXT, TXT, TXT, TXT,
-                                              TXT, NUM, NUM, TXT, TXT, NUM, NUM, NUM, TXT};
+/* Every column up to schema 5's carried-row columns (ledger_deferred.c). */
+static const char *const attempt_cols[] = {"run_id",     "file_path",   "file_hash",
+                                           "input_row",  "email",       "phone",
+                                           "first_name", "business_id", "campaign_id",
+                                           "status",     "contact_id",  "http_status",
+                                           "sms_left",   "sms_renews",  "reason",
+                                           "created_at", "updated_at",  "not_before",
+                                           "body_hash",  "last_name",   "source_contact_id",
+                                           "timezone",   "kept"};
+static const enum col_kind attempt_kinds[] = {TXT, TXT, TXT, NUM, TXT, TXT, TXT, TXT,
+                                              TXT, TXT, TXT, NUM, NUM, TXT, TXT, NUM,
+                                              NUM, NUM, TXT, TXT, TXT, TXT, NUM};
 static const int attempt_key[] = {0, 2, 3, 15};
 
 static const char *const watermark_cols[] = {"name", "value", "updated_at"};

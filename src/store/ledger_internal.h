@@ -60,6 +60,11 @@ long ledger_write(struct ledger *l, const char *sql, const struct sql_arg *args,
 int ledger_insert(struct ledger *l, const char *sql, const struct sql_arg *args, size_t n,
                   int64_t *id, struct cp_error *err);
 
+/* ledger_defer, giving the deferral's attempt id (still in the open batch). */
+int ledger_defer_insert(struct ledger *l, const char *run_id, const char *file_path,
+                        const char *file_hash, const char *campaign_id, const struct row_result *r,
+                        time_t not_before, int64_t *id, struct cp_error *err);
+
 /* ledger_copy inside a transaction the caller holds on `to`. */
 int ledger_copy_into(struct ledger *from, struct ledger *to, struct ledger_copy_counts *n,
                      struct cp_error *err);

@@ -22,8 +22,23 @@ static void keep_error(struct sql_db *db, const PGresult *res)
     db->msg[strcspn(db->msg, "\n")] = '\0';
 }
 
+/*
+ * A connection lost (the server restarted, a network blip) fails the
+ * statement that found it so, and every ledger operation gives up on its
+ * first failure (rolling back). The statement after that one reconnects:
+ * it starts a new operation, so nothing half-done continues on the new
+ * session. What the lost statement did is not guessed at: an intent whose
+ * commit was never confirmed is found by the next run as in doubt.
+ */
+static void revive(struct sql_db *db)
+{
+    if (PQstatus(db->pg) == CONNECTION_BAD)
+        PQreset(db->pg);
+}
+
 int sql_pg_exec(struct sql_db *db, const char *sql)
 {
+    revive(db);
     PGresult *res = PQexec(db->pg, sql);
     ExecStatusType s = PQresultStatus(res);
     int ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
@@ -104,6 +119,7 @@ int sql_pg_step(struct sql_stmt *st)
 {
     struct sql_db *db = st->db;
     if (st->row < 0) {
+        revive(db);
         st->res = PQexecParams(db->pg, st->text, st->nparams, st->types,
                                (const char *const *)st->vals, NULL, NULL, 0);
         ExecStatusType s = PQresultStatus(st->res);

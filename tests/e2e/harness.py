@@ -315,6 +315,7 @@ EVENT_FIELDS = {
     "retry": {"input_row": int, "attempt": int, "wait_s": (int, float), "http_status": int},
     "http": {"method": str, "path": str, "status": int, "duration_ms": (int, float),
              "response_bytes": int, "error": (str, type(None))},
+    "waiting": {"until": str, "contacts": int, "wait_s": (int, float)},
     "run_end": {"exit_code": int, "duration_s": (int, float), "counts": dict,
                 "sms_left": (int, type(None))},
 }

@@ -94,6 +94,11 @@ class PgState(E2E):
         self.assertRun(p, 2)
         self.assertNoPassword(p)
         self.assertEqual(self.sim.requests(), [])
+        # doctor says so too, from the environment's URL, without the password.
+        p = self.run_cli("doctor", path, env={"CLOUTLY_STATE_URL": gone})
+        self.assertNoPassword(p)
+        self.assertIn("cannot connect to the database 'postgresql://cp_pw@/", p.stdout + p.stderr)
+        self.assertEqual(self.sim.requests(), [])
 
     def test_ledger_copy_round_trip_keeps_every_attempt_and_its_cooldown(self):
         local = os.path.join(self.dir, "local.sqlite")

@@ -33,7 +33,9 @@ class Typos(unittest.TestCase):
                                 ("ledger", "--contcat", "--contact"),
                                 ("run", "--no-progres", "--no-progress"),
                                 ("businesses", "--formt", "--format"),
-                                ("guess", "--verbos", "--verbose")]:
+                                ("guess", "--verbos", "--verbose"),
+                                ("export", "--sinse", "--since"),
+                                ("export", "--no-progess", "--no-progress")]:
             with self.subTest(cmd=cmd, typo=typo):
                 p = cli(cmd, "x.yaml", typo)
                 self.assertEqual(p.returncode, 2, p.stderr)
@@ -61,16 +63,44 @@ class Output(E2E):
     def test_stdout_into_a_full_disk_is_an_error_for_every_command(self):
         write_csv(self.input, HEADER, contacts(3))
         self.write_pipeline()
-        cases = [("check", self.pipeline), ("ledger", self.pipeline), ("guess", self.input),
-                 ("help",), ("--version",), ("run", "--help")]
+        self.assertRun(self.run_cli("run", "--no-progress", self.pipeline), 0)  # a ledger to list
+        cases = [("check", self.pipeline), ("ledger", self.pipeline),
+                 ("ledger", "--format", "csv", self.pipeline),
+                 ("ledger", "--format", "ndjson", self.pipeline), ("ledger", "--runs", self.pipeline),
+                 ("guess", self.input), ("export",), ("export", "--format", "csv"),
+                 ("export", "--output", "-"), ("businesses",), ("businesses", "--format", "csv"),
+                 ("businesses", "--format", "ndjson"), ("doctor", self.pipeline),
+                 ("help",), ("--help",), ("--version",), ("-V",), ("help", "export")]
+        # Every command's --help (report writes its page to a file: only its help is stdout).
+        cases += [(cmd, "--help") for cmd in ("run", "check", "ledger", "report", "export",
+                                              "businesses", "guess", "doctor")]
         for args in cases:
             with self.subTest(args=args):
-                with open("/dev/full", "w") as full:
-                    e = dict(os.environ, CLOUTLY_API_KEY=API_KEY, CLOUTLY_BASE_URL=self.sim.base_url)
-                    p = subprocess.run([BIN, *args], stdout=full, stderr=subprocess.PIPE,
-                                       text=True, env=e, timeout=60)
+                p = self.into_full_disk(*args)
                 self.assertNotEqual(p.returncode, 0, f"{args}: {p.stderr}")
-                self.assertIn("No space left on device", p.stderr)
+                self.assertIn("cannot write to standard output: No space left on device", p.stderr)
+
+    def into_full_disk(self, *args, env=None):
+        with open("/dev/full", "w") as full:
+            e = dict(os.environ, CLOUTLY_API_KEY=API_KEY, CLOUTLY_BASE_URL=self.sim.base_url,
+                     **(env or {}))
+            return subprocess.run([BIN, *args], stdout=full, stderr=subprocess.PIPE, text=True,
+                                  env=e, timeout=60, cwd=self.dir)
+
+    def test_an_export_into_a_full_disk_does_not_move_the_watermark(self):
+        path = os.path.join(self.dir, "export.yaml")
+        with open(path, "w") as f:
+            f.write("version: 1\nkind: export\nname: archive\napi:\n  api_key: ${CLOUTLY_API_KEY}\n"
+                    "export:\n  output: \"-\"\n  since: last_run\nstate:\n  path: archive.sqlite\n")
+        p = self.into_full_disk("export", path)
+        self.assertRun(p, 2)
+        self.assertIn("nothing written: cannot write 'standard output': No space left on device",
+                      p.stderr)
+        # The next export still starts from the beginning: every review again.
+        p = self.run_cli("export", path)
+        self.assertRun(p, 0)
+        self.assertIn("no earlier complete export", p.stderr)
+        self.assertEqual(len(p.stdout.splitlines()), 30)
 
     def test_every_command_takes_the_shared_options(self):
         write_csv(self.input, HEADER, contacts(2))
@@ -85,6 +115,43 @@ class Output(E2E):
         p = self.run_cli("guess", "-q", "--log-format", "json", self.input)
         self.assertRun(p, 0)
         self.assertIn("version: 1", p.stdout)
+
+    def test_export_reads_its_options_from_the_shared_table(self):
+        out = os.path.join(self.dir, "r.ndjson")
+        # The common options, in both spellings, and -o for --output.
+        p = self.run_cli("export", "-q", "--no-progress", "-o", out)
+        self.assertRun(p, 0)
+        self.assertEqual(p.stderr, "", "-q: nothing on stderr when all is well")
+        with open(out) as f:
+            self.assertTrue(f.readline().startswith("{"))
+        p = self.run_cli("export", "--log-format=json", "-o", out)
+        self.assertRun(p, 0)
+        self.assertIn('"event":"run_end"', p.stderr)
+        p = self.run_cli("export", "-v", "--log-format", "JSON", "--output", out)
+        self.assertRun(p, 0)
+        self.assertIn('"event":"http"', p.stderr.replace(" ", ""))
+        self.assertIn('"/reviews', p.stderr)
+        # --help comes from the same table the parser reads.
+        p = self.run_cli("export", "--help")
+        self.assertRun(p, 0)
+        self.assertTrue(p.stdout.startswith("usage: cloutly-pipe export [PIPELINE.yaml]"), p.stdout)
+        for opt in ("--format ndjson|csv", "-o, --output PATH", "--since DATE|last_run",
+                    "--mirror PATH.sqlite", "--from-mirror", "-q, --quiet", "--log-format text|json",
+                    "--no-progress", "-h, --help", "Exit codes:"):
+            self.assertIn(opt, p.stdout)
+        # Values still go through the pipeline's own setters.
+        p = self.run_cli("export", "--sort", "sideways", "--output", out)
+        self.assertRun(p, 2)
+        self.assertIn("--sort", p.stderr)
+        p = self.run_cli("export", "--output")
+        self.assertRun(p, 2)
+        self.assertIn("export: option '--output' needs a value (PATH)", p.stderr)
+        p = self.run_cli("export", "a.yaml", "b.yaml")
+        self.assertRun(p, 2)
+        self.assertIn("export: unexpected argument 'b.yaml'", p.stderr)
+        p = self.run_cli("export", "--full", "--output", out)
+        self.assertRun(p, 2)
+        self.assertIn("--full applies to a mirror", p.stderr)
 
     def test_ledger_csv_guards_formulas_and_ends_lines_in_crlf(self):
         rows = [("C1", "=HYPERLINK(\"http://x\")", "Smith", "a@example.com", "0412000001"),

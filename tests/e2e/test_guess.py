@@ -177,6 +177,120 @@ class GuessBusinesses(E2E):
         self.assertIn("Tāne", [b["firstName"] for b in bodies])
 
 
+# A three-store chain: the account's businesses, and the names its POS
+# writes in the export's Location column (one with other punctuation, one in
+# lower case, one misspelt).
+STORES = {
+    "11111111-1111-4111-8111-111111111111": ("Brew Bros Bondi", "Brew Bros - Bondi"),
+    "22222222-2222-4222-8222-222222222222": ("Brew Bros Newtown", "brew bros newtown"),
+    "33333333-3333-4333-8333-333333333333": ("Brew Bros Manly", "Brew Bros Manley"),
+}
+HQ = "44444444-4444-4444-8444-444444444444"
+
+
+def square_with_locations(path, extra=None):
+    """samples/square-customers.csv as a multi-location Square account
+    exports it: a Location column, the stores in turn."""
+    import csv
+    with open(sample("square-customers"), encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    stores = [written for _, written in STORES.values()] + (extra or [])
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\r\n")
+        w.writerow(rows[0] + ["Location"])
+        for i, row in enumerate(rows[1:]):
+            w.writerow(row + [stores[i % len(stores)]])
+    cid = rows[0].index("Square Customer ID")
+    return {row[cid]: stores[i % len(stores)] for i, row in enumerate(rows[1:])}
+
+
+class GuessStores(E2E):
+    """Issue 11 item 4: guess on a multi-location export maps its store
+    column to the account's businesses, says which are not exact, and the
+    pipeline it writes sends each row to its store's business."""
+    clock = "2026-12-02T03:00:00Z"
+    sim_args = tuple(a for bid, (name, _) in STORES.items() for a in ("--business", f"{bid}:{name}")) + (
+        "--business", f"{HQ}:Brew Bros HQ", "--latency-ms", "5")
+
+    def test_each_store_mapped_to_its_business_and_run_sends_there(self):
+        store_of_row = square_with_locations(self.input)
+        p = self.run_cli("guess", self.input)
+        self.assertRun(p, 0)
+        self.assertIn('    businessId: "Location"   # the row\'s store', p.stdout)
+        self.assertIn("  business_map:\n", p.stdout)
+        self.assertIn('    "Brew Bros - Bondi": 11111111-1111-4111-8111-111111111111   # 8 rows: '
+                      'Brew Bros Bondi\n', p.stdout)
+        self.assertIn('    "brew bros newtown": 22222222-2222-4222-8222-222222222222   # 8 rows: '
+                      'Brew Bros Newtown\n', p.stdout)
+        # The misspelt store: its near match, and a TODO saying it is not exact.
+        self.assertIn('    "Brew Bros Manley": 33333333-3333-4333-8333-333333333333   # 8 rows. '
+                      'TODO: not an exact name: the nearest business is Brew Bros Manly', p.stdout)
+        self.assertNotIn("business_id:", p.stdout.split("\ninvite:\n")[1].split("\noutput:")[0]
+                         .replace("{business_id:", ""))
+        self.assertIn('#     "Brew Bros Manley" (8 rows) -> 33333333-3333-4333-8333-333333333333 '
+                      'Brew Bros Manly (not an exact name: check it)\n', p.stderr)
+        self.assertEqual(len(self.sim.requests("/api/v1/businesses")), 1)
+
+        path = os.path.join(self.dir, "stores.yaml")
+        with open(path, "w") as f:
+            f.write(p.stdout.replace(f"campaign_id: {PLACEHOLDER}", f"campaign_id: {CAMPAIGN}"))
+        self.assertRun(self.run_cli("check", path), 0)
+        run = self.run_cli("run", "--no-progress", path)
+        self.assertRun(run, 0)
+        results = read_csv(next(os.path.join(self.dir, "out", f)
+                                for f in sorted(os.listdir(os.path.join(self.dir, "out")))
+                                if f.endswith("-results.csv")))
+        sent = {r["source_contact_id"]: r for r in results if r["status"] == "sent"}
+        self.assertGreaterEqual(len(sent), 15)
+        want = {written: bid for bid, (_, written) in STORES.items()}
+        bodies = [r["body"] for r in self.sim.accepted()]
+        self.assertEqual(len(bodies), len(sent))
+        for cid, r in sent.items():
+            self.assertEqual(r["business_id"], want[store_of_row[cid]], cid)
+        for b in bodies:
+            self.assertEqual(b["businessId"], want[store_of_row[b["sourceContactId"]]], b)
+        # Every store got its rows, at its own business, and HQ none.
+        by_business = {}
+        for b in bodies:
+            by_business[b["businessId"]] = by_business.get(b["businessId"], 0) + 1
+        self.assertEqual(set(by_business), set(STORES))
+        self.assertEqual(sum(by_business.values()), len(sent))
+        self.assertTrue(all(b["campaignId"] == CAMPAIGN for b in bodies))
+
+    def test_unknown_store_is_a_todo_and_its_rows_are_refused(self):
+        store_of_row = square_with_locations(self.input, extra=["Parramatta"])
+        p = self.run_cli("guess", self.input)
+        self.assertRun(p, 0)
+        self.assertRegex(p.stdout, r'\n    # "Parramatta": 0{8}-0{4}-0{4}-0{4}-0{12}   # 6 rows\. '
+                                   r'TODO: no business is named like this store')
+        self.assertIn('#     "Parramatta" (6 rows) -> no business is named like it', p.stderr)
+        path = os.path.join(self.dir, "stores.yaml")
+        with open(path, "w") as f:
+            f.write(p.stdout.replace(f"campaign_id: {PLACEHOLDER}", f"campaign_id: {CAMPAIGN}"))
+        c = self.run_cli("check", path)
+        self.assertRun(c, 0)
+        self.assertIn('unmapped locations (add them to invite.business_map):\n  "Parramatta"  ',
+                      c.stdout)
+        self.assertTrue([r for r, s in store_of_row.items() if s == "Parramatta"])
+
+    def test_offline_lists_the_stores_with_ids_to_fill_in(self):
+        square_with_locations(self.input)
+        p = self.run_cli("guess", self.input, env={"CLOUTLY_API_KEY": ""})
+        self.assertRun(p, 0)
+        for _, written in STORES.values():
+            self.assertIn(f'    "{written}": {PLACEHOLDER}   # 8 rows: REPLACE with the store\'s '
+                          'business id\n', p.stdout)
+        self.assertEqual(self.sim.requests("/api/v1/businesses"), [])
+        # check refuses the placeholders until they are filled in, naming the store.
+        path = os.path.join(self.dir, "stores.yaml")
+        with open(path, "w") as f:
+            f.write(p.stdout.replace(f"campaign_id: {PLACEHOLDER}", f"campaign_id: {CAMPAIGN}"))
+        c = self.run_cli("check", path)
+        self.assertRun(c, 2)
+        self.assertRegex(c.stderr, r"stores\.yaml:\d+:\d+: invite\.business_map 'Brew Bros - Bondi' "
+                                   r"is still the placeholder 'guess' wrote")
+
+
 class GuessErrors(E2E):
     sim_args = None
 

@@ -54,6 +54,12 @@ class GuessCountry(E2E):
         # A few regions' example is another region's number (VA's is Italian):
         # nothing in the digits can say VA then.
         self.assertLess(len(foreign), 20)
+        # Under ASan+UBSan (the sanitizer build sets CLOUTLY_SANITIZED) every fourth region:
+        # the sanitizer checks the memory safety of the same code path, the
+        # normal build checks the property for every region, and ~480 guess
+        # processes under ASan would take most of CI's time budget.
+        step = 4 if os.environ.get("CLOUTLY_SANITIZED") else 1
+        regions = regions[::step]
 
         def one(item):
             r, nat, e164 = item
@@ -75,7 +81,7 @@ class GuessCountry(E2E):
                 self.assertIn(f"valid {got} numbers written nationally", why)
         self.assertEqual(wrong, [], "\n".join(wrong))
         # Most regions are told apart by the digits and how they are written.
-        self.assertGreater(len(regions) - ties, 150)
+        self.assertGreater(len(regions) - ties, 150 // step)
 
     def test_unformatted_australian_mobiles_stay_australian(self):
         # Finland's plan takes most of these digits too; the markets the

@@ -154,9 +154,16 @@ class Install(unittest.TestCase):
         text = slurp(os.path.join(units, "cloutly-nightly.service"))
         self.assertIn("OnFailure=", text)
         self.assertNotIn("SuccessExitStatus", text)
-        for key in ("DynamicUser=yes", "StateDirectory=cloutly", "ProtectSystem=strict",
+        for key in ("DynamicUser=yes", "StateDirectory=cloutly-pipe\n", "ProtectSystem=strict",
                     "NoNewPrivileges=yes"):
             self.assertIn(key, text)
+        # One state folder: the unit's is where the account's ledger goes by
+        # default (store/account.c: $STATE_DIRECTORY) and where the shipped
+        # pipelines write.
+        for name in ("nightly-invites.yaml", "reviews-mirror.yaml", "reviews-archive.yaml"):
+            shipped = slurp(os.path.join(harness.SRC, "pipelines", name))
+            self.assertNotRegex(shipped, r"/var/lib/cloutly(?!-pipe)", name)
+            self.assertIn("/var/lib/cloutly-pipe/", shipped, name)
 
 
 class Help(unittest.TestCase):

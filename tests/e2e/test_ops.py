@@ -393,12 +393,20 @@ class ExportOps(E2E):
         self.assertIn("http", [e["event"] for e in events])
         s = check_metrics(self, metrics)
         self.assertEqual(value(s, "cloutly_pipe_rows", status="written", pipeline="arch"), n)
+        # Every page was one GET the server answered 200, and the metrics count them.
+        gets = self.sim.requests("/api/v1/reviews")
+        self.assertEqual(len(gets), 5)
+        self.assertEqual(value(s, "cloutly_pipe_http_requests_total", code="200", pipeline="arch"),
+                         len(gets))
         # The export command takes --metrics-file too, and says "1 page".
         other = os.path.join(self.dir, "cli.prom")
         p = self.run_cli("export", self.pipeline, "--metrics-file", other, "--output",
                          os.path.join(self.dir, "again.ndjson"), "--since", "2000-01-01")
         self.assertRun(p, 0)
-        self.assertEqual(value(check_metrics(self, other), "cloutly_pipe_rows", status="written"), n)
+        s = check_metrics(self, other)
+        self.assertEqual(value(s, "cloutly_pipe_rows", status="written"), n)
+        self.assertEqual(value(s, "cloutly_pipe_http_requests_total", code="200"),
+                         len(self.sim.requests("/api/v1/reviews")) - len(gets))
         self.assertIn("30 reviews written", p.stderr)
         self.assertNotIn("unknown", p.stderr)
 

@@ -9,10 +9,9 @@ computes on its own from the ledger and the mirror. Then headless Chromium
 loads the page: no console error, no network request (the page's CSP forbids
 any), screenshots at 1280 and 390 pixels wide.
 
-STAND-IN: the mirror is built here with sqlite3 from the mirror's schema
-(export/mirror.c, schema version 1, as on branch h-mirror), because the
-simulator's review controls and `export --mirror` are not merged yet. Replace
-build_mirror() with a real `export --mirror` run once they land.
+The mirror is the real one: the simulator serves exactly these reviews
+(its /_sim/control "put" op) and `cloutly-pipe export --mirror` reads them;
+the deleted review is deleted at the simulator and marked so by a full sweep.
 """
 import datetime
 import html.parser
@@ -23,107 +22,16 @@ import sqlite3
 import subprocess
 import tempfile
 import unittest
+import urllib.request
 
 from harness import BUSINESS, E2E, contacts, write_csv
 
 HEADER = ["Id", "First Name", "Last Name", "Email", "Phone"]
 OTHER_BUSINESS = "9a1b2c3d-0000-4000-8000-000000000001"
 
-# The mirror's schema, version 1 (export/mirror.c schema_v1 with its macros expanded).
-MIRROR_SCHEMA = """
-CREATE TABLE review_data (  data_id INTEGER PRIMARY KEY,  author_name TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.authorName')) VIRTUAL,  business_id TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.businessId')) VIRTUAL,  created_at TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.createdAt')) VIRTUAL,  email TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.email')) VIRTUAL,  is_archived INTEGER GENERATED ALWAYS AS
-(json_extract(raw,'$.isArchived')) VIRTUAL,  name TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.name')) VIRTUAL,  phone_number TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.phoneNumber')) VIRTUAL,  photo TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.photo')) VIRTUAL,  rating INTEGER GENERATED ALWAYS AS (CASE WHEN
-json_type(raw,'$.rating') IN ('integer','real') THEN json_extract(raw,'$.rating') WHEN
-json_type(raw,'$.rating')='text' AND trim(json_extract(raw,'$.rating')) GLOB '[0-9]*' THEN
-CAST(trim(json_extract(raw,'$.rating')) AS INTEGER) END) VIRTUAL,  show_on_widget INTEGER
-GENERATED ALWAYS AS (json_extract(raw,'$.showOnWidget')) VIRTUAL,  response_name TEXT GENERATED
-ALWAYS AS (json_extract(raw,'$.response.name')) VIRTUAL,  response_date TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.response.date')) VIRTUAL,  response_comment TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.response.comment')) VIRTUAL,  shield INTEGER GENERATED ALWAYS AS
-(json_extract(raw,'$.shield')) VIRTUAL,  source TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.source')) VIRTUAL,  source_feedback_id TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.sourceFeedbackId')) VIRTUAL,  status TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.status')) VIRTUAL,  review_url TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.reviewUrl')) VIRTUAL,  text TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.text')) VIRTUAL,  type TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.type')) VIRTUAL,  video_ref TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.videoRef')) VIRTUAL,  gif_ref TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.gifRef')) VIRTUAL,  updated_at TEXT GENERATED ALWAYS AS
-(json_extract(raw,'$.updatedAt')) VIRTUAL,  raw TEXT NOT NULL);
-CREATE TABLE review_state (  created_us INTEGER NOT NULL,  id TEXT NOT NULL,  data_id INTEGER
-NOT NULL,  raw_hash INTEGER NOT NULL,  content_hash INTEGER NOT NULL,  first_seen TEXT NOT NULL,
-seen_at TEXT NOT NULL, last_changed TEXT NOT NULL,  deleted_at TEXT,  seen_run INTEGER NOT NULL,
-PRIMARY KEY (created_us, id)) WITHOUT ROWID;
-CREATE UNIQUE INDEX review_state_id ON review_state(id);
-CREATE VIEW reviews AS  SELECT s.id, d.author_name, d.business_id, d.created_at, d.email,
-d.is_archived, d.name,  d.phone_number, d.photo, d.rating, d.show_on_widget, d.response_name,
-d.response_date,  d.response_comment, d.shield, d.source, d.source_feedback_id, d.status,
-d.review_url,  d.text, d.type, d.video_ref, d.gif_ref, d.updated_at, d.raw, s.content_hash,
-s.first_seen,  max(s.seen_at, coalesce((SELECT max(r.started_at) FROM runs r WHERE r.complete=1
-AND  (s.deleted_at IS NULL OR r.started_at < s.deleted_at)), '')) AS last_seen,  s.last_changed,
-s.deleted_at,  max(s.seen_run, coalesce((SELECT max(r.run) FROM runs r WHERE r.complete=1 AND
-(s.deleted_at IS NULL OR r.started_at < s.deleted_at)), 0)) AS last_seen_run  FROM review_state
-s JOIN review_data d ON d.data_id = s.data_id;
-CREATE TABLE review_changes (  seq INTEGER PRIMARY KEY,  id TEXT NOT NULL,  at TEXT NOT NULL,
-run INTEGER NOT NULL,  kind TEXT NOT NULL CHECK (kind IN
-('created','updated','deleted','restored')),  fields TEXT);
-CREATE INDEX review_changes_id ON review_changes(id);
-CREATE INDEX review_changes_run ON review_changes(run);
-CREATE TABLE runs (  run INTEGER PRIMARY KEY,  started_at TEXT NOT NULL,  kind TEXT NOT NULL
-CHECK (kind IN ('incremental','full')),  complete INTEGER NOT NULL DEFAULT 0,  pages INTEGER,
-seen INTEGER, created INTEGER, updated INTEGER, deleted INTEGER,  restored INTEGER);
-CREATE VIEW reviews_awaiting_reply AS  SELECT * FROM reviews WHERE deleted_at IS NULL AND
-coalesce(is_archived,0)=0  AND response_name IS NULL AND response_date IS NULL AND
-response_comment IS NULL;
-CREATE VIEW rating_by_month_source AS  SELECT substr(created_at,1,7) AS month, source, count(*)
-AS reviews,  avg(rating) AS avg_rating, sum(rating=1) AS rating_1, sum(rating=2) AS rating_2,
-sum(rating=3) AS rating_3, sum(rating=4) AS rating_4, sum(rating=5) AS rating_5  FROM reviews
-WHERE deleted_at IS NULL GROUP BY 1, 2;
-CREATE VIEW replies_by_month AS  SELECT substr(response_date,1,7) AS month, count(*) AS replies
-FROM reviews  WHERE deleted_at IS NULL AND response_date IS NOT NULL GROUP BY 1;
-"""
-
-
 def iso(t):
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime(
         "%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def build_mirror(path, reviews, changes=(), run_at=None):
-    """STAND-IN for `export --mirror`: a mirror holding `reviews` (dicts in the
-    API's JSON shape, plus "_deleted": an ISO time) and one run."""
-    db = sqlite3.connect(path)
-    db.executescript("CREATE TABLE IF NOT EXISTS mirror_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);")
-    if not db.execute("SELECT 1 FROM mirror_meta WHERE key='schema_version'").fetchone():
-        db.executescript(MIRROR_SCHEMA)
-        db.execute("INSERT INTO mirror_meta VALUES ('schema_version', '1'), ('selection', '')")
-    at = run_at or iso(0)
-    run = db.execute("INSERT INTO runs(started_at, kind, complete) VALUES (?, 'full', 1)", (at,)).lastrowid
-    rows = []
-    for r in reviews:
-        deleted = r.pop("_deleted", None)
-        raw = json.dumps(r)
-        data_id = db.execute("INSERT INTO review_data(raw) VALUES (?)", (raw,)).lastrowid
-        created_us = int(datetime.datetime.strptime(r["createdAt"], "%Y-%m-%dT%H:%M:%S.000Z")
-                         .replace(tzinfo=datetime.timezone.utc).timestamp()) * 1000000
-        rows.append((created_us, r["id"], data_id, 0, 0, at, at, at, deleted, run))
-        db.execute("INSERT INTO review_changes(id, at, run, kind) VALUES (?, ?, ?, 'created')",
-                   (r["id"], at, run))
-    db.executemany("INSERT INTO review_state(created_us, id, data_id, raw_hash, content_hash,"
-                   " first_seen, seen_at, last_changed, deleted_at, seen_run)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    for kind, rid in changes:
-        db.execute("INSERT INTO review_changes(id, at, run, kind) VALUES (?, ?, ?, ?)",
-                   (rid, at, run, kind))
-    db.commit()
-    db.close()
 
 
 class Metrics(html.parser.HTMLParser):
@@ -173,7 +81,28 @@ def chromium():
 
 
 class Report(E2E):
-    sim_args = ()
+    # No generated reviews: the account's reviews are the ones each test puts.
+    sim_args = ("--reviews", "0")
+
+    def control(self, **op):
+        req = urllib.request.Request(self.sim.base_url.replace("/api/v1", "/_sim/control"),
+                                     data=json.dumps(op).encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            self.assertTrue(json.load(r)["ok"])
+
+    def build_mirror(self, reviews):
+        """The account's reviews at the simulator, then `export --mirror` as a
+        user runs it; a review with "_deleted" is deleted at the simulator and
+        a full sweep marks it deleted in the mirror."""
+        for r in reviews:
+            self.control(op="put", review={k: v for k, v in r.items() if k != "_deleted"})
+        self.assertRun(self.run_cli("export", "--mirror", self.mirror, "--no-progress"), 0)
+        gone = [r["id"] for r in reviews if r.get("_deleted")]
+        for rid in gone:
+            self.control(op="delete", id=rid)
+        if gone:
+            self.assertRun(self.run_cli("export", "--mirror", self.mirror, "--full",
+                                        "--no-progress"), 0)
 
     def setUp(self):
         super().setUp()
@@ -271,7 +200,7 @@ class Report(E2E):
     def test_the_page_counts_what_the_ledger_and_the_mirror_hold(self):
         sent = self.invite(8)
         reviews = self.reviews_for(sent)
-        build_mirror(self.mirror, [dict(r) for r in reviews])
+        self.build_mirror(reviews)
         exp = self.expected(sent, reviews)
         # The scenario is the one meant: three invites matched, one each way.
         self.assertEqual(exp["reviewed"], 3)
@@ -301,8 +230,8 @@ class Report(E2E):
         # ... and nothing is the second time; one more review is exactly one.
         _, m2 = self.report()
         self.assertEqual(number(m2.metrics["changes.created"]), 0)
-        build_mirror(self.mirror, [{"id": "rev-new", "businessId": BUSINESS, "rating": 5,
-                                    "createdAt": iso(sent[0][3] + 86400), "source": "google"}])
+        self.build_mirror([{"id": "rev-new", "businessId": BUSINESS, "rating": 5,
+                            "createdAt": iso(sent[0][3] + 86400), "source": "google"}])
         _, m3 = self.report()
         self.assertEqual(number(m3.metrics["changes.created"]), 1)
         self.assertEqual(number(m3.metrics["reviews.total"]), exp["total"] + 1)

@@ -36,7 +36,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char *const custom_fields[] = {
+static const char *const custom_fields[] = {
     "id", "response.comment", "response", "reviewer.name.first", "a.b.c.d.e.f", "rating",
     "photo", "text",
 };

@@ -45,6 +45,7 @@ PATH exists, so a test can keep requests in flight for as long as it needs.
 """
 
 import argparse
+import bisect
 import collections
 import datetime
 import email.utils
@@ -1188,6 +1189,7 @@ class Server(http.server.ThreadingHTTPServer):
 #   {"op":"hold_at_get","n":K}        the K-th GET /reviews waits, page computed,
 #                                      until {"op":"release"}; /_sim/state says "held"
 #   {"op":"release"}
+#   {"op":"put","review":{...}}                       a review as given (see _ctl_put)
 # Every op answers {"ok":true,...}; an unknown op or id answers 400.
 
 class ControlError(Exception):
@@ -1223,10 +1225,34 @@ def _ctl_reencode(store, i):
     store.version += 1
 
 
+# {"op":"put","review":{...}}: a review with exactly these fields (it needs
+# "id" and "createdAt"; the same id replaces the earlier one), served in its
+# place by createdAt, with no encoding quirks. For tests that need reviews
+# written by particular people (the report's invite matching).
+def _ctl_put(store, review):
+    if not isinstance(review, dict) or not isinstance(review.get("id"), str) \
+            or not isinstance(review.get("createdAt"), str):
+        raise ControlError("put needs a review with an id and a createdAt")
+    r = dict(review, _n=0)  # _n 0: plain JSON, no extra fields
+    for i, old in enumerate(store.reviews):
+        if old["id"] == r["id"]:
+            del store.reviews[i]
+            del store.encoded[i]
+            break
+    keys = [(x["createdAt"], x["id"]) for x in store.reviews]
+    i = bisect.bisect(keys, (r["createdAt"], r["id"]))
+    store.reviews.insert(i, r)
+    store.encoded.insert(i, store._encode(r))
+    store.version += 1
+    return {"id": r["id"]}
+
+
 def controls_apply(state, op):
     """One op (lock held by the caller); returns what to answer."""
     store = state.reviews
     kind = op.get("op") if isinstance(op, dict) else None
+    if kind == "put":
+        return _ctl_put(store, op.get("review"))
     if kind == "insert":
         return {"ids": [store.insert_newest() for _ in range(int(op.get("n", 1)))]}
     if kind == "at_get":

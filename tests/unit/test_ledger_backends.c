@@ -4,7 +4,8 @@
  * PostgreSQL database CLOUTLY_TEST_PG_URL names. The same assertions hold
  * on both: intents and outcomes and the resume/cooldown look-ups, the
  * one-step claim (also under a real race of several processes), the
- * suppression list and erasure, watermarks and runs, migrating an old
+ * suppression list and erasure, watermarks and runs, deferred rows carried
+ * to a later file, migrating an old
  * schema, and `ledger copy` SQLite -> backend -> SQLite without losing a
  * row or a cooldown.
  */
@@ -401,6 +402,51 @@ static void test_copy_round_trip(void **state)
     row_result_release(&r);
 }
 
+/* A deferral that keeps its whole request is carried to a later run of the
+ * pipeline reading another file, once; closing it stops the carrying. */
+static void test_deferred_rows_are_carried_once(void **state)
+{
+    struct cp_error err = {0};
+    struct row_result r, rows[4];
+    struct ledger_carried from[4];
+    int n;
+    long count;
+    (void)state;
+    row_result_init(&r);
+    for (int i = 0; i < 4; i++)
+        row_result_init(&rows[i]);
+    struct ledger *l = open_rw();
+    assert_int_equal(ledger_run_begin(l, "run1", "nightly", "a.csv", "hash-a", &err), 0);
+    contact(&r, 7, "gus@example.com", "+61412000007");
+    strbuf_addstr(&r.last_name, "Grey");
+    strbuf_addstr(&r.source_contact_id, "pos-7");
+    strbuf_addstr(&r.timezone, "Australia/Sydney");
+    assert_int_equal(ledger_defer_row(l, "run1", "a.csv", "hash-a", "camp", &r, 1000, &err), 0);
+    assert_int_equal(ledger_flush_deferrals(l, &err), 0);
+    assert_int_equal(ledger_deferred_count(l, "nightly", "hash-b", 2000, &count, &err), 0);
+    assert_int_equal(count, 1);
+    assert_int_equal(ledger_deferred_count(l, "nightly", "hash-b", 500, &count, &err), 0);
+    assert_int_equal(count, 0); /* not due yet */
+    assert_int_equal(ledger_deferred_count(l, "crm", "hash-b", 2000, &count, &err), 0);
+    assert_int_equal(count, 0); /* another pipeline's */
+    assert_int_equal(ledger_deferred_due(l, "nightly", "hash-b", 2000, 0, rows, from, 4, &n, &err),
+                     0);
+    assert_int_equal(n, 1);
+    assert_string_equal(strbuf_str(&rows[0].last_name), "Grey");
+    assert_string_equal(strbuf_str(&rows[0].source_contact_id), "pos-7");
+    assert_string_equal(strbuf_str(&rows[0].timezone), "Australia/Sydney");
+    assert_string_equal(from[0].file_hash, "hash-a");
+    assert_int_equal(rows[0].input_row, 7);
+    assert_int_equal(ledger_carry_close(l, "run2", &from[0], &r, &err), 0);
+    assert_int_equal(ledger_deferred_due(l, "nightly", "hash-b", 2000, 0, rows, from, 4, &n, &err),
+                     0);
+    assert_int_equal(n, 0);
+    ledger_close(l);
+    for (int i = 0; i < 4; i++)
+        row_result_release(&rows[i]);
+    row_result_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +457,7 @@ int main(void)
         cmocka_unit_test_setup(test_watermarks_and_runs, fresh),
         cmocka_unit_test_setup(test_old_schema_is_migrated, fresh),
         cmocka_unit_test_setup(test_copy_round_trip, fresh),
+        cmocka_unit_test_setup(test_deferred_rows_are_carried_once, fresh),
     };
     return cmocka_run_group_tests(tests, unit_setup_tmpdir, unit_teardown_tmpdir);
 }

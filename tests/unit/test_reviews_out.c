@@ -106,7 +106,7 @@ static void check_cell(const char *json_value, bool guard, const char *want)
 {
     char in[512], expect[512];
     const char *fields[] = {"v"};
-    struct reviews_out_options o = {.format = EXPORT_CSV, .fields = (char *const *)fields,
+    struct reviews_out_options o = {.format = EXPORT_CSV, .fields = fields,
                                     .n_fields = 1, .formula_guard = guard, .name = "t"};
     snprintf(in, sizeof in, "{\"v\":%s}", json_value);
     snprintf(expect, sizeof expect, "v\r\n%s\r\n", want);
@@ -155,7 +155,7 @@ static void test_csv_dotted_paths(void **state)
     (void)state;
     const char *fields[] = {"response.comment", "id", "response", "text.deep", "a.b.c", "text",
                             "missing.x"};
-    struct reviews_out_options o = {.format = EXPORT_CSV, .fields = (char *const *)fields,
+    struct reviews_out_options o = {.format = EXPORT_CSV, .fields = fields,
                                     .n_fields = 7, .formula_guard = true, .name = "t"};
     char *out = render("{\"\\u0069d\":\"first\",\"text\":\"t\",\"response\":{\"comment\":\"c\",\"x\":null},"
                        "\"a\":{\"b\":{\"c\":2.50}},\"text\":\"t2\"}",
@@ -169,7 +169,7 @@ static void test_excel_bom(void **state)
 {
     (void)state;
     const char *fields[] = {"id"};
-    struct reviews_out_options o = {.format = EXPORT_CSV, .fields = (char *const *)fields,
+    struct reviews_out_options o = {.format = EXPORT_CSV, .fields = fields,
                                     .n_fields = 1, .excel_bom = true, .name = "t"};
     char *out = render("{\"id\":\"Zo\xc3\xab\"}", &o);
     assert_string_equal(out, "\xEF\xBB\xBFid\r\nZo\xc3\xab\r\n");
@@ -181,7 +181,7 @@ static void test_bad_field_path_and_failing_write(void **state)
     (void)state;
     struct cp_error err = {0};
     const char *fields[] = {"a..b"};
-    struct reviews_out_options o = {.format = EXPORT_CSV, .fields = (char *const *)fields,
+    struct reviews_out_options o = {.format = EXPORT_CSV, .fields = fields,
                                     .n_fields = 1, .name = "t"};
     assert_null(reviews_out_new(stdout, &o, &err));
     assert_non_null(strstr(err.msg, "invalid export field 'a..b'"));

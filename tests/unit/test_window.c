@@ -27,7 +27,8 @@
 
 static double utc(int y, int mo, int d, int h, int mi)
 {
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
+    struct tm tm = {
+        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
     return (double)timegm(&tm);
 }
 
@@ -44,7 +45,8 @@ static void test_grammar(void **state)
     send_window_describe(&w, text, sizeof text);
     assert_string_equal(text, "09:00-20:00");
 
-    assert_int_equal(send_window_parse("mon-fri 09:00-21:00, sat 10:00-18:00", &w, why, sizeof why), 0);
+    assert_int_equal(send_window_parse("mon-fri 09:00-21:00, sat 10:00-18:00", &w, why, sizeof why),
+                     0);
     assert_true(send_window_holds(&w, 5, 20 * 60 + 30));  /* Friday 20:30 */
     assert_false(send_window_holds(&w, 6, 20 * 60 + 30)); /* Saturday 20:30 */
     assert_false(send_window_holds(&w, 0, 12 * 60));      /* Sunday: no clause */
@@ -90,12 +92,32 @@ static void test_state_rules_table(void **state)
     assert_false(send_window_holds(&w, 0, 11 * 60));
     assert_true(send_window_holds(&w, 0, 12 * 60));
     assert_false(send_window_holds(&w, 1, 8 * 60 + 30));
+    /* Kentucky from 10:00; Alabama, Louisiana, Mississippi never on a
+     * Sunday; Nevada to 20:00, Michigan from 09:00 to the federal 21:00. */
+    state_rules_window("US", "KY", &w);
+    assert_false(send_window_holds(&w, 2, 9 * 60 + 59));
+    assert_true(send_window_holds(&w, 2, 10 * 60));
+    assert_true(send_window_holds(&w, 2, 20 * 60 + 59));
+    state_rules_window("US", "AL", &w);
+    assert_false(send_window_holds(&w, 0, 12 * 60));
+    assert_true(send_window_holds(&w, 6, 12 * 60));
+    state_rules_window("US", "NV", &w);
+    assert_false(send_window_holds(&w, 3, 20 * 60));
+    state_rules_window("US", "MI", &w);
+    assert_false(send_window_holds(&w, 3, 8 * 60 + 30));
+    assert_true(send_window_holds(&w, 3, 20 * 60 + 30));
+    /* A state with no line of its own: the federal hours. */
+    state_rules_window("US", "NY", &w);
+    assert_true(send_window_holds(&w, 0, 8 * 60));
+    assert_true(send_window_holds(&w, 0, 20 * 60 + 59));
     /* A US number of unknown state: every state's rule at once. */
     state_rules_window("US", "", &w);
-    assert_false(send_window_holds(&w, 0, 11 * 60));   /* Texas Sunday */
+    assert_false(send_window_holds(&w, 0, 11 * 60));     /* Texas Sunday */
     assert_false(send_window_holds(&w, 1, 8 * 60 + 30)); /* Connecticut, Texas: 9:00 */
-    assert_false(send_window_holds(&w, 1, 20 * 60));   /* Florida and others: 20:00 */
+    assert_false(send_window_holds(&w, 1, 20 * 60));     /* Florida and others: 20:00 */
+    assert_false(send_window_holds(&w, 1, 9 * 60 + 59)); /* Kentucky: 10:00 */
     assert_true(send_window_holds(&w, 1, 19 * 60 + 59));
+    assert_false(send_window_holds(&w, 0, 15 * 60)); /* Alabama: no Sundays */
 }
 
 static int has_zone(const struct zone_set *zs, const char *z)
@@ -313,10 +335,11 @@ static void test_ledger_deferrals_and_day_counts(void **state)
     double day1 = utc(2026, 12, 1, 0, 0);
     assert_int_equal(ledger_count_sends(l, "b1", (time_t)day1, (time_t)day1 + 86400, &n, &err), 0);
     assert_int_equal(n, 1); /* the sent one; not the deferral */
-    assert_int_equal(ledger_count_sends(l, "b1", (time_t)day1 + 86400, (time_t)day1 + 2 * 86400,
-                                        &n, &err), 0);
+    assert_int_equal(
+        ledger_count_sends(l, "b1", (time_t)day1 + 86400, (time_t)day1 + 2 * 86400, &n, &err), 0);
     assert_int_equal(n, 1); /* an intent may have been sent: it counts */
-    assert_int_equal(ledger_count_sends(l, "b2", (time_t)day1, (time_t)day1 + 2 * 86400, &n, &err), 0);
+    assert_int_equal(ledger_count_sends(l, "b2", (time_t)day1, (time_t)day1 + 2 * 86400, &n, &err),
+                     0);
     assert_int_equal(n, 0);
     /* A deferred row is the latest word on it: resume sends it again. */
     struct ledger_prior pr;
@@ -334,12 +357,9 @@ static void test_ledger_deferrals_and_day_counts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_grammar),
-        cmocka_unit_test(test_state_rules_table),
-        cmocka_unit_test(test_phone_zones),
-        cmocka_unit_test(test_local_time_follows_dst),
-        cmocka_unit_test(test_decisions),
-        cmocka_unit_test(test_ledger_deferrals_and_day_counts),
+        cmocka_unit_test(test_grammar),     cmocka_unit_test(test_state_rules_table),
+        cmocka_unit_test(test_phone_zones), cmocka_unit_test(test_local_time_follows_dst),
+        cmocka_unit_test(test_decisions),   cmocka_unit_test(test_ledger_deferrals_and_day_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
