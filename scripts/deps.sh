@@ -20,6 +20,12 @@ PACKAGES+=(chromium)
 # The ledger on PostgreSQL (issue 16): libpq to build against, and a real
 # PostgreSQL server that tests/pg/pg_server.py starts in a temp folder.
 PACKAGES+=(libpq-dev postgresql)
+# The Kubernetes manifests (deploy/kubernetes) are checked against the API's
+# schemas by tests/e2e/test_deploy_kubernetes.py: node runs the validators
+# of the kubernetes-models npm package (installed below), python3-yaml reads
+# the manifests. Debian's nodejs comes without npm (its own package), other
+# builds of nodejs bring theirs: npm is installed only when missing.
+PACKAGES+=(nodejs python3-yaml)
 # Extra tools for the tests and benchmarks: curl as an HTTP peer in tests,
 # Miller and Python's phonenumbers as benchmark baselines.
 if [ "${1:-}" = "--bench" ]; then
@@ -30,9 +36,26 @@ missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
+npm_missing() {
+  [ -d "$(npm root -g 2>/dev/null)/kubernetes-models/batch/v1" ] &&
+    [ -d "$(npm root -g 2>/dev/null)/yaml/dist" ] && return 1
+  return 0
+}
+npm_install() {
+  npm_missing || return 0
+  if ! command -v npm >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  echo "deps.sh: installing kubernetes-models and yaml (npm, global)" >&2
+  $SUDO npm install -g --no-fund --no-audit --loglevel=error kubernetes-models@5.1.0 yaml@2.9.1 >/dev/null
+}
 SUDO=""
+if [ ${#missing[@]} -eq 0 ]; then
+  if npm_missing && [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+  npm_install
+  exit 0
+fi
+
 if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || { echo "deps.sh: need root to install: ${missing[*]}" >&2; exit 1; }
   SUDO=sudo
@@ -41,3 +64,4 @@ echo "deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+npm_install

@@ -198,7 +198,7 @@ int cmd_businesses(int argc, char **argv)
         goto fail;
     fetcher_init(&f, api, p.api.rate_per_sec, p.api.retries, NULL);
     /* The GET takes its slot from the account's budget, like every request. */
-    if (cli_state_open(&state, key, p.state.path, &err) < 0)
+    if (cli_state_open_pipeline(&state, key, &p, &err) < 0)
         goto fail;
     fetcher_share_budget(&f, cli_state_budget(&state));
     if (fetch_get(&f, "/businesses", business_list_read, &l, &res, &err) < 0)

@@ -209,6 +209,7 @@ static int take_locks(struct run *run, const char *input, struct cp_error *err)
                                 .pipeline = p->name,
                                 .what = what,
                                 .wait = run->o->wait_lock};
+    cli_state_lock_spec(run->state, &spec);
     if (runlock_take(&run->lock, &spec, err) < 0)
         return -1;
     if (run->lock.stale_pid)
@@ -576,7 +577,7 @@ static int open_state(const struct pipeline *p, const struct run_options *o, str
         }
         key = NULL;
     }
-    return cli_state_open(st, key, p->state.path, err);
+    return cli_state_open_pipeline(st, key, p, err);
 }
 
 static const struct cli_opt run_opts[] = {

@@ -52,7 +52,7 @@ int export_execute(const struct pipeline *p, const struct export_flags *fl)
     struct cp_error nokey = {0};
     char *ledger = NULL; /* the copy's state.path when the pipeline names none: owned */
     if (pipeline_api_key(p, &key, &nokey) == 0 &&
-        cli_state_open(&state, key, p->state.path, &err) == 0) {
+        cli_state_open_pipeline(&state, key, p, &err) == 0) {
         const char *at = cli_state_ledger(&state, p->state.path);
         if (!q.state.path && at && p->file && !(q.state.path = ledger = strdup(at))) {
             cli_state_close(&state);

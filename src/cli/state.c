@@ -56,6 +56,50 @@ int cli_state_open(struct cli_state *cs, const char *key, const char *state_path
     return 0;
 }
 
+int cli_state_use_pg(struct cli_state *cs, const char *url, const char *password_file,
+                     struct cp_error *err)
+{
+    if (!cs->open)
+        return cp_fail(err, CP_EXIT_USAGE,
+                       "state.url needs the account's API key: it names the account's rows");
+    struct budget *b = budget_open_pg(url, password_file, cs->acct.id, err);
+    if (!b) {
+        cp_error_prefix(err, "the account's rate budget");
+        return -1;
+    }
+    budget_close(cs->budget);
+    cs->budget = b;
+    cs->shared = (struct rate_shared){.ctx = cs->budget,
+                                      .acquire = shared_acquire,
+                                      .backoff = shared_backoff,
+                                      .success = shared_success};
+    cs->pg_url = url;
+    cs->pg_password_file = password_file;
+    return 0;
+}
+
+int cli_state_open_pipeline(struct cli_state *cs, const char *key, const struct pipeline *p,
+                            struct cp_error *err)
+{
+    if (cli_state_open(cs, key, p->state.path, err) < 0)
+        return -1;
+    if (!cs->open || !pg_is_url(cs->acct.ledger_path))
+        return 0;
+    if (cli_state_use_pg(cs, cs->acct.ledger_path, p->state.password_file, err) < 0) {
+        cli_state_close(cs);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_state_lock_spec(const struct cli_state *cs, struct runlock_spec *spec)
+{
+    spec->dir = cs->acct.lock_dir;
+    spec->url = cs->pg_url;
+    spec->password_file = cs->pg_password_file;
+    spec->account = cs->acct.id;
+}
+
 void cli_state_close(struct cli_state *cs)
 {
     budget_close(cs->budget);

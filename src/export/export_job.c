@@ -101,7 +101,7 @@ static int setup_since(struct job *j, struct cp_error *err)
                        "keeps the watermark (or give --since DATE)");
     if (mark_name(j) < 0)
         return cp_fail(err, CP_EXIT_USAGE, "out of memory");
-    if (runlock_acquire(&j->lock, p->state.path, p->name, err) < 0 ||
+    if (runlock_acquire_at(&j->lock, p->state.path, p->state.password_file, p->name, err) < 0 ||
         ledger_open_at(p->state.path, p->state.password_file, 0, &j->ledger, err) < 0)
         return -1;
     int found = ledger_watermark_get(j->ledger, j->mark.buf, value, sizeof value, err);

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "store/atomic_file.h"
+#include "store/budget_pg.h"
 
 #define BUDGET_MAGIC   0x43504247u /* "CPBG" */
 #define BUDGET_VERSION 1u
@@ -27,7 +28,8 @@ struct budget_file {
 };
 
 struct budget {
-    int fd;
+    int fd;               /* the file's, or -1 with pg */
+    struct budget_pg *pg; /* the budget in PostgreSQL, or NULL: the file */
 };
 
 struct budget *budget_open(const char *path, struct cp_error *err)
@@ -49,11 +51,30 @@ struct budget *budget_open(const char *path, struct cp_error *err)
     return b;
 }
 
+struct budget *budget_open_pg(const char *url, const char *password_file, const char *account,
+                              struct cp_error *err)
+{
+    struct budget *b = calloc(1, sizeof *b);
+    if (!b) {
+        cp_fail(err, CP_EXIT_USAGE, "out of memory");
+        return NULL;
+    }
+    b->fd = -1;
+    b->pg = budget_pg_open(url, password_file, account, err);
+    if (!b->pg) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
 void budget_close(struct budget *b)
 {
     if (!b)
         return;
-    close(b->fd);
+    budget_pg_close(b->pg);
+    if (b->fd >= 0)
+        close(b->fd);
     free(b);
 }
 
@@ -93,6 +114,8 @@ static void unlock(struct budget *b)
 
 double budget_acquire(struct budget *b, double now, double interval)
 {
+    if (b->pg)
+        return budget_pg_acquire(b->pg, interval);
     struct budget_file st;
     if (load(b, &st, now) < 0)
         return -1;
@@ -122,6 +145,10 @@ double budget_acquire(struct budget *b, double now, double interval)
 
 void budget_backoff(struct budget *b, double now, double pause)
 {
+    if (b->pg) {
+        budget_pg_backoff(b->pg, pause);
+        return;
+    }
     struct budget_file st;
     if (load(b, &st, now) < 0)
         return;
@@ -137,6 +164,10 @@ void budget_backoff(struct budget *b, double now, double pause)
 
 void budget_success(struct budget *b)
 {
+    if (b->pg) {
+        budget_pg_success(b->pg);
+        return;
+    }
     struct budget_file st;
     if (load(b, &st, clock_now()) < 0)
         return;
@@ -152,6 +183,8 @@ void budget_success(struct budget *b)
 
 double budget_slowdown(struct budget *b)
 {
+    if (b->pg)
+        return budget_pg_slowdown(b->pg);
     struct budget_file st;
     if (load(b, &st, clock_now()) < 0)
         return -1;

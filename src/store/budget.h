@@ -20,7 +20,13 @@
  * host shares; values from before a reboot are recognised and dropped. The
  * file is not fsynced: losing it costs one interval of pacing, nothing more.
  *
- * Ownership: a budget owns its file descriptor; budget_close() frees it.
+ * With state on PostgreSQL (state.url) the same budget is a row of the
+ * database, for workers on several machines (store/budget_pg.h): chosen at
+ * open, the calls below are the same; the caller's `now` is then unused,
+ * since the database server's clock is the one every worker shares.
+ *
+ * Ownership: a budget owns its file descriptor or its database connection;
+ * budget_close() frees it.
  */
 #ifndef CLOUTLY_BUDGET_H
 #define CLOUTLY_BUDGET_H
@@ -31,6 +37,10 @@ struct budget;
 
 /* Open (creating, 0600, and its folder, 0700) the budget file at `path`. */
 struct budget *budget_open(const char *path, struct cp_error *err);
+/* The account `account`'s budget in the PostgreSQL database at `url`; NULL
+ * with err (CP_EXIT_USAGE, the password never in it) when it cannot be reached. */
+struct budget *budget_open_pg(const char *url, const char *password_file, const char *account,
+                              struct cp_error *err);
 void budget_close(struct budget *b);
 
 /*

@@ -13,16 +13,12 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "store/atomic_file.h"
-
-struct owner {
-    long pid;
-    char host[128];
-    char since[64];
-    char pipeline[256];
-};
+#include "store/pg_conn.h"
+#include "store/runlock_owner.h"
+#include "store/runlock_pg.h"
 
 /* "pid=N host=H started=T pipeline=NAME", or the older "N T". */
-static void read_owner(int fd, struct owner *o)
+static void read_owner(int fd, struct runlock_owner *o)
 {
     char buf[512] = {0};
     memset(o, 0, sizeof *o);
@@ -46,7 +42,7 @@ static void sanitize(const char *id, char *out, size_t len)
     out[j] = '\0';
 }
 
-static int refuse(const char *what, const struct owner *o, struct cp_error *err)
+int runlock_refuse(const char *what, const struct runlock_owner *o, struct cp_error *err)
 {
     return cp_fail(err, CP_EXIT_USAGE,
                    "%s (pipeline '%s', pid %ld on host %s, started %s): wait for it to finish, "
@@ -55,12 +51,38 @@ static int refuse(const char *what, const struct owner *o, struct cp_error *err)
                    o->since[0] ? o->since : "?");
 }
 
+void runlock_tell_wait(const char *what, const struct runlock_owner *o, double wait)
+{
+    log_msg(LOG_INFO,
+            "%s (pipeline '%s', pid %ld on host %s, started %s): waiting up to %.0fs for it", what,
+            o->pipeline[0] ? o->pipeline : "?", o->pid, o->host[0] ? o->host : "?",
+            o->since[0] ? o->since : "?", wait);
+}
+
+void runlock_self(struct runlock_owner *o, const char *pipeline)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    memset(o, 0, sizeof *o);
+    o->pid = (long)getpid();
+    gmtime_r(&t, &tm);
+    strftime(o->since, sizeof o->since, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    gethostname(o->host, sizeof o->host - 1);
+    for (char *p = o->host; *p; p++)
+        if (*p == ' ')
+            *p = '_';
+    if (!o->host[0])
+        o->host[0] = '?';
+    snprintf(o->pipeline, sizeof o->pipeline, "%s", pipeline ? pipeline : "?");
+}
+
 static int take_path(struct runlock *lk, const char *path, const char *pipeline, const char *what,
                      double wait, struct cp_error *err)
 {
-    struct owner o;
+    struct runlock_owner o;
     lk->fd = -1;
     lk->stale_pid = 0;
+    lk->pg = NULL;
     if (make_parent_dirs(path, err) < 0)
         return -1;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -79,33 +101,23 @@ static int take_path(struct runlock *lk, const char *path, const char *pipeline,
         }
         if (clock_now() >= deadline) {
             close(fd);
-            refuse(what, &o, err);
+            runlock_refuse(what, &o, err);
             if (wait > 0)
                 cp_error_prefix(err, "--wait-lock: still held after the wait");
             return -1;
         }
         if (!told++)
-            log_msg(LOG_INFO,
-                    "%s (pipeline '%s', pid %ld on host %s, started %s): waiting up "
-                    "to %.0fs for it",
-                    what, o.pipeline[0] ? o.pipeline : "?", o.pid, o.host[0] ? o.host : "?",
-                    o.since[0] ? o.since : "?", wait);
+            runlock_tell_wait(what, &o, wait);
         usleep(100 * 1000);
     }
     read_owner(fd, &o);
     if (o.pid > 0 && o.pid != (long)getpid())
         lk->stale_pid = o.pid; /* it held the lock and is gone: it did not finish */
-    char now[40], host[128] = "", line[600];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    gethostname(host, sizeof host - 1);
-    for (char *p = host; *p; p++)
-        if (*p == ' ')
-            *p = '_';
-    int n = snprintf(line, sizeof line, "pid=%ld host=%s started=%s pipeline=%s\n", (long)getpid(),
-                     host[0] ? host : "?", now, pipeline ? pipeline : "?");
+    struct runlock_owner me;
+    char line[600];
+    runlock_self(&me, pipeline);
+    int n = snprintf(line, sizeof line, "pid=%ld host=%s started=%s pipeline=%s\n", me.pid, me.host,
+                     me.since, me.pipeline);
     if (n >= (int)sizeof line)
         n = (int)sizeof line - 1;
     if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)n, 0) != n) {
@@ -118,6 +130,8 @@ static int take_path(struct runlock *lk, const char *path, const char *pipeline,
 
 int runlock_take(struct runlock *lk, const struct runlock_spec *spec, struct cp_error *err)
 {
+    if (spec->url)
+        return runlock_pg_take(lk, spec, err);
     char id[128], path[4096];
     sanitize(spec->id, id, sizeof id);
     snprintf(path, sizeof path, "%s/%s-%s.lock", spec->dir, spec->kind, id);
@@ -127,7 +141,23 @@ int runlock_take(struct runlock *lk, const struct runlock_spec *spec, struct cp_
 int runlock_acquire(struct runlock *lk, const char *state_path, const char *pipeline,
                     struct cp_error *err)
 {
+    return runlock_acquire_at(lk, state_path, NULL, pipeline, err);
+}
+
+int runlock_acquire_at(struct runlock *lk, const char *state_path, const char *password_file,
+                       const char *pipeline, struct cp_error *err)
+{
     char path[4096], what[600];
+    if (pg_is_url(state_path)) {
+        snprintf(what, sizeof what, "another run of pipeline '%s' is in progress", pipeline);
+        struct runlock_spec spec = {.kind = "ledger",
+                                    .id = pipeline,
+                                    .pipeline = pipeline,
+                                    .what = what,
+                                    .url = state_path,
+                                    .password_file = password_file};
+        return runlock_pg_take(lk, &spec, err);
+    }
     snprintf(path, sizeof path, "%s.lock", state_path);
     snprintf(what, sizeof what, "another run of pipeline '%s' is in progress", pipeline);
     return take_path(lk, path, pipeline, what, 0, err);
@@ -135,6 +165,10 @@ int runlock_acquire(struct runlock *lk, const char *state_path, const char *pipe
 
 void runlock_release(struct runlock *lk)
 {
+    if (lk->pg) {
+        runlock_pg_release(lk);
+        return;
+    }
     if (lk->fd < 0)
         return;
     /* Empty means "finished cleanly": the next run sees no stale owner. */

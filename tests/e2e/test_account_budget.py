@@ -11,7 +11,7 @@ import os
 import subprocess
 import unittest
 
-from harness import API_KEY, BIN, E2E, contacts, pipeline_yaml, write_csv
+from harness import API_KEY, BIN, E2E, PG_BASE, contacts, pipeline_yaml, write_csv
 
 HEADER = ["Id", "First Name", "Last Name", "Email", "Phone"]
 
@@ -82,6 +82,13 @@ class SharedBudget(E2E):
         # No process starves: each had at least a fifth of the requests while all ran.
         for k in ("pos", "crm", "export"):
             self.assertGreaterEqual(share[k], len(during) / 5, share)
+        if PG_BASE:
+            # e2e.pg.test_account_budget: the slots came from the database's
+            # budget (store/budget_pg.c), one row for the account.
+            rows = subprocess.run(["psql", "-X", "-At", "-c", "SELECT count(*) FROM cloutly_budget",
+                                   os.environ["CLOUTLY_STATE_URL"]], capture_output=True,
+                                  text=True, timeout=60)
+            self.assertEqual(rows.stdout.strip(), "1", rows.stderr)
 
 
 if __name__ == "__main__":

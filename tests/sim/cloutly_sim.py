@@ -36,7 +36,9 @@ GET /reviews serves: what tests compare an export with.
 GET /_sim/counters (outside /api/v1, no key, never logged or counted) answers the
 live counters as one JSON object: "requests" (arrived so far), "in_flight" (being
 handled now), "posts" (invite POSTs that passed the key check), "accepted" (contacts
-created), "gets", "held" (requests waiting on --hold-file). Tests wait on these
+created), "gets", "held" (requests waiting on --hold-file), "duplicates" (contacts
+accepted again with an email and phone already accepted: a second invite to one
+person), "limited" (429s answered by --rate-limit). Tests wait on these
 instead of sleeping: "three requests are in flight" is a fact to poll, not a guess.
 With --hold-file PATH, every request waits before its answer (or its reset) while
 PATH exists, so a test can keep requests in flight for as long as it needs.
@@ -397,6 +399,11 @@ class State:
 
         self.sms_left = args.sms_limit
         self.contacts_created = 0
+        # Who was invited: the same person accepted twice is a duplicate (issue 16's
+        # workers on one account must never make one).
+        self.invited = set()
+        self.duplicates = 0
+        self.limited_n = 0
         self.drop_source_contact_id = args.drop_source_contact_id
 
         self.seq = 0
@@ -518,6 +525,13 @@ class State:
         if self.pretty:
             body = json.dumps(json.loads(body), indent=2, ensure_ascii=False).encode("utf-8")
         return len(picked), body, inserted
+
+    def note_invited(self, contact):
+        key = (contact["email"], contact["phoneNumber"])
+        with self.lock:
+            if key in self.invited:
+                self.duplicates += 1
+            self.invited.add(key)
 
     def create_contact(self, has_phone):
         with self.lock:
@@ -891,7 +905,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with st.lock:
                 body = dumps_compact({"requests": st.seq, "in_flight": st.in_flight,
                                       "posts": st.post_n, "accepted": st.contacts_created,
-                                      "gets": st.get_n, "held": st.held})
+                                      "gets": st.get_n, "held": st.held,
+                                      "duplicates": st.duplicates, "limited": st.limited_n})
             try:
                 self._write(200, body)
             except OSError:
@@ -994,6 +1009,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         is_post = route is Handler._post_invite
         limited, fault = st.admit(is_post, self.conn_requests, is_get=self.command == "GET")
         if limited:
+            with st.lock:
+                st.limited_n += 1
             self.respond_message(429, "Too Many Requests", st.retry_after_header())
         route(self, query, parsed if body_ok else None, fault)
 
@@ -1074,6 +1091,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # An invalid invite gets its 400/404 and the accepting fault does not happen
         # (the log then shows fault null): there is nothing to accept.
         contact = self._validate_invite(body)
+        st.note_invited(contact)
         sms_left = st.create_contact(contact["phoneNumber"] is not None)
         self.record["accepted"] = True
         self.record["fault"] = fault
