@@ -72,10 +72,16 @@ void csv_put_cell(FILE *fp, const char *s, size_t len, int guard)
     putc('"', fp);
     if (prefix)
         putc('\'', fp);
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '"')
+    /* Spans up to and including each '"', then the '"' doubled: a quoted
+     * cell (a reason with a comma) is most of a results row's bytes. */
+    const char *end = s + len;
+    while (s < end) {
+        const char *q = memchr(s, '"', (size_t)(end - s));
+        size_t n = q ? (size_t)(q - s) + 1 : (size_t)(end - s);
+        fwrite(s, 1, n, fp);
+        if (q)
             putc('"', fp);
-        putc(s[i], fp);
+        s += n;
     }
     putc('"', fp);
 }

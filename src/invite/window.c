@@ -59,6 +59,14 @@ struct window {
     struct group groups[GROUPS];
     int n_groups;
     char last_rule[64]; /* the window text of the latest deferral, for the summary */
+    /* when_local's latest answers: the rows of one zone share their instants
+     * (now, the opening), so a campaign's deferrals format each once. */
+    struct said {
+        const char *zone; /* interned by the zone_db; NULL: empty */
+        double t;
+        char text[64];
+    } said[4];
+    int next_said;
 };
 
 struct window *window_open(const struct pipeline *p, struct ledger *ledger, struct cp_error *err)
@@ -208,7 +216,24 @@ static int phone_zones(struct window *w, const char *e164, struct zone_set *out)
     return zone_for_phone(w->zones, e164, out);
 }
 
+static void format_local(struct window *w, const char *zone, double t, char *buf, size_t len);
+
 static void when_local(struct window *w, const char *zone, double t, char *buf, size_t len)
+{
+    for (size_t i = 0; i < sizeof w->said / sizeof *w->said; i++)
+        if (w->said[i].zone == zone && w->said[i].t == t) {
+            snprintf(buf, len, "%s", w->said[i].text);
+            return;
+        }
+    struct said *s = &w->said[w->next_said];
+    w->next_said = (w->next_said + 1) % (int)(sizeof w->said / sizeof *w->said);
+    format_local(w, zone, t, s->text, sizeof s->text);
+    s->zone = zone;
+    s->t = t;
+    snprintf(buf, len, "%s", s->text);
+}
+
+static void format_local(struct window *w, const char *zone, double t, char *buf, size_t len)
 {
     struct zone_local lt;
     char abbrev[16] = "";
