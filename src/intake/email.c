@@ -24,38 +24,45 @@ int email_valid(const char *e, size_t len)
     return dot && dot != domain && domain[dlen - 1] != '.';
 }
 
-/* Whole domains only: yahoo.co is a typo of yahoo.com, yahoo.co.uk is not. */
+/* Whole domains only: yahoo.co is a typo of yahoo.com, yahoo.co.uk is not.
+ * Each typo carries its length: this runs for every email of a file. */
+#define TYPO(typo, meant)                                                                          \
+    {                                                                                              \
+        typo, meant, sizeof typo - 1                                                               \
+    }
 static const struct {
     const char *typo, *meant;
+    size_t len;
 } typos[] = {
-    {"gmial.com", "gmail.com"},      {"gmal.com", "gmail.com"},
-    {"gmaill.com", "gmail.com"},     {"gmai.com", "gmail.com"},
-    {"gamil.com", "gmail.com"},      {"gnail.com", "gmail.com"},
-    {"gmail.co", "gmail.com"},       {"gmail.cm", "gmail.com"},
-    {"gmail.om", "gmail.com"},       {"gmail.con", "gmail.com"},
-    {"gmail.comm", "gmail.com"},     {"gmaiil.com", "gmail.com"},
-    {"hotmial.com", "hotmail.com"},  {"hotmal.com", "hotmail.com"},
-    {"hotmai.com", "hotmail.com"},   {"hotmil.com", "hotmail.com"},
-    {"hotmail.co", "hotmail.com"},   {"hotmail.con", "hotmail.com"},
-    {"hotmaill.com", "hotmail.com"}, {"hotamil.com", "hotmail.com"},
-    {"homail.com", "hotmail.com"},   {"yaho.com", "yahoo.com"},
-    {"yahooo.com", "yahoo.com"},     {"yahoo.co", "yahoo.com"},
-    {"yhaoo.com", "yahoo.com"},      {"yaoo.com", "yahoo.com"},
-    {"yahoo.con", "yahoo.com"},      {"outlok.com", "outlook.com"},
-    {"outloo.com", "outlook.com"},   {"outlook.co", "outlook.com"},
-    {"outlook.con", "outlook.com"},  {"otlook.com", "outlook.com"},
-    {"outllook.com", "outlook.com"}, {"iclod.com", "icloud.com"},
-    {"icoud.com", "icloud.com"},     {"icloud.co", "icloud.com"},
-    {"icloud.con", "icloud.com"},    {"iclould.com", "icloud.com"},
-    {"bigpond.con", "bigpond.com"},  {"bigpnd.com", "bigpond.com"},
-    {"bigpond.co", "bigpond.com"},   {"live.con", "live.com"},
-    {"aol.con", "aol.com"},          {"msn.con", "msn.com"},
+    TYPO("gmial.com", "gmail.com"),      TYPO("gmal.com", "gmail.com"),
+    TYPO("gmaill.com", "gmail.com"),     TYPO("gmai.com", "gmail.com"),
+    TYPO("gamil.com", "gmail.com"),      TYPO("gnail.com", "gmail.com"),
+    TYPO("gmail.co", "gmail.com"),       TYPO("gmail.cm", "gmail.com"),
+    TYPO("gmail.om", "gmail.com"),       TYPO("gmail.con", "gmail.com"),
+    TYPO("gmail.comm", "gmail.com"),     TYPO("gmaiil.com", "gmail.com"),
+    TYPO("hotmial.com", "hotmail.com"),  TYPO("hotmal.com", "hotmail.com"),
+    TYPO("hotmai.com", "hotmail.com"),   TYPO("hotmil.com", "hotmail.com"),
+    TYPO("hotmail.co", "hotmail.com"),   TYPO("hotmail.con", "hotmail.com"),
+    TYPO("hotmaill.com", "hotmail.com"), TYPO("hotamil.com", "hotmail.com"),
+    TYPO("homail.com", "hotmail.com"),   TYPO("yaho.com", "yahoo.com"),
+    TYPO("yahooo.com", "yahoo.com"),     TYPO("yahoo.co", "yahoo.com"),
+    TYPO("yhaoo.com", "yahoo.com"),      TYPO("yaoo.com", "yahoo.com"),
+    TYPO("yahoo.con", "yahoo.com"),      TYPO("outlok.com", "outlook.com"),
+    TYPO("outloo.com", "outlook.com"),   TYPO("outlook.co", "outlook.com"),
+    TYPO("outlook.con", "outlook.com"),  TYPO("otlook.com", "outlook.com"),
+    TYPO("outllook.com", "outlook.com"), TYPO("iclod.com", "icloud.com"),
+    TYPO("icoud.com", "icloud.com"),     TYPO("icloud.co", "icloud.com"),
+    TYPO("icloud.con", "icloud.com"),    TYPO("iclould.com", "icloud.com"),
+    TYPO("bigpond.con", "bigpond.com"),  TYPO("bigpnd.com", "bigpond.com"),
+    TYPO("bigpond.co", "bigpond.com"),   TYPO("live.con", "live.com"),
+    TYPO("aol.con", "aol.com"),          TYPO("msn.con", "msn.com"),
 };
+#undef TYPO
 
 const char *email_domain_typo(const char *domain, size_t len)
 {
     for (size_t i = 0; i < sizeof typos / sizeof *typos; i++)
-        if (strlen(typos[i].typo) == len && memcmp(typos[i].typo, domain, len) == 0)
+        if (typos[i].len == len && memcmp(typos[i].typo, domain, len) == 0)
             return typos[i].meant;
     return NULL;
 }
