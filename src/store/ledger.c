@@ -244,14 +244,31 @@ static int upgrade_for_reading(const char *path, struct cp_error *err)
     return rc;
 }
 
+/* WAL mode, waiting for another process of the account that is creating
+ * the same ledger at the same moment: the journal-mode change can meet its
+ * lock without SQLite's busy handler being asked (two cron jobs of a new
+ * account starting in the same second). Once set, WAL mode persists in the
+ * file, so the second process only confirms it. */
+static int set_wal(sqlite3 *db)
+{
+    for (int tries = 0; tries < 3000; tries++) { /* 20 ms apart: the busy timeout's minute */
+        if (exec_raw(db, "PRAGMA journal_mode=WAL") == 0)
+            return 0;
+        int code = sqlite3_errcode(db) & 0xff;
+        if (code != SQLITE_BUSY && code != SQLITE_LOCKED)
+            return -1;
+        sqlite3_sleep(20);
+    }
+    return -1;
+}
+
 /* The SQLite checks and settings of ledger_open on the raw connection:
  * 0 ready, 1 an empty read-only file (no ledger yet), -1 with err. */
 static int sqlite_ready(sqlite3 *db, const char *path, int readonly, off_t size,
                         struct cp_error *err)
 {
     if (!readonly) {
-        if (exec_raw(db, "PRAGMA journal_mode=WAL") < 0 ||
-            exec_raw(db, "PRAGMA synchronous=FULL") < 0)
+        if (set_wal(db) < 0 || exec_raw(db, "PRAGMA synchronous=FULL") < 0)
             return cp_fail(err, CP_EXIT_USAGE, "ledger '%s': cannot set WAL mode: %s", path,
                            sqlite3_errmsg(db));
         return migrate(db, LEDGER_SCHEMA_VERSION, path, err);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/ledger.h"
@@ -74,13 +75,14 @@ static void test_version_1_database_is_migrated_and_keeps_its_data(void **state)
     assert_int_equal(user_version(path), 1);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "INSERT INTO attempts(run_id, file_path, file_hash, input_row, "
-                                  "email, business_id, campaign_id, status, contact_id, created_at, "
-                                  "updated_at) VALUES ('r1', 'a.csv', 'h1', 7, 'old@example.com', "
-                                  "'b', 'c', 'sent', 'cid-1', 100, 100)",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "INSERT INTO attempts(run_id, file_path, file_hash, input_row, "
+                     "email, business_id, campaign_id, status, contact_id, created_at, "
+                     "updated_at) VALUES ('r1', 'a.csv', 'h1', 7, 'old@example.com', "
+                     "'b', 'c', 'sent', 'cid-1', 100, 100)",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(db);
 
     assert_int_equal(ledger_open(path, 0, &l, &err), 0);
@@ -146,18 +148,23 @@ static void test_intent_then_outcome_and_the_lookups(void **state)
     /* Cooldown: found from another file, by email or by phone; not from the same file,
      * not for another business, not before `since`. */
     contact(&r, 9, "BOB@example.com", "");
-    assert_int_equal(ledger_recent_contact(l, "bob@example.com", "", strbuf_str(&r.business_id),
-                                           0, "hash-b", &pr, &err), 1);
+    assert_int_equal(ledger_recent_contact(l, "bob@example.com", "", strbuf_str(&r.business_id), 0,
+                                           "hash-b", &pr, &err),
+                     1);
     assert_string_equal(pr.status, "sent");
     assert_int_equal(ledger_recent_contact(l, "", "+61412000001", strbuf_str(&r.business_id), 0,
-                                           "hash-b", &pr, &err), 1);
+                                           "hash-b", &pr, &err),
+                     1);
     assert_string_equal(pr.status, "in_doubt");
+    assert_int_equal(ledger_recent_contact(l, "bob@example.com", "", strbuf_str(&r.business_id), 0,
+                                           "hash-a", &pr, &err),
+                     0);
+    assert_int_equal(
+        ledger_recent_contact(l, "bob@example.com", "", "other-business", 0, "hash-b", &pr, &err),
+        0);
     assert_int_equal(ledger_recent_contact(l, "bob@example.com", "", strbuf_str(&r.business_id),
-                                           0, "hash-a", &pr, &err), 0);
-    assert_int_equal(ledger_recent_contact(l, "bob@example.com", "", "other-business", 0,
-                                           "hash-b", &pr, &err), 0);
-    assert_int_equal(ledger_recent_contact(l, "bob@example.com", "", strbuf_str(&r.business_id),
-                                           time(NULL) + 3600, "hash-b", &pr, &err), 0);
+                                           time(NULL) + 3600, "hash-b", &pr, &err),
+                     0);
     ledger_close(l);
     row_result_release(&r);
 }
@@ -208,15 +215,62 @@ static void test_run_lock_left_by_a_dead_run_is_taken_over(void **state)
     runlock_release(&a);
 }
 
+/* Two cron jobs of a new account start in the same second: every process
+ * creating the same new ledger at once opens it (none refused with "cannot
+ * set WAL mode: database is locked"). Started together through a pipe, 20
+ * rounds of 6 processes. */
+static void test_processes_creating_one_new_ledger_at_once_all_open_it(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 20; round++) {
+        char p[300];
+        snprintf(p, sizeof p, "%s/new-%d.sqlite", dir, round);
+        int go[2];
+        assert_int_equal(pipe(go), 0);
+        pid_t kids[6];
+        for (int k = 0; k < 6; k++) {
+            kids[k] = fork();
+            assert_true(kids[k] >= 0);
+            if (kids[k] == 0) {
+                char c;
+                close(go[1]);
+                if (read(go[0], &c, 1) < 0)
+                    _exit(3);
+                struct ledger *l = NULL;
+                struct cp_error err = {0};
+                int rc = ledger_open(p, 0, &l, &err);
+                if (rc < 0)
+                    fprintf(stderr, "round %d: %s\n", round, err.msg);
+                ledger_close(l);
+                _exit(rc < 0 ? 1 : 0);
+            }
+        }
+        close(go[0]);
+        close(go[1]); /* EOF: all start */
+        for (int k = 0; k < 6; k++) {
+            int st = 0;
+            assert_int_equal(waitpid(kids[k], &st, 0), kids[k]);
+            assert_true(WIFEXITED(st));
+            assert_int_equal(WEXITSTATUS(st), 0);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_version_1_database_is_migrated_and_keeps_its_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_1_database_is_migrated_and_keeps_its_data,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_newer_schema_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_intent_then_outcome_and_the_lookups, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_read_only_open_of_a_missing_ledger_creates_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_run_lock_refuses_a_second_holder_and_names_it, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_run_lock_left_by_a_dead_run_is_taken_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_open_of_a_missing_ledger_creates_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_lock_refuses_a_second_holder_and_names_it, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_run_lock_left_by_a_dead_run_is_taken_over, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_processes_creating_one_new_ledger_at_once_all_open_it,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
