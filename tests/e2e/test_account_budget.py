@@ -5,7 +5,12 @@ starved, all asserted from the simulator's request log.
 
 The simulator's clock is its own threads': on a loaded machine they can see a request tens
 of milliseconds late, which the 1% margin of a short window cannot absorb. So this test
-runs alone (RUN_SERIAL in tests/CMakeLists.txt)."""
+runs alone (RUN_SERIAL in tests/CMakeLists.txt).
+
+Under ASan+UBSan (CLOUTLY_SANITIZED) the three processes configure 19/s, 5% under the
+server's window: a sanitized process can stall a request by more than the 100 ms the 1%
+margin leaves, which is the sanitizer's cost, not the budget's. The normal build proves
+the budget against a window that equals the configured rate."""
 import collections
 import os
 import subprocess
@@ -23,6 +28,7 @@ class SharedBudget(E2E):
     test machine (at the real 100/min over 60 s it is 600 ms). The run lasts ~15 s,
     so the window is full for the last third of it."""
     sim_args = ("--rate-limit", "200", "--window", "10", "--reviews", "100")
+    rate = 19 if os.environ.get("CLOUTLY_SANITIZED") else 20
 
     def test_two_runs_and_an_export_together_stay_under_the_limit_and_use_it(self):
         env = dict(os.environ, CLOUTLY_API_KEY=API_KEY, CLOUTLY_BASE_URL=self.sim.base_url)
@@ -33,7 +39,7 @@ class SharedBudget(E2E):
             inp = os.path.join(d, "in.csv")
             write_csv(inp, HEADER, contacts(100, start=start))
             y = pipeline_yaml(inp, os.path.join(d, "r.csv"), os.path.join(d, "j.csv"), name=name,
-                              rate="20/s", extra_api="  max_in_flight: 4\n")
+                              rate=f"{self.rate}/s", extra_api="  max_in_flight: 4\n")
             y = y.replace("state:\n  path: state.sqlite\n", "")
             paths.append(os.path.join(d, "p.yaml"))
             with open(paths[-1], "w") as f:
@@ -41,7 +47,7 @@ class SharedBudget(E2E):
         export = os.path.join(self.dir, "export.yaml")
         with open(export, "w") as f:
             f.write("version: 1\nkind: export\nname: archive\napi:\n  api_key: ${CLOUTLY_API_KEY}\n"
-                    "  rate_limit: 20/s\nexport:\n  format: ndjson\n"
+                    f"  rate_limit: {self.rate}/s\nexport:\n  format: ndjson\n"
                     f"  output: {os.path.join(self.dir, 'reviews.ndjson')}\n  page_size: 1\n")
         for args in (("run", "-q", paths[0]), ("run", "-q", paths[1]), ("export", export)):
             procs.append(subprocess.Popen([BIN, *args], env=env, stdout=subprocess.DEVNULL,
@@ -77,7 +83,7 @@ class SharedBudget(E2E):
         print(f"\nshared budget: {len(reqs)} requests, 429s {statuses[429]}, combined rate "
               f"{rate:.2f}/s while all three ran ({total_rate:.2f}/s overall) of 20/s; "
               f"shares {dict(share)}")
-        self.assertGreaterEqual(rate, 0.95 * 20)
+        self.assertGreaterEqual(rate, 0.95 * self.rate)
         self.assertLessEqual(rate, 20.0)
         # No process starves: each had at least a fifth of the requests while all ran.
         for k in ("pos", "crm", "export"):
