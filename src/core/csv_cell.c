@@ -34,30 +34,48 @@ static int needs_quotes(const char *s, size_t len)
 
 static int formula_like(const char *s, size_t len)
 {
-    return len && s[0] && strchr("=+-@\t\r", s[0]) != NULL;
+    if (!len)
+        return 0;
+    char c = s[0];
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
 }
 
-int csv_cell_add(struct strbuf *row, const char *s, size_t len, int guard)
+size_t csv_cell_put(char *out, const char *s, size_t len, int guard)
 {
     /* A leading ' makes a spreadsheet take the cell as text (OWASP's advice
      * for CSV injection); the quote test below sees the final cell. */
     int prefix = guard && formula_like(s, len);
-    int quote = needs_quotes(s, len);
-    if (quote && strbuf_add(row, "\"", 1) < 0)
-        return -1;
-    if (prefix && strbuf_add(row, "'", 1) < 0)
-        return -1;
-    if (!quote)
-        return strbuf_add(row, s, len);
+    char *o = out;
+    if (!needs_quotes(s, len)) {
+        if (prefix)
+            *o++ = '\'';
+        memcpy(o, s, len);
+        return (size_t)(o - out) + len;
+    }
+    *o++ = '"';
+    if (prefix)
+        *o++ = '\'';
     const char *end = s + len;
     while (s < end) {
         const char *q = memchr(s, '"', (size_t)(end - s));
         size_t n = q ? (size_t)(q - s) + 1 : (size_t)(end - s);
-        if (strbuf_add(row, s, n) < 0 || (q && strbuf_add(row, "\"", 1) < 0))
-            return -1;
+        memcpy(o, s, n);
+        o += n;
+        if (q)
+            *o++ = '"';
         s += n;
     }
-    return strbuf_add(row, "\"", 1);
+    *o++ = '"';
+    return (size_t)(o - out);
+}
+
+int csv_cell_add(struct strbuf *row, const char *s, size_t len, int guard)
+{
+    if (strbuf_reserve(row, CSV_CELL_MAX(len)) < 0)
+        return -1;
+    row->len += csv_cell_put(row->buf + row->len, s, len, guard);
+    row->buf[row->len] = '\0';
+    return 0;
 }
 
 void csv_put_cell(FILE *fp, const char *s, size_t len, int guard)

@@ -19,6 +19,10 @@
  * where the file must stay verbatim (rejects) or is a number. -1 when the
  * buffer passes its ceiling. */
 int csv_cell_add(struct strbuf *row, const char *s, size_t len, int guard);
+/* The same cell into `out`, which has room for CSV_CELL_MAX(len) bytes:
+ * the bytes written. For a writer that builds a whole line at once. */
+#define CSV_CELL_MAX(len) (2 * (len) + 3)
+size_t csv_cell_put(char *out, const char *s, size_t len, int guard);
 /* The same cell written to a stream. */
 void csv_put_cell(FILE *fp, const char *s, size_t len, int guard);
 /* csv_put_cell without the guard. */

@@ -50,8 +50,10 @@ static void clear_scalars(struct row_result *r)
     r->sms_left = -1;
     r->http_status = 0;
     r->processed_at[0] = '\0';
+    r->phone_region[0] = '\0';
     r->n_raw = 0;
     r->attempts = 0;
+    r->key_fp[0] = r->key_fp[1] = 0;
 }
 
 void row_result_init(struct row_result *r)
@@ -133,6 +135,7 @@ int row_result_copy(struct row_result *dst, const struct row_result *src)
     dst->sms_left = src->sms_left;
     dst->http_status = src->http_status;
     memcpy(dst->processed_at, src->processed_at, sizeof dst->processed_at);
+    memcpy(dst->phone_region, src->phone_region, sizeof dst->phone_region);
     dst->n_raw = src->n_raw;
     dst->attempts = src->attempts;
     return rc;

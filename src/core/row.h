@@ -10,6 +10,7 @@
 #define CLOUTLY_ROW_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/strbuf.h"
 
@@ -34,7 +35,8 @@ struct row_result {
     struct strbuf first_name; /* normalised values sent (or that would be) */
     struct strbuf last_name;
     struct strbuf email;
-    struct strbuf phone; /* E.164 */
+    struct strbuf phone;  /* E.164 */
+    char phone_region[4]; /* validation's region of `phone` ("AU"), "" when not known */
     struct strbuf source_contact_id;
     struct strbuf business_id;
     struct strbuf timezone;   /* input.columns.timezone as given, "" when none */
@@ -46,6 +48,9 @@ struct row_result {
     struct strbuf raw;     /* original fields, NUL-separated, for the rejects file */
     size_t n_raw;
     int attempts; /* POSTs tried for this row */
+    /* Dedupe fingerprints of the email and the phone (0: none), taken on
+     * the validating thread so the thread that dedupes only files them. */
+    uint64_t key_fp[2];
 };
 
 void row_result_init(struct row_result *r);

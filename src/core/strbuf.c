@@ -64,6 +64,13 @@ int strbuf_add0(struct strbuf *sb, const void *data, size_t len)
     return 0;
 }
 
+int strbuf_reserve(struct strbuf *sb, size_t extra)
+{
+    if (extra > sb->max - sb->len)
+        return -1;
+    return grow(sb, sb->len + extra);
+}
+
 int strbuf_addstr(struct strbuf *sb, const char *s)
 {
     return strbuf_add(sb, s, strlen(s));

@@ -20,6 +20,10 @@ void strbuf_release(struct strbuf *sb);
 /* 0 on success, -1 when the result would pass `max` or memory ran out. */
 int strbuf_add(struct strbuf *sb, const void *data, size_t len);
 int strbuf_addstr(struct strbuf *sb, const char *s);
+/* Room for `extra` more bytes (and the NUL) without another allocation:
+ * for a writer that fills buf + len itself and then sets len. 0, or -1
+ * past `max` or out of memory. */
+int strbuf_reserve(struct strbuf *sb, size_t extra);
 /* Append `len` bytes and then a NUL that counts as content (for packing
  * NUL-separated values). */
 int strbuf_add0(struct strbuf *sb, const void *data, size_t len);

@@ -17,6 +17,7 @@
 #include "intake/csv_in.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,6 +369,30 @@ static void undouble_last(struct csv_in *in)
     in->lens[in->n - 1] = j;
 }
 
+/* The first byte in [p, end) that is `d` or a quote, `end` when none;
+ * eight bytes a step on a little-endian machine (a word's lowest matching
+ * byte is exact: borrows only run upwards). */
+static const unsigned char *plain_end(const unsigned char *p, const unsigned char *end,
+                                      unsigned char d)
+{
+#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    while (end - p >= 8) {
+        uint64_t v, x, y;
+        memcpy(&v, p, 8);
+        x = v ^ (ones * d);
+        y = v ^ (ones * '"');
+        uint64_t m = ((x - ones) & ~x & highs) | ((y - ones) & ~y & highs);
+        if (m)
+            return p + (__builtin_ctzll(m) >> 3);
+        p += 8;
+    }
+#endif
+    while (p < end && *p != d && *p != '"')
+        p++;
+    return p;
+}
+
 static int fast_line(struct csv_in *in, const unsigned char *p, size_t n)
 {
     if (p[n - 1] != '\n')
@@ -408,10 +433,7 @@ static int fast_line(struct csv_in *in, const unsigned char *p, size_t n)
             if (doubled)
                 undouble_last(in);
         } else {
-            /* Plain fields are short: a byte loop beats two memchr calls. */
-            next = q;
-            while (next < end && *next != d && *next != '"')
-                next++;
+            next = plain_end(q, end, d);
             if (next < end && *next == '"')
                 goto fallback; /* a quote inside a plain field */
             add_field(in, q, (size_t)(next - q));

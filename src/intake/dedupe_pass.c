@@ -1,10 +1,11 @@
 /*
  * run's two passes: see dedupe_pass.h.
  *
- * A row goes to the temporary file as a few numbers and each text field
- * as a length and its bytes (lengths as LEB128 varints: most are one
- * byte); pass two reads them back in the same order. The file is written
- * once and read once, front to back, through large stdio buffers.
+ * A row goes to the temporary file as one record: its length, a few
+ * numbers and each text field as a length and its bytes (lengths as
+ * LEB128 varints: most are one byte); pass two reads them back in the
+ * same order. The file is written once and read once, front to back,
+ * through large stdio buffers.
  */
 #include "intake/dedupe_pass.h"
 
@@ -24,11 +25,12 @@ struct dedupe_pass {
     struct dedupe_spill *spill; /* NULL: the engine deduped in memory in pass one */
     FILE *file;
     char *iobuf;
-    char *scratch; /* one text field on its way back into a row */
+    char *scratch; /* one record on its way back into a row */
     size_t scratch_cap;
     long rows;
-    int sending; /* a real run: a valid row may still fail and need its raw fields */
-    struct row_result r;
+    int sending;         /* a real run: a valid row may still fail and need its raw fields */
+    struct row_result r; /* the row handed out */
+    struct strbuf rec;   /* one record on its way to the file */
 };
 
 /* The text fields of a row, in the file's order. */
@@ -49,17 +51,19 @@ static int io_failed(struct cp_error *err, const char *what)
                    what, errno ? strerror(errno) : "short read");
 }
 
-static int put_varint(FILE *fp, uint64_t v)
+/* LEB128 into `out` (room for 10 bytes): the bytes used. */
+static size_t put_varint(unsigned char *out, uint64_t v)
 {
+    size_t n = 0;
     while (v >= 0x80) {
-        if (putc_unlocked((int)(v & 0x7f) | 0x80, fp) == EOF)
-            return -1;
+        out[n++] = (unsigned char)((v & 0x7f) | 0x80);
         v >>= 7;
     }
-    return putc_unlocked((int)v, fp) == EOF ? -1 : 0;
+    out[n++] = (unsigned char)v;
+    return n;
 }
 
-static int get_varint(FILE *fp, uint64_t *v)
+static int get_varint_fp(FILE *fp, uint64_t *v)
 {
     *v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -73,64 +77,101 @@ static int get_varint(FILE *fp, uint64_t *v)
     return -1;
 }
 
-/* A validated row: its line, status and raw field count, then each text
- * field as a length and its bytes. Validation leaves the answer fields
- * (contact id, SMS credits, HTTP status, time) empty: they are not kept. */
+/* A varint from the record in [*p, end): 0, or -1 when it runs past end. */
+static int get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+        unsigned char c = *(*p)++;
+        *v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
+static int rec_add(struct strbuf *rec, const void *data, size_t len)
+{
+    unsigned char n[10];
+    if (strbuf_add(rec, n, put_varint(n, len)) < 0)
+        return -1;
+    return len ? strbuf_add(rec, data, len) : 0;
+}
+
+/* A validated row, as one record: its length, then its line, status and
+ * raw field count, the phone's region, and each text field as a length
+ * and its bytes. Validation leaves the answer fields (contact id, SMS
+ * credits, HTTP status, time) empty: they are not kept. The record is
+ * built in memory so that it costs one write and, in pass two, one read. */
 static int write_row(void *ctx, struct row_result *r, struct cp_error *err)
 {
     struct dedupe_pass *dp = ctx;
+    struct strbuf *rec = &dp->rec;
     /* The original fields go only to the rejects file: rows rejected here,
      * and in a real run valid rows the API may refuse. A dry run's valid
      * rows leave them out (most of the file's bytes). */
     int raw = r->status == ROW_REJECTED || (dp->sending && r->status == ROW_PENDING);
-    errno = 0;
-    if (put_varint(dp->file, (uint64_t)r->input_row) < 0 ||
-        put_varint(dp->file, (uint64_t)r->status) < 0 ||
-        put_varint(dp->file, raw ? (uint64_t)r->n_raw : 0) < 0)
-        return io_failed(err, "write");
+    unsigned char head[3 * 10];
+    size_t n = put_varint(head, (uint64_t)r->input_row);
+    n += put_varint(head + n, (uint64_t)r->status);
+    n += put_varint(head + n, raw ? (uint64_t)r->n_raw : 0);
+    strbuf_reset(rec);
+    int rc = strbuf_add(rec, head, n);
+    rc |= rec_add(rec, r->phone_region, strlen(r->phone_region));
     for (int i = 0; field(r, i); i++) {
         const struct strbuf *f = field(r, i);
-        size_t len = f == &r->raw && !raw ? 0 : f->len;
-        if (put_varint(dp->file, len) < 0 ||
-            (len && fwrite_unlocked(f->buf, len, 1, dp->file) != 1))
-            return io_failed(err, "write");
+        rc |= rec_add(rec, f->buf, f == &r->raw && !raw ? 0 : f->len);
     }
+    if (rc < 0)
+        return cp_fail(err, CP_EXIT_INPUT, "out of memory");
+    unsigned char len[10];
+    size_t ln = put_varint(len, rec->len);
+    errno = 0;
+    if (fwrite_unlocked(len, ln, 1, dp->file) != 1 ||
+        fwrite_unlocked(rec->buf, rec->len, 1, dp->file) != 1)
+        return io_failed(err, "write");
     dp->rows++;
     return 0;
 }
 
 static int read_row(struct dedupe_pass *dp, struct row_result *r, struct cp_error *err)
 {
-    uint64_t line, status, n_raw;
+    uint64_t size, line, status, n_raw, len;
     errno = 0;
     int c = getc_unlocked(dp->file);
     if (c == EOF)
         return ferror(dp->file) ? io_failed(err, "read") : 0;
     ungetc(c, dp->file);
-    if (get_varint(dp->file, &line) < 0 || get_varint(dp->file, &status) < 0 ||
-        get_varint(dp->file, &n_raw) < 0)
+    if (get_varint_fp(dp->file, &size) < 0)
         return io_failed(err, "read");
+    if (size > dp->scratch_cap) {
+        char *grown = realloc(dp->scratch, size);
+        if (!grown)
+            return cp_fail(err, CP_EXIT_INPUT, "out of memory");
+        dp->scratch = grown;
+        dp->scratch_cap = size;
+    }
+    if (size && fread_unlocked(dp->scratch, size, 1, dp->file) != 1)
+        return io_failed(err, "read");
+    const unsigned char *p = (const unsigned char *)dp->scratch, *end = p + size;
     row_result_reset(r);
+    if (get_varint(&p, end, &line) < 0 || get_varint(&p, end, &status) < 0 ||
+        get_varint(&p, end, &n_raw) < 0 || get_varint(&p, end, &len) < 0 ||
+        len >= sizeof r->phone_region || len > (uint64_t)(end - p))
+        return io_failed(err, "read");
     r->input_row = (long)line;
     r->status = (enum row_status)status;
     r->n_raw = (size_t)n_raw;
+    memcpy(r->phone_region, p, len);
+    r->phone_region[len] = '\0';
+    p += len;
     for (int i = 0; field(r, i); i++) {
-        struct strbuf *f = field(r, i);
-        uint64_t len;
-        if (get_varint(dp->file, &len) < 0)
-            return io_failed(err, "read");
-        if (len > dp->scratch_cap) {
-            char *grown = realloc(dp->scratch, len);
-            if (!grown)
-                return cp_fail(err, CP_EXIT_INPUT, "out of memory");
-            dp->scratch = grown;
-            dp->scratch_cap = len;
-        }
-        if (len && fread_unlocked(dp->scratch, len, 1, dp->file) != 1)
+        if (get_varint(&p, end, &len) < 0 || len > (uint64_t)(end - p))
             return io_failed(err, "read");
         /* Within the field's ceiling: it held when the row was written. */
-        if (strbuf_add(f, dp->scratch, len) < 0)
+        if (len && strbuf_add(field(r, i), p, len) < 0)
             return cp_fail(err, CP_EXIT_INPUT, "out of memory");
+        p += len;
     }
     return 1;
 }
@@ -146,6 +187,7 @@ struct dedupe_pass *dedupe_pass_open(struct engine *e, int threads, int dedupe, 
     dp->e = e;
     dp->sending = sending;
     row_result_init(&dp->r);
+    strbuf_init(&dp->rec, (size_t)1 << 30);
     if (dedupe && spill) {
         if (!(dp->spill = dedupe_spill_new(err)))
             goto fail;
@@ -173,23 +215,30 @@ fail:
     return NULL;
 }
 
-int dedupe_pass_next(struct dedupe_pass *dp, struct row_result **out, struct cp_error *err)
+/* The next row of pass two into `r`, its duplicate marked: 1, 0 at the
+ * end, -1 with err. */
+static int produce(struct dedupe_pass *dp, struct row_result *r, struct cp_error *err)
 {
-    int rc = read_row(dp, &dp->r, err);
+    int rc = read_row(dp, r, err);
     if (rc <= 0)
         return rc;
-    if (dp->spill && dp->r.status == ROW_PENDING) {
-        long first = dedupe_spill_first_of(dp->spill, dp->r.input_row, err);
+    if (dp->spill && r->status == ROW_PENDING) {
+        long first = dedupe_spill_first_of(dp->spill, r->input_row, err);
         if (first < 0)
             return -1;
         if (first) { /* as engine.c's in-memory dedupe words it */
-            strbuf_reset(&dp->r.reason);
-            row_note(&dp->r, "duplicate of input row %ld", first);
-            dp->r.status = ROW_SKIPPED;
+            strbuf_reset(&r->reason);
+            row_note(r, "duplicate of input row %ld", first);
+            r->status = ROW_SKIPPED;
         }
     }
-    *out = &dp->r;
     return 1;
+}
+
+int dedupe_pass_next(struct dedupe_pass *dp, struct row_result **out, struct cp_error *err)
+{
+    *out = &dp->r;
+    return produce(dp, &dp->r, err);
 }
 
 void dedupe_pass_close(struct dedupe_pass *dp)
@@ -204,5 +253,6 @@ void dedupe_pass_close(struct dedupe_pass *dp)
     free(dp->scratch);
     dedupe_spill_free(dp->spill);
     row_result_release(&dp->r);
+    strbuf_release(&dp->rec);
     free(dp);
 }

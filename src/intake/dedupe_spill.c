@@ -155,9 +155,16 @@ static int flush_part(struct dedupe_spill *s, int p, struct cp_error *err)
 int dedupe_spill_add(struct dedupe_spill *s, char kind, const char *key, size_t len, long row,
                      struct cp_error *err)
 {
+    return dedupe_spill_add_fp(s, kind, dedupe_fingerprint(kind, key, len), row, err);
+}
+
+int dedupe_spill_add_fp(struct dedupe_spill *s, char kind, uint64_t fp, long row,
+                        struct cp_error *err)
+{
     if (s->resolving)
         return cp_fail(err, CP_EXIT_INPUT, "internal error: a dedupe key added after resolving");
-    uint64_t fp = dedupe_fingerprint(kind, key, len);
+    if (!fp)
+        return cp_fail(err, CP_EXIT_INPUT, "internal error: a dedupe key without its fingerprint");
     int p = (int)(fp >> 56);
     struct rec *r = s->buf + (size_t)p * BUF_RECS + s->fill[p]++;
     r->fp = fp;

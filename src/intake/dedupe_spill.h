@@ -15,6 +15,7 @@
 #define CLOUTLY_DEDUPE_SPILL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 
@@ -26,6 +27,10 @@ void dedupe_spill_free(struct dedupe_spill *s);
 /* Record that `row` has `key` of `kind` ('e' email, 'p' phone). */
 int dedupe_spill_add(struct dedupe_spill *s, char kind, const char *key, size_t len, long row,
                      struct cp_error *err);
+/* The same with the key's dedupe_fingerprint() taken already (0: taken
+ * here cannot be, so 0 is refused as a bug). */
+int dedupe_spill_add_fp(struct dedupe_spill *s, char kind, uint64_t fp, long row,
+                        struct cp_error *err);
 
 /*
  * The verdicts, one per duplicate row, in row order: a row is a duplicate of

@@ -136,11 +136,9 @@ void engine_keep_raw(struct engine *e, int keep)
 
 static int spill_row(struct engine *e, struct row_result *r, struct cp_error *err)
 {
-    if (r->email.len &&
-        dedupe_spill_add(e->spill, 'e', r->email.buf, r->email.len, r->input_row, err) < 0)
+    if (r->email.len && dedupe_spill_add_fp(e->spill, 'e', r->key_fp[0], r->input_row, err) < 0)
         return -1;
-    if (r->phone.len &&
-        dedupe_spill_add(e->spill, 'p', r->phone.buf, r->phone.len, r->input_row, err) < 0)
+    if (r->phone.len && dedupe_spill_add_fp(e->spill, 'p', r->key_fp[1], r->input_row, err) < 0)
         return -1;
     return 0;
 }
@@ -162,6 +160,12 @@ void engine_validate(const struct engine *e, const struct csv_row *row, struct r
     if (e->keep_raw)
         keep_raw(row, r);
     validate_row(e->p, &e->map, &e->consent, row, r);
+    if (e->spill && e->seen && r->status == ROW_PENDING) {
+        if (r->email.len)
+            r->key_fp[0] = dedupe_fingerprint('e', r->email.buf, r->email.len);
+        if (r->phone.len)
+            r->key_fp[1] = dedupe_fingerprint('p', r->phone.buf, r->phone.len);
+    }
 }
 
 int engine_dedupe(struct engine *e, struct row_result *r, struct cp_error *err)

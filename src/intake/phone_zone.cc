@@ -125,6 +125,9 @@ struct zone_db {
     /* zone_for_phone's answers by region and narrowing entry ("AU" + 2):
      * at most a few hundred, one per country and state seen. */
     std::unordered_map<std::string, std::pair<int, zone_set>> answers;
+    /* The latest of them: a file's numbers come a few regions at a time. */
+    std::string last_key;
+    const std::pair<int, zone_set> *last = nullptr;
     std::string rules_version;
 };
 
@@ -328,26 +331,41 @@ void zone_db_close(struct zone_db *db)
     delete db;
 }
 
-int zone_for_phone(struct zone_db *db, const char *e164, struct zone_set *out)
+int zone_for_phone_in(struct zone_db *db, const char *e164, const char *region,
+                      struct zone_set *out)
 {
+    if (!region || !region[0])
+        return zone_for_phone(db, e164, out);
     try {
-        phone_result pr;
-        if (phone_normalise(e164, strlen(e164), "", &pr) != 0 || !pr.region[0])
-            return -1;
-        unsigned char idx = narrowing_of(pr.e164, pr.region);
-        std::string key = std::string(pr.region) + (char)idx;
-        auto it = db->answers.find(key);
-        if (it == db->answers.end()) {
-            zone_set zs{};
-            int rc = compute(db, pr.region, idx, &zs);
-            it = db->answers.emplace(key, std::make_pair(rc, zs)).first;
+        unsigned char idx = narrowing_of(e164, region);
+        size_t rlen = strlen(region);
+        const std::pair<int, zone_set> *a = db->last;
+        if (!a || db->last_key.size() != rlen + 1 || db->last_key.compare(0, rlen, region) != 0 ||
+            db->last_key[rlen] != (char)idx) {
+            std::string key = std::string(region) + (char)idx;
+            auto it = db->answers.find(key);
+            if (it == db->answers.end()) {
+                zone_set zs{};
+                int rc = compute(db, region, idx, &zs);
+                it = db->answers.emplace(key, std::make_pair(rc, zs)).first;
+            }
+            a = db->last = &it->second; /* unordered_map nodes never move */
+            db->last_key = key;
         }
-        if (it->second.first == 0)
-            *out = it->second.second;
-        return it->second.first;
+        if (a->first == 0)
+            *out = a->second;
+        return a->first;
     } catch (...) {
         return -1;
     }
+}
+
+int zone_for_phone(struct zone_db *db, const char *e164, struct zone_set *out)
+{
+    phone_result pr;
+    if (phone_normalise(e164, strlen(e164), "", &pr) != 0 || !pr.region[0])
+        return -1;
+    return zone_for_phone_in(db, pr.e164, pr.region, out);
 }
 
 int zone_for_name(struct zone_db *db, const char *iana, struct zone_set *out)

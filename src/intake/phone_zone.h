@@ -58,6 +58,10 @@ void zone_db_close(struct zone_db *db);
  * country has no zone in tzdata. Answers are kept per region and narrowing
  * entry, so a call costs one phone_normalise() and a lookup. */
 int zone_for_phone(struct zone_db *db, const char *e164, struct zone_set *out);
+/* The same for a number whose region validation already found ("AU", as
+ * phone_normalise gave it): no second parse. "" or NULL: zone_for_phone. */
+int zone_for_phone_in(struct zone_db *db, const char *e164, const char *region,
+                      struct zone_set *out);
 
 /* One named zone ("Australia/Perth"): 0, or -1 when tzdata has no such zone. */
 int zone_for_name(struct zone_db *db, const char *iana, struct zone_set *out);

@@ -42,6 +42,22 @@ static void reason_key(const char *s, char *key, size_t cap)
     key[j] = '\0';
 }
 
+/* The kind of a row's reason, added when new; NULL when `kinds` is full. */
+static struct tally_kind *find_kind(struct tally *t, const struct row_result *r)
+{
+    char key[sizeof t->kinds[0].key];
+    reason_key(strbuf_str(&r->reason), key, sizeof key);
+    for (int i = 0; i < t->n_kinds; i++)
+        if (t->kinds[i].status == r->status && strcmp(t->kinds[i].key, key) == 0)
+            return &t->kinds[i];
+    if (t->n_kinds == TALLY_KINDS)
+        return NULL;
+    struct tally_kind *k = &t->kinds[t->n_kinds++];
+    k->status = r->status;
+    memcpy(k->key, key, sizeof key);
+    return k;
+}
+
 void tally_add(struct tally *t, const struct row_result *r)
 {
     t->rows++;
@@ -55,20 +71,35 @@ void tally_add(struct tally *t, const struct row_result *r)
     if (r->status == ROW_SENT || r->status == ROW_DRY_RUN ||
         (r->status == ROW_PENDING && !r->reason.len))
         return;
-    char key[sizeof t->kinds[0].key];
-    reason_key(strbuf_str(&r->reason), key, sizeof key);
     struct tally_kind *k = NULL;
-    for (int i = 0; i < t->n_kinds && !k; i++)
-        if (t->kinds[i].status == r->status && strcmp(t->kinds[i].key, key) == 0)
-            k = &t->kinds[i];
-    if (!k) {
-        if (t->n_kinds == TALLY_KINDS) {
+    const size_t n_seen = sizeof t->seen / sizeof *t->seen;
+    size_t i_seen = 0;
+    for (; i_seen < n_seen; i_seen++) {
+        const struct tally_seen *s = &t->seen[i_seen];
+        if (s->len && s->len == r->reason.len && s->status == r->status &&
+            memcmp(s->reason, r->reason.buf, s->len) == 0)
+            break;
+    }
+    if (i_seen < n_seen) {
+        if (t->seen[i_seen].kind < 0) {
             t->other++;
             return;
         }
-        k = &t->kinds[t->n_kinds++];
-        k->status = r->status;
-        memcpy(k->key, key, sizeof key);
+        k = &t->kinds[t->seen[i_seen].kind];
+    } else {
+        k = find_kind(t, r);
+        if (r->reason.len < sizeof t->seen[0].reason) {
+            struct tally_seen *s = &t->seen[t->next_seen];
+            t->next_seen = (t->next_seen + 1) % (int)n_seen;
+            s->status = r->status;
+            s->kind = k ? (int)(k - t->kinds) : -1;
+            s->len = r->reason.len;
+            memcpy(s->reason, r->reason.buf, r->reason.len);
+        }
+        if (!k) {
+            t->other++;
+            return;
+        }
     }
     if (k->count < TALLY_EXAMPLES) {
         k->rows[k->count] = r->input_row;

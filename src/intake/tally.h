@@ -28,6 +28,15 @@ struct tally {
     int n_kinds;
     long other;  /* rows whose kind did not fit in `kinds` */
     int dry_run; /* set by a dry run: its line says "dry run N", never "sent 0" */
+    /* The latest reasons seen and their kinds (-1: counted in `other`): a
+     * campaign's rows repeat a few reasons word for word. */
+    struct tally_seen {
+        enum row_status status;
+        int kind;
+        size_t len; /* 0: empty */
+        char reason[400];
+    } seen[4];
+    int next_seen;
 };
 
 void tally_init(struct tally *t);

@@ -212,6 +212,7 @@ static int take_phone(const struct pipeline *p, const struct mapping *m, const s
     size_t len;
     const char *v = mapping_value(m, MAP_PHONE, row, &len);
     strbuf_reset(&r->phone);
+    r->phone_region[0] = '\0';
     if (!v)
         return 0;
 
@@ -248,6 +249,8 @@ static int take_phone(const struct pipeline *p, const struct mapping *m, const s
         return CHANNEL_UNUSABLE;
     }
     strbuf_addstr(&r->phone, pr.e164);
+    /* The send window's zone lookup starts from it: no second parse. */
+    memcpy(r->phone_region, pr.region, sizeof pr.region);
     return 1;
 }
 

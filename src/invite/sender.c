@@ -288,11 +288,11 @@ static int take_row(struct sender *s, struct slot *sl, struct cp_error *err)
 /* The send window and the daily cap for a row the gate let through: it
  * stays PENDING (maybe to wait: *wait_s > 0), or is DEFERRED and recorded
  * so that a later run sends it. */
-static int window_check(struct sender *s, struct slot *sl, double *wait_s, struct cp_error *err)
+static int window_check(struct sender *s, struct slot *sl, double wall, double *wait_s,
+                        struct cp_error *err)
 {
     struct row_result *r = &sl->r;
     struct window_decision d;
-    double wall = clock_wall();
     *wait_s = 0;
     if (window_decide(s->window, r, wall, &d, err) < 0)
         return -1;
@@ -351,6 +351,9 @@ static int gate_slot(struct sender *s, struct slot *sl, struct cp_error *err)
  * rows behind them that may go now still go. */
 static int admit(struct sender *s, struct cp_error *err)
 {
+    /* One instant for the rows read together (microseconds apart): the
+     * windows are minutes wide. */
+    double wall = clock_wall();
     while (!s->input_done && s->tail - s->head < WINDOW && s->queued - s->n_waits < s->cc.cap) {
         struct slot *sl = slot_at(s, s->tail);
         int rc = take_row(s, sl, err);
@@ -368,7 +371,8 @@ static int admit(struct sender *s, struct cp_error *err)
         if (sl->r.status == ROW_PENDING && !s->stop_code && gate_slot(s, sl, err) < 0)
             return -1;
         double wait_s = 0;
-        if (sl->r.status == ROW_PENDING && !s->stop_code && window_check(s, sl, &wait_s, err) < 0)
+        if (sl->r.status == ROW_PENDING && !s->stop_code &&
+            window_check(s, sl, wall, &wait_s, err) < 0)
             return -1;
         if (sl->r.status != ROW_PENDING)
             continue;
@@ -390,12 +394,16 @@ static int admit(struct sender *s, struct cp_error *err)
 
 static int flush_head(struct sender *s, struct cp_error *err)
 {
+    char now[sizeof s->slots[0].r.processed_at] = ""; /* the rows written together, once */
     while (s->head < s->tail) {
         struct slot *sl = slot_at(s, s->head);
         if (sl->state != SLOT_FINAL)
             break;
-        if (!sl->r.processed_at[0] && sl->r.status != ROW_DRY_RUN)
-            clock_iso_utc(sl->r.processed_at, sizeof sl->r.processed_at);
+        if (!sl->r.processed_at[0] && sl->r.status != ROW_DRY_RUN) {
+            if (!now[0])
+                clock_iso_utc(now, sizeof now);
+            memcpy(sl->r.processed_at, now, sizeof now);
+        }
         if (results_write(sl->carried ? s->c.carried_out : s->c.out, &sl->r, err) < 0)
             return -1;
         tally_add(sl->carried ? &s->carry->tally : &s->tally, &sl->r);

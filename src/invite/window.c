@@ -67,6 +67,19 @@ struct window {
         char text[64];
     } said[4];
     int next_said;
+    /* outside()'s latest answers: a campaign's deferred rows of one zone
+     * set, deferred in one minute, share their whole note. */
+    struct outside_memo {
+        struct zone_set zs;
+        struct send_window win;
+        double opens, minute; /* the question: the opening, now + delay to the minute */
+        int n_zones;          /* 0: empty */
+        char note[512];       /* as row_note would write it */
+        double opens_at;
+        char opens_text[96];
+        char rule[64];
+    } outside_memo[4];
+    int next_outside;
 };
 
 struct window *window_open(const struct pipeline *p, struct ledger *ledger, struct cp_error *err)
@@ -211,9 +224,9 @@ static int evaluate(struct window *w, const struct zone_set *zs, const struct se
 
 /* zone_for_phone keeps its answers by region and narrowing (phone_zone.cc),
  * so asking it for every row costs little. */
-static int phone_zones(struct window *w, const char *e164, struct zone_set *out)
+static int phone_zones(struct window *w, const struct row_result *r, struct zone_set *out)
 {
-    return zone_for_phone(w->zones, e164, out);
+    return zone_for_phone_in(w->zones, strbuf_str(&r->phone), r->phone_region, out);
 }
 
 static void format_local(struct window *w, const char *zone, double t, char *buf, size_t len);
@@ -406,34 +419,76 @@ static const char *binding_zone(struct window *w, const struct zone_set *zs,
     return zs->zone[0];
 }
 
+/* The note, opening and rule of a row outside its window, kept in `m`. */
+static void outside_text(struct window *w, const struct zone_set *zs, const struct send_window *win,
+                         double opens, double now, struct outside_memo *m)
+{
+    double delay = w->p->invite.invite_delay_days * 86400.0;
+    char rule[sizeof m->rule], at_text[64], opens_text[64], opens_utc[32];
+    send_window_describe(win, rule, sizeof rule);
+    memcpy(m->rule, rule, sizeof rule);
+    const char *zone = binding_zone(w, zs, win, opens);
+    when_local(w, zone, now + delay, at_text, sizeof at_text);
+    when_local(w, zone, opens, opens_text, sizeof opens_text);
+    iso_utc(opens - delay, opens_utc, sizeof opens_utc);
+    m->opens_at = opens - delay;
+    snprintf(m->opens_text, sizeof m->opens_text, "%s (%s)", opens_text, zone);
+    const char *arrive = delay > 0 ? "the invite would arrive" : "it is";
+    const char *zones =
+        zs->n > 1 ? "in every zone the number may be in" : "in the recipient's zone";
+    if (w->p->invite.outside_window == OUTSIDE_WAIT)
+        snprintf(m->note, sizeof m->note,
+                 "waited: %s %s, outside %s %s (%s); sent when it opened at %s", arrive, at_text,
+                 rule, zones, zs->where, opens_text);
+    else
+        snprintf(m->note, sizeof m->note,
+                 "deferred: %s %s, outside %s %s (%s); next window opens %s, send from %s", arrive,
+                 at_text, rule, zones, zs->where, opens_text, opens_utc);
+}
+
+static int same_outside(const struct outside_memo *m, const struct zone_set *zs,
+                        const struct send_window *win, double opens, double minute)
+{
+    return m->n_zones && m->opens == opens && m->minute == minute && m->zs.n == zs->n &&
+           memcmp(m->zs.zone, zs->zone, (size_t)zs->n * sizeof *zs->zone) == 0 &&
+           strcmp(m->zs.where, zs->where) == 0 && memcmp(&m->win, win, sizeof *win) == 0;
+}
+
 /* Outside the window: wait, defer, or (email_only) go on without the phone. */
 static int outside(struct window *w, struct row_result *r, const struct zone_set *zs,
                    const struct send_window *win, double opens, double now,
                    struct window_decision *d)
 {
-    double delay = w->p->invite.invite_delay_days * 86400.0;
-    char rule[64], at_text[64], opens_text[64], opens_utc[32];
-    send_window_describe(win, rule, sizeof rule);
-    const char *zone = binding_zone(w, zs, win, opens);
-    when_local(w, zone, now + delay, at_text, sizeof at_text);
-    when_local(w, zone, opens, opens_text, sizeof opens_text);
-    iso_utc(opens - delay, opens_utc, sizeof opens_utc);
-    d->opens_at = opens - delay;
-    snprintf(d->opens_text, sizeof d->opens_text, "%s (%s)", opens_text, zone);
-    snprintf(w->last_rule, sizeof w->last_rule, "%s", rule);
-    const char *arrive = delay > 0 ? "the invite would arrive" : "it is";
-    const char *zones =
-        zs->n > 1 ? "in every zone the number may be in" : "in the recipient's zone";
+    /* The note names the arrival to the minute: rows asked in one minute
+     * about one zone set and opening read the same. */
+    double minute = floor((now + w->p->invite.invite_delay_days * 86400.0) / 60);
+    const size_t n_memo = sizeof w->outside_memo / sizeof *w->outside_memo;
+    struct outside_memo *m = NULL;
+    for (size_t i = 0; i < n_memo && !m; i++)
+        if (same_outside(&w->outside_memo[i], zs, win, opens, minute))
+            m = &w->outside_memo[i];
+    if (!m) {
+        m = &w->outside_memo[w->next_outside];
+        w->next_outside = (w->next_outside + 1) % (int)n_memo;
+        outside_text(w, zs, win, opens, now, m);
+        m->zs = *zs;
+        m->win = *win;
+        m->opens = opens;
+        m->minute = minute;
+        m->n_zones = zs->n;
+    }
+    d->opens_at = m->opens_at;
+    memcpy(d->opens_text, m->opens_text, sizeof d->opens_text);
+    memcpy(w->last_rule, m->rule, sizeof w->last_rule);
+    if (r->reason.len)
+        strbuf_add(&r->reason, "; ", 2);
+    strbuf_addstr(&r->reason, m->note);
     if (w->p->invite.outside_window == OUTSIDE_WAIT) {
-        row_note(r, "waited: %s %s, outside %s %s (%s); sent when it opened at %s", arrive, at_text,
-                 rule, zones, zs->where, opens_text);
         d->verdict = WINDOW_WAIT;
         w->waiting++;
         add_group(w, d->opens_text, d->opens_at);
         return 0;
     }
-    row_note(r, "deferred: %s %s, outside %s %s (%s); next window opens %s, send from %s", arrive,
-             at_text, rule, zones, zs->where, opens_text, opens_utc);
     w->deferred_window++;
     defer(w, r, d);
     return 0;
@@ -464,7 +519,10 @@ int window_decide(struct window *w, struct row_result *r, double now, struct win
     struct zone_set zs, given;
     memset(d, 0, sizeof *d);
     d->verdict = WINDOW_SEND;
-    if (!w->zones) { /* every window any, no cap */
+    /* Every window any, no cap; or an email-only row with no zone of its
+     * own where the email window is any and there is no cap: inside. */
+    if (!w->zones || (!r->phone.len && !r->timezone.len && w->email_w.kind == SEND_WINDOW_ANY &&
+                      w->p->invite.max_per_day <= 0)) {
         w->inside++;
         return 0;
     }
@@ -475,9 +533,9 @@ int window_decide(struct window *w, struct row_result *r, double now, struct win
         if (has_zone) {
             struct zone_set of_number;
             zs = given;
-            if (phone_zones(w, strbuf_str(&r->phone), &of_number) == 0)
+            if (phone_zones(w, r, &of_number) == 0)
                 memcpy(zs.country, of_number.country, sizeof zs.country);
-        } else if (phone_zones(w, strbuf_str(&r->phone), &zs) < 0) {
+        } else if (phone_zones(w, r, &zs) < 0) {
             zs = w->business;
         }
         phone_window(w, &zs, &win);

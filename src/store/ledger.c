@@ -691,7 +691,7 @@ int ledger_flush_deferrals(struct ledger *l, struct cp_error *err)
 int ledger_count_sends(struct ledger *l, const char *business_id, time_t from, time_t to, long *n,
                        struct cp_error *err)
 {
-    int64_t v;
+    int64_t v = 0;
     int found =
         ledger_one_int(l,
                        "SELECT count(*) FROM attempts WHERE business_id = ?1 AND "

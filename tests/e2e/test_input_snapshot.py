@@ -105,6 +105,18 @@ class Snapshot(E2E):
         self.assertTrue(all("already sent" in r["reason"] for r in res), res)
         self.assertEqual(len(self.sim.requests()), 4)
 
+    def test_a_dry_run_whose_results_fill_the_disk_fails_clearly(self):
+        # Enough rows to pass the results writer's chunks (it writes on a
+        # thread of its own): the error comes mid-run, not only at the end.
+        write_csv(self.input, HEADER, contacts(20000))
+        with open(self.pipeline, "w") as f:
+            from harness import pipeline_yaml
+            f.write(pipeline_yaml(self.input, "/dev/full", self.rejects))
+        p = self.run_cli("run", "--dry-run", "--no-progress", self.pipeline, timeout=120)
+        self.assertRun(p, 2)
+        self.assertIn("cannot write '/dev/full': No space left on device", p.stderr)
+        self.assertEqual(len(self.sim.requests()), 0)
+
     def test_a_ledger_locked_for_a_while_mid_run_is_waited_for(self):
         write_csv(self.input, HEADER, contacts(8))
         self.write_pipeline(rate="50/s", extra_api="  max_in_flight: 1\n")
