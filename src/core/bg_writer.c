@@ -15,6 +15,9 @@ struct chunk {
 
 struct bg_writer {
     FILE *fp;
+    bg_format_fn format;
+    void *ctx;
+    struct strbuf made; /* the thread's: what `format` made of a chunk */
     pthread_t tid;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -37,9 +40,17 @@ static void *writer_main(void *arg)
         int failed = w->error;
         pthread_mutex_unlock(&w->mu);
         int e = 0;
-        if (!failed) {
+        const char *bytes = w->out.buf;
+        size_t n = w->out.len;
+        if (!failed && w->format) {
+            if (w->format(w->ctx, w->out.buf, w->out.len, &w->made) < 0)
+                e = ENOMEM;
+            bytes = w->made.buf;
+            n = w->made.len;
+        }
+        if (!failed && !e && n) {
             errno = 0;
-            if (fwrite(w->out.buf, 1, w->out.len, w->fp) != w->out.len)
+            if (fwrite(bytes, 1, n, w->fp) != n)
                 e = errno ? errno : EIO;
         }
         pthread_mutex_lock(&w->mu);
@@ -53,12 +64,15 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-struct bg_writer *bg_writer_open(FILE *fp)
+struct bg_writer *bg_writer_open(FILE *fp, bg_format_fn format, void *ctx)
 {
     struct bg_writer *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
     w->fp = fp;
+    w->format = format;
+    w->ctx = ctx;
+    strbuf_init(&w->made, (size_t)1 << 30);
     w->fill.buf = malloc(CHUNK);
     w->out.buf = malloc(CHUNK);
     w->fill.cap = w->out.cap = CHUNK;
@@ -79,6 +93,7 @@ struct bg_writer *bg_writer_open(FILE *fp)
 fail:
     free(w->fill.buf);
     free(w->out.buf);
+    strbuf_release(&w->made);
     free(w);
     return NULL;
 }
@@ -142,6 +157,7 @@ int bg_writer_finish(struct bg_writer *w)
     pthread_mutex_destroy(&w->mu);
     free(w->fill.buf);
     free(w->out.buf);
+    strbuf_release(&w->made);
     free(w);
     return e;
 }

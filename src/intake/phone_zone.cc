@@ -125,6 +125,20 @@ struct zone_db {
     /* zone_for_phone's answers by region and narrowing entry ("AU" + 2):
      * at most a few hundred, one per country and state seen. */
     std::unordered_map<std::string, std::pair<int, zone_set>> answers;
+    /* An Australian number's narrowing by its first two national digits
+     * (every AU key of region_zones.h is one or two digits long): the table
+     * walk once per prefix, not per number. kUnasked until asked. */
+    static constexpr unsigned char kUnasked = 0xfe;
+    unsigned char au_by_prefix[100];
+    bool au_memo = true; /* false if a longer AU key is ever added: then the walk */
+    zone_db()
+    {
+        memset(au_by_prefix, kUnasked, sizeof au_by_prefix);
+        for (size_t i = 0; i < cloutly_zone::kRegionCount; i++)
+            if (strcmp(cloutly_zone::kRegions[i].country, "AU") == 0 &&
+                strlen(cloutly_zone::kRegions[i].key) > 2)
+                au_memo = false;
+    }
     /* The latest of them: a file's numbers come a few regions at a time. */
     std::string last_key;
     const std::pair<int, zone_set> *last = nullptr;
@@ -337,7 +351,17 @@ int zone_for_phone_in(struct zone_db *db, const char *e164, const char *region,
     if (!region || !region[0])
         return zone_for_phone(db, e164, out);
     try {
-        unsigned char idx = narrowing_of(e164, region);
+        unsigned char idx;
+        const char *nsn = e164 + 3;
+        if (db->au_memo && strcmp(region, "AU") == 0 && strncmp(e164, "+61", 3) == 0 &&
+            isdigit((unsigned char)nsn[0]) && isdigit((unsigned char)nsn[1])) {
+            unsigned char &memo = db->au_by_prefix[(nsn[0] - '0') * 10 + (nsn[1] - '0')];
+            if (memo == zone_db::kUnasked)
+                memo = narrowing_of(e164, region);
+            idx = memo;
+        } else {
+            idx = narrowing_of(e164, region);
+        }
         size_t rlen = strlen(region);
         const std::pair<int, zone_set> *a = db->last;
         if (!a || db->last_key.size() != rlen + 1 || db->last_key.compare(0, rlen, region) != 0 ||

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,6 +41,7 @@ static const char *const results_header[] = {
     "http_status",       "sms_limits_left", "sms_renews",  "processed_at"};
 
 static int same_cells(struct results *rs);
+static int format_records(void *ctx, const char *in, size_t len, struct strbuf *out);
 
 struct results *results_open(const struct pipeline *p, const char *results_path,
                              const char *rejects_path, char *const *header, size_t n_header,
@@ -68,7 +70,8 @@ struct results *results_open(const struct pipeline *p, const char *results_path,
         size_t n = sizeof results_header / sizeof *results_header;
         for (size_t i = 0; i < n; i++)
             put_str(rs->res.fp, results_header[i], i + 1 == n);
-        rs->bg = bg_writer_open(rs->res.fp); /* NULL: written in line, as well */
+        /* NULL: written in line, the same bytes. */
+        rs->bg = bg_writer_open(rs->res.fp, format_records, rs);
     }
     if (rejects_path) {
         if (atomic_open(&rs->rej, rejects_path, err) < 0)
@@ -116,80 +119,196 @@ static int same_cells(struct results *rs)
     return rc < 0 ? -1 : 0;
 }
 
+/* A results line's values, wherever they are kept: in the row (written
+ * in line) or in a record of the writing thread's chunk. */
+enum {
+    V_REASON,
+    V_CONTACT,
+    V_FIRST,
+    V_LAST,
+    V_EMAIL,
+    V_PHONE,
+    V_SOURCE,
+    V_BUSINESS,
+    V_RENEWS,
+    V_AT,
+    V_TEXTS
+};
+struct line_view {
+    long input_row, sms_left;
+    int status, http_status;
+    const char *text[V_TEXTS];
+    size_t len[V_TEXTS];
+};
+
+static void view_of(const struct row_result *r, struct line_view *v)
+{
+    const struct strbuf *t[] = {
+        &r->reason, &r->contact_id,        &r->first_name,  &r->last_name, &r->email,
+        &r->phone,  &r->source_contact_id, &r->business_id, &r->sms_renews};
+    for (int i = 0; i < V_AT; i++) {
+        v->text[i] = strbuf_str(t[i]);
+        v->len[i] = t[i]->len;
+    }
+    v->text[V_AT] = r->processed_at;
+    v->len[V_AT] = strlen(r->processed_at);
+    v->input_row = r->input_row;
+    v->sms_left = r->sms_left;
+    v->status = (int)r->status;
+    v->http_status = r->http_status;
+}
+
 /* One cell and its comma at `o`; guarded: text from the customer's export
  * or the server, in a file people open in a spreadsheet, where a cell that
  * would run as a formula is neutralised. */
-static char *put_cell(char *o, const struct strbuf *v, int guarded)
+static char *put_cell(char *o, const struct line_view *v, int i, int guarded)
 {
-    o += csv_cell_put(o, strbuf_str(v), v->len, guarded);
+    o += csv_cell_put(o, v->text[i], v->len[i], guarded);
     *o++ = ',';
     return o;
 }
 
-/* The line is built in memory and written with one call: a results file of
- * a million rows is most of a dry run's output. */
-static int write_result_line(struct results *rs, const struct row_result *r)
+/* The reason's cell: a campaign's deferred rows share one long note, and
+ * quoting it is most of writing their line, so the latest is kept. */
+static char *put_reason(struct results *rs, char *o, const struct line_view *v)
 {
-    const struct strbuf *text[] = {
-        &r->reason, &r->contact_id,        &r->first_name,  &r->last_name, &r->email,
-        &r->phone,  &r->source_contact_id, &r->business_id, &r->sms_renews};
-    const char *status = row_status_name(r->status);
-    size_t at_len = strlen(r->processed_at),
-           need = 3 * 24 + strlen(status) + rs->same_cells.len + CSV_CELL_MAX(at_len) + 4;
-    for (size_t i = 0; i < sizeof text / sizeof *text; i++)
-        need += CSV_CELL_MAX(text[i]->len) + 1;
-    struct strbuf *l = &rs->line;
-    strbuf_reset(l);
-    char *o = rs->bg                        ? bg_writer_reserve(rs->bg, need)
-              : strbuf_reserve(l, need) < 0 ? NULL
-                                            : l->buf;
-    if (!o)
-        return -1;
-    char *start = o;
-    o += put_long(o, r->input_row);
+    const char *why = v->text[V_REASON];
+    size_t len = v->len[V_REASON];
+    if (len > 64 && len <= rs->last_reason.max &&
+        (len != rs->last_reason.len || memcmp(why, rs->last_reason.buf, len) != 0)) {
+        strbuf_reset(&rs->last_reason);
+        strbuf_reset(&rs->last_reason_cell);
+        if (strbuf_add(&rs->last_reason, why, len) < 0 ||
+            csv_cell_add(&rs->last_reason_cell, why, len, 1) < 0)
+            strbuf_reset(&rs->last_reason); /* too long to keep: written as usual */
+    }
+    if (len > 64 && len == rs->last_reason.len) { /* the same text, or just kept */
+        memcpy(o, rs->last_reason_cell.buf, rs->last_reason_cell.len);
+        o += rs->last_reason_cell.len;
+        *o++ = ',';
+        return o;
+    }
+    return put_cell(o, v, V_REASON, 1);
+}
+
+/* The bytes a line of `v` may take at most. */
+static size_t line_room(const struct results *rs, const struct line_view *v)
+{
+    size_t need =
+        3 * 24 + strlen(row_status_name((enum row_status)v->status)) + rs->same_cells.len + 4;
+    for (int i = 0; i < V_TEXTS; i++)
+        need += CSV_CELL_MAX(v->len[i]) + 1;
+    return need;
+}
+
+/* The line of `v` at `o`, which has line_room() bytes: its end. */
+static char *put_line(struct results *rs, char *o, const struct line_view *v)
+{
+    const char *status = row_status_name((enum row_status)v->status);
+    o += put_long(o, v->input_row);
     *o++ = ',';
     memcpy(o, status, strlen(status));
     o += strlen(status);
     *o++ = ',';
-    const struct strbuf *why = &r->reason;
-    if (why->len > 64 && why->len <= rs->last_reason.max &&
-        (why->len != rs->last_reason.len || memcmp(why->buf, rs->last_reason.buf, why->len) != 0)) {
-        strbuf_reset(&rs->last_reason);
-        strbuf_reset(&rs->last_reason_cell);
-        if (strbuf_add(&rs->last_reason, why->buf, why->len) < 0 ||
-            csv_cell_add(&rs->last_reason_cell, why->buf, why->len, 1) < 0)
-            strbuf_reset(&rs->last_reason); /* too long to keep: written as usual */
-    }
-    if (why->len > 64 && why->len == rs->last_reason.len) { /* the same text, or just kept */
-        memcpy(o, rs->last_reason_cell.buf, rs->last_reason_cell.len);
-        o += rs->last_reason_cell.len;
-        *o++ = ',';
-    } else {
-        o = put_cell(o, why, 1);
-    }
-    o = put_cell(o, &r->contact_id, 1);
-    o = put_cell(o, &r->first_name, 1);
-    o = put_cell(o, &r->last_name, 1);
-    o = put_cell(o, &r->email, 1);
-    o = put_cell(o, &r->phone, 0); /* E.164: its '+' is the number's, not a formula */
-    o = put_cell(o, &r->source_contact_id, 1);
-    o = put_cell(o, &r->business_id, 0);
+    o = put_reason(rs, o, v);
+    o = put_cell(o, v, V_CONTACT, 1);
+    o = put_cell(o, v, V_FIRST, 1);
+    o = put_cell(o, v, V_LAST, 1);
+    o = put_cell(o, v, V_EMAIL, 1);
+    o = put_cell(o, v, V_PHONE, 0); /* E.164: its '+' is the number's, not a formula */
+    o = put_cell(o, v, V_SOURCE, 1);
+    o = put_cell(o, v, V_BUSINESS, 0);
     memcpy(o, rs->same_cells.buf, rs->same_cells.len);
     o += rs->same_cells.len;
-    if (r->http_status)
-        o += put_long(o, r->http_status);
+    if (v->http_status)
+        o += put_long(o, v->http_status);
     *o++ = ',';
-    if (r->sms_left >= 0)
-        o += put_long(o, r->sms_left);
+    if (v->sms_left >= 0)
+        o += put_long(o, v->sms_left);
     *o++ = ',';
-    o = put_cell(o, &r->sms_renews, 0);
-    o += csv_cell_put(o, r->processed_at, at_len, 0);
+    o = put_cell(o, v, V_RENEWS, 0);
+    o += csv_cell_put(o, v->text[V_AT], v->len[V_AT], 0);
     *o++ = '\r';
     *o++ = '\n';
+    return o;
+}
+
+/* With the writing thread, a row goes into its chunk as a record (the
+ * numbers, then each text as a length and its bytes: a few copies) and the
+ * thread makes the line: quoting a million rows' cells runs beside the
+ * rows still being decided. */
+struct record_head {
+    long input_row, sms_left;
+    int status, http_status;
+    uint32_t len[V_TEXTS];
+};
+
+static int put_record(struct results *rs, const struct line_view *v)
+{
+    struct record_head h = {.input_row = v->input_row,
+                            .sms_left = v->sms_left,
+                            .status = v->status,
+                            .http_status = v->http_status};
+    size_t need = sizeof h;
+    for (int i = 0; i < V_TEXTS; i++) {
+        if (v->len[i] > UINT32_MAX)
+            return -1;
+        h.len[i] = (uint32_t)v->len[i];
+        need += v->len[i];
+    }
+    char *o = bg_writer_reserve(rs->bg, need);
+    if (!o)
+        return -1;
+    memcpy(o, &h, sizeof h);
+    o += sizeof h;
+    for (int i = 0; i < V_TEXTS; i++) {
+        memcpy(o, v->text[i], v->len[i]);
+        o += v->len[i];
+    }
+    bg_writer_commit(rs->bg, need);
+    return 0;
+}
+
+/* The writing thread's half: a chunk of records into lines. */
+static int format_records(void *ctx, const char *in, size_t len, struct strbuf *out)
+{
+    struct results *rs = ctx;
+    const char *end = in + len;
+    strbuf_reset(out);
+    while (in < end) {
+        struct record_head h;
+        struct line_view v;
+        memcpy(&h, in, sizeof h);
+        in += sizeof h;
+        v.input_row = h.input_row;
+        v.sms_left = h.sms_left;
+        v.status = h.status;
+        v.http_status = h.http_status;
+        for (int i = 0; i < V_TEXTS; i++) {
+            v.text[i] = in;
+            v.len[i] = h.len[i];
+            in += h.len[i];
+        }
+        if (strbuf_reserve(out, line_room(rs, &v)) < 0)
+            return -1;
+        out->len = (size_t)(put_line(rs, out->buf + out->len, &v) - out->buf);
+    }
+    return 0;
+}
+
+/* In line, the line is built in memory and written with one call. */
+static int write_result_line(struct results *rs, const struct row_result *r)
+{
+    struct line_view v;
+    view_of(r, &v);
     if (rs->bg)
-        bg_writer_commit(rs->bg, (size_t)(o - start));
-    else
-        fwrite(start, 1, (size_t)(o - start), rs->res.fp);
+        return put_record(rs, &v);
+    struct strbuf *l = &rs->line;
+    strbuf_reset(l);
+    if (strbuf_reserve(l, line_room(rs, &v)) < 0)
+        return -1;
+    char *end = put_line(rs, l->buf, &v);
+    fwrite(l->buf, 1, (size_t)(end - l->buf), rs->res.fp);
     return 0;
 }
 
