@@ -39,8 +39,12 @@ const char *row_status_name(enum row_status s)
     X(&(r)->timezone)
 /* clang-format on */
 
-#define INIT_ONE(b)    strbuf_init(b, FIELD_MAX);
-#define RESET_ONE(b)   strbuf_reset(b);
+#define INIT_ONE(b) strbuf_init(b, FIELD_MAX);
+/* An empty field is left alone: its buffer already ends at 0 (the strbuf
+ * keeps its NUL), and not touching it saves a cache miss a field a row. */
+#define RESET_ONE(b)                                                                               \
+    if ((b)->len)                                                                                  \
+        strbuf_reset(b);
 #define RELEASE_ONE(b) strbuf_release(b);
 
 static void clear_scalars(struct row_result *r)

@@ -24,4 +24,8 @@ void email_lower(char *s, size_t len);
  * e.g. "gmail.com" for "gmial.com", or NULL when it is not a known typo. */
 const char *email_domain_typo(const char *domain, size_t len);
 
+/* The known typos, for the test that every one is found: the i-th typo
+ * and, in *meant, its domain; NULL past the last. */
+const char *email_typo_at(size_t i, const char **meant);
+
 #endif

@@ -292,6 +292,7 @@ static int format_records(void *ctx, const char *in, size_t len, struct strbuf *
         if (strbuf_reserve(out, line_room(rs, &v)) < 0)
             return -1;
         out->len = (size_t)(put_line(rs, out->buf + out->len, &v) - out->buf);
+        out->buf[out->len] = '\0'; /* a strbuf keeps its NUL */
     }
     return 0;
 }

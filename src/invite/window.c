@@ -517,8 +517,10 @@ int window_decide(struct window *w, struct row_result *r, double now, struct win
     double delay = w->p->invite.invite_delay_days * 86400.0, opens = now;
     struct send_window win;
     struct zone_set zs, given;
-    memset(d, 0, sizeof *d);
+    /* Field by field: a memset of the whole text runs for every row. */
     d->verdict = WINDOW_SEND;
+    d->opens_at = 0;
+    d->opens_text[0] = '\0';
     /* Every window any, no cap; or an email-only row with no zone of its
      * own where the email window is any and there is no cap: inside. */
     if (!w->zones || (!r->phone.len && !r->timezone.len && w->email_w.kind == SEND_WINDOW_ANY &&

@@ -27,9 +27,9 @@
 #include "intake/validate.h"
 #include "unit_tmp.h"
 
-#define BIZ "44271176-7053-4534-ad6f-b38d132d341e"
-#define CAMPAIGN "2c07094a-ed58-4cf2-9595-cf1b1d303d9d"
-#define BONDI "5ef7b45b-2fd2-4719-88fd-96ef62f9d4a4"
+#define BIZ       "44271176-7053-4534-ad6f-b38d132d341e"
+#define CAMPAIGN  "2c07094a-ed58-4cf2-9595-cf1b1d303d9d"
+#define BONDI     "5ef7b45b-2fd2-4719-88fd-96ef62f9d4a4"
 #define OTHER_BIZ "A1B2C3D4-0000-4000-8000-00000000abcd"
 
 static char **names_pool[256]; /* see set_col() */
@@ -47,7 +47,8 @@ static int teardown(void **state)
 /* Column names for set_col(): string literals, copied into an array that
  * lives until the end of the program (compound literals die with their
  * block). The pipeline is never released: it owns nothing here. */
-#define COLS(...) ((const char *[]){__VA_ARGS__}), (sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *))
+#define COLS(...)                                                                                  \
+    ((const char *[]){__VA_ARGS__}), (sizeof((const char *[]){__VA_ARGS__}) / sizeof(const char *))
 
 static void set_col(struct pipeline *p, enum map_field f, const char **names, size_t n)
 {
@@ -175,10 +176,10 @@ static void check_run(const struct run *run, const struct want *w, size_t n)
     }
 }
 
-#define CHECK(run, ...)                                                     \
-    do {                                                                    \
-        const struct want w_[] = {__VA_ARGS__};                             \
-        check_run((run), w_, sizeof w_ / sizeof *w_);                       \
+#define CHECK(run, ...)                                                                            \
+    do {                                                                                           \
+        const struct want w_[] = {__VA_ARGS__};                                                    \
+        check_run((run), w_, sizeof w_ / sizeof *w_);                                              \
     } while (0)
 
 /* ---- names ---- */
@@ -190,14 +191,12 @@ static void test_first_name_required(void **state)
     base_pipeline(&p);
     struct run run;
     run_engine(&p,
-               STD_HEADER
-               "Jane,Doe,jane@example.com,\n"
-               ",Doe,a@example.com,\n"
-               "   ,Doe,b@example.com,\n"
-               "\t Bob  , Smith ,bob@example.com,\n",
+               STD_HEADER "Jane,Doe,jane@example.com,\n"
+                          ",Doe,a@example.com,\n"
+                          "   ,Doe,b@example.com,\n"
+                          "\t Bob  , Smith ,bob@example.com,\n",
                0, &run);
-    CHECK(&run,
-          {2, ROW_PENDING, "", "Jane", "Doe", "jane@example.com", "", BIZ},
+    CHECK(&run, {2, ROW_PENDING, "", "Jane", "Doe", "jane@example.com", "", BIZ},
           {3, ROW_REJECTED, "missing first name", "", NULL, NULL, NULL, NULL},
           {4, ROW_REJECTED, "missing first name", "", NULL, NULL, NULL, NULL},
           {5, ROW_PENDING, "", "Bob", "Smith", "bob@example.com", "", BIZ});
@@ -218,8 +217,7 @@ static void test_column_alternatives(void **state)
                "  ,Joanne,Doe,jd@example.com,\n"
                ",,Doe,x@example.com,\n",
                0, &run);
-    CHECK(&run,
-          {2, ROW_PENDING, "", "Jo", NULL, NULL, NULL, NULL},
+    CHECK(&run, {2, ROW_PENDING, "", "Jo", NULL, NULL, NULL, NULL},
           {3, ROW_PENDING, "", "Joanne", NULL, NULL, NULL, NULL},
           {4, ROW_REJECTED, "missing first name", NULL, NULL, NULL, NULL, NULL});
     run_free(&run);
@@ -244,8 +242,7 @@ static void test_full_name_split(void **state)
                ",f@example.com,\n"
                "\"Citizen,\",g@example.com,\n",
                0, &run);
-    CHECK(&run,
-          {2, ROW_PENDING, "", "Jane", "Q Citizen", NULL, NULL, NULL},
+    CHECK(&run, {2, ROW_PENDING, "", "Jane", "Q Citizen", NULL, NULL, NULL},
           {3, ROW_PENDING, "", "Jane", "Citizen", NULL, NULL, NULL},
           {4, ROW_PENDING, "", "Jane", "", NULL, NULL, NULL},
           {5, ROW_PENDING, "", "Jane", "Citizen", NULL, NULL, NULL},
@@ -269,8 +266,7 @@ static void test_full_name_with_last_name_column(void **state)
                "Jane Q Citizen,Smith,a@example.com,\n"
                "Jane Q Citizen,,b@example.com,\n",
                0, &run);
-    CHECK(&run,
-          {2, ROW_PENDING, "", "Jane", "Smith", NULL, NULL, NULL},
+    CHECK(&run, {2, ROW_PENDING, "", "Jane", "Smith", NULL, NULL, NULL},
           {3, ROW_PENDING, "", "Jane", "Q Citizen", NULL, NULL, NULL});
     run_free(&run);
 }
@@ -301,12 +297,10 @@ static void test_email_normalised(void **state)
     base_pipeline(&p);
     struct run run;
     run_engine(&p,
-               STD_HEADER
-               "Jane,Doe,  Jane.DOE@Example.COM  ,\n"
-               "Bob,,\"\tBOB@EXAMPLE.ORG \",\n",
+               STD_HEADER "Jane,Doe,  Jane.DOE@Example.COM  ,\n"
+                          "Bob,,\"\tBOB@EXAMPLE.ORG \",\n",
                0, &run);
-    CHECK(&run,
-          {2, ROW_PENDING, "", "Jane", "Doe", "jane.doe@example.com", "", NULL},
+    CHECK(&run, {2, ROW_PENDING, "", "Jane", "Doe", "jane.doe@example.com", "", NULL},
           {3, ROW_PENDING, "", "Bob", "", "bob@example.org", "", NULL});
     run_free(&run);
 }
@@ -357,6 +351,94 @@ static void test_email_valid_table(void **state)
     assert_int_equal(email_valid("a@b.cX", 5), 1);
 }
 
+/* The byte-by-byte rules email_valid and email_lower keep (they go eight
+ * bytes a step): every ASCII byte from 0 to 0x7f, and UTF-8 capitals. */
+static int email_valid_ref(const char *e, size_t len)
+{
+    const char *at = NULL;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)e[i];
+        if (c == '@') {
+            if (at)
+                return 0;
+            at = e + i;
+        } else if (c <= 0x20 || c == 0x7f) {
+            return 0;
+        }
+    }
+    if (!at || at == e || at == e + len - 1)
+        return 0;
+    const char *d = at + 1;
+    size_t dlen = len - (size_t)(d - e);
+    const char *dot = memchr(d, '.', dlen);
+    return dot && dot != d && d[dlen - 1] != '.';
+}
+
+static void email_lower_ref(char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z') {
+            s[i] = (char)(c + ('a' - 'A'));
+        } else if (c == 0xC3 && i + 1 < len) {
+            unsigned char n = (unsigned char)s[i + 1];
+            if (n >= 0x80 && n <= 0x9E && n != 0x97)
+                s[i + 1] = (char)(n + 0x20);
+            i++;
+        }
+    }
+}
+
+static void test_every_typo_is_found(void **state)
+{
+    (void)state;
+    const char *typo, *meant;
+    size_t i = 0;
+    for (; (typo = email_typo_at(i, &meant)) != NULL; i++) {
+        const char *got = email_domain_typo(typo, strlen(typo));
+        if (!got || strcmp(got, meant) != 0)
+            fail_msg("typo '%s' not found (want '%s')", typo, meant);
+    }
+    assert_true(i >= 40);
+    assert_null(email_domain_typo("example.com.au", 14));
+    assert_null(email_domain_typo("gmail.com", 9));
+}
+
+static void test_email_word_steps_match_bytes(void **state)
+{
+    (void)state;
+    /* Mostly plain letters, so runs of eight plain bytes happen, with the
+     * bytes each rule turns on: '@', '.', space, controls, DEL, capitals
+     * at both ends of A-Z and just outside it, and UTF-8 lead bytes. */
+    static const unsigned char odd[] = {'@',  '.',  ' ',  0x00, 0x01, 0x1f, 0x20, 0x21, 0x7f,
+                                        0x7e, '@',  'A',  'Z',  '[',  '`',  'a',  'z',  '{',
+                                        0xC3, 0x80, 0x9E, 0x97, 0x9F, 0xC2, 0xFF, '.',  '@'};
+    unsigned seed = 12345;
+    long cases = 0;
+    for (int n = 0; n < 200000; n++) {
+        char buf[48], ref[48];
+        size_t len = (size_t)(seed = seed * 1103515245u + 12345u) % 41;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % 100;
+            buf[i] = r < 70   ? (char)('a' + r % 26)
+                     : r < 80 ? (char)('0' + r % 10)
+                              : (char)odd[(seed >> 8) % sizeof odd];
+        }
+        if (len > 3 && n % 2) /* an email-shaped one half the time */
+            buf[len / 2] = '@';
+        if (email_valid(buf, len) != email_valid_ref(buf, len))
+            fail_msg("email_valid differs on case %d (length %zu)", n, len);
+        memcpy(ref, buf, len);
+        email_lower(buf, len);
+        email_lower_ref(ref, len);
+        if (memcmp(buf, ref, len) != 0)
+            fail_msg("email_lower differs on case %d (length %zu)", n, len);
+        cases++;
+    }
+    assert_int_equal(cases, 200000);
+}
+
 /* ---- phone, channels ---- */
 
 static void test_phone_and_channels(void **state)
@@ -367,18 +449,17 @@ static void test_phone_and_channels(void **state)
     struct run run;
     run_engine(&p,
                STD_HEADER
-               "Ann,A,,0412 345 678\n"                     /* 2: AU mobile, national */
-               "Ben,B,,+61 412 345 679\n"                  /* 3: international */
-               "Cat,C,cat@example.com,(02) 9374 4000\n"    /* 4: landline dropped, email kept */
-               "Dan,D,,(02) 9374 4001\n"                   /* 5: landline only: skipped, as with no consent */
-               "Eve,E,bob@@x.com,0412 345 680\n"           /* 6: bad email, good phone */
-               "Fay,F,bad email@x.com,0412 345\n"          /* 7: both bad */
-               "Gus,G,,\n"                                 /* 8: no channel */
-               "Hal,H,  ,   \n"                           /* 9: blanks are no channel */
-               "Ivy,I,ivy@example.com,0412\n",             /* 10: bad phone, good email */
+               "Ann,A,,0412 345 678\n"                  /* 2: AU mobile, national */
+               "Ben,B,,+61 412 345 679\n"               /* 3: international */
+               "Cat,C,cat@example.com,(02) 9374 4000\n" /* 4: landline dropped, email kept */
+               "Dan,D,,(02) 9374 4001\n"         /* 5: landline only: skipped, as with no consent */
+               "Eve,E,bob@@x.com,0412 345 680\n" /* 6: bad email, good phone */
+               "Fay,F,bad email@x.com,0412 345\n" /* 7: both bad */
+               "Gus,G,,\n"                        /* 8: no channel */
+               "Hal,H,  ,   \n"                   /* 9: blanks are no channel */
+               "Ivy,I,ivy@example.com,0412\n",    /* 10: bad phone, good email */
                0, &run);
-    CHECK(&run,
-          {2, ROW_PENDING, "", "Ann", "A", "", "+61412345678", BIZ},
+    CHECK(&run, {2, ROW_PENDING, "", "Ann", "A", "", "+61412345678", BIZ},
           {3, ROW_PENDING, "", "Ben", "B", "", "+61412345679", BIZ},
           {4, ROW_PENDING, "landline", "Cat", "C", "cat@example.com", "", BIZ},
           {5, ROW_SKIPPED, "phone +61293744001 is a landline", NULL, NULL, "", "", NULL},
@@ -406,12 +487,10 @@ static void test_landlines_send(void **state)
     p.validate.landlines = LANDLINES_SEND;
     struct run run;
     run_engine(&p,
-               STD_HEADER
-               "Cat,C,cat@example.com,(02) 9374 4000\n"
-               "Dan,D,,1800 123 456\n",
+               STD_HEADER "Cat,C,cat@example.com,(02) 9374 4000\n"
+                          "Dan,D,,1800 123 456\n",
                0, &run);
-    CHECK(&run,
-          {2, ROW_PENDING, "", "Cat", "C", "cat@example.com", "+61293744000", BIZ},
+    CHECK(&run, {2, ROW_PENDING, "", "Cat", "C", "cat@example.com", "+61293744000", BIZ},
           {3, ROW_PENDING, "", "Dan", "D", "", "+611800123456", BIZ});
     run_free(&run);
 }
@@ -433,15 +512,15 @@ static void test_no_default_country(void **state)
 
 /* ---- dedupe ---- */
 
-static const char dedupe_csv[] = STD_HEADER
-    "Ann,A,ann@example.com,0412 345 678\n"      /* 2 */
-    "Ann,A,ANN@Example.com ,\n"                 /* 3: same email, other case */
-    "Ann,B,other@example.com,+61 412 345 678\n" /* 4: same phone, other format */
-    ",A,ann@example.com,\n"                     /* 5: rejected: not a duplicate */
-    "Bea,B,bea@example.com,\n"                  /* 6 */
-    "Bea,B,,0412345678\n"                       /* 7: phone of row 2 */
-    "Cy,C,,0412 345 699\n"                      /* 8 */
-    "Cy,C,cy@example.com,0412345699\n";         /* 9: phone of row 8 */
+static const char dedupe_csv[] =
+    STD_HEADER "Ann,A,ann@example.com,0412 345 678\n"      /* 2 */
+               "Ann,A,ANN@Example.com ,\n"                 /* 3: same email, other case */
+               "Ann,B,other@example.com,+61 412 345 678\n" /* 4: same phone, other format */
+               ",A,ann@example.com,\n"                     /* 5: rejected: not a duplicate */
+               "Bea,B,bea@example.com,\n"                  /* 6 */
+               "Bea,B,,0412345678\n"                       /* 7: phone of row 2 */
+               "Cy,C,,0412 345 699\n"                      /* 8 */
+               "Cy,C,cy@example.com,0412345699\n";         /* 9: phone of row 8 */
 
 static void test_dedupe(void **state)
 {
@@ -450,8 +529,7 @@ static void test_dedupe(void **state)
     base_pipeline(&p);
     struct run run;
     run_engine(&p, dedupe_csv, 0, &run);
-    CHECK(&run,
-          {2, ROW_PENDING, "", NULL, NULL, "ann@example.com", "+61412345678", NULL},
+    CHECK(&run, {2, ROW_PENDING, "", NULL, NULL, "ann@example.com", "+61412345678", NULL},
           {3, ROW_SKIPPED, "duplicate of input row 2", NULL, NULL, NULL, NULL, NULL},
           {4, ROW_SKIPPED, "duplicate of input row 2", NULL, NULL, NULL, NULL, NULL},
           {5, ROW_REJECTED, "missing first name", NULL, NULL, NULL, NULL, NULL},
@@ -465,8 +543,7 @@ static void test_dedupe(void **state)
 
     p.validate.dedupe = false;
     run_engine(&p, dedupe_csv, 0, &run);
-    CHECK(&run,
-          {2, ROW_PENDING, "", NULL, NULL, "ann@example.com", NULL, NULL},
+    CHECK(&run, {2, ROW_PENDING, "", NULL, NULL, "ann@example.com", NULL, NULL},
           {3, ROW_PENDING, "", NULL, NULL, "ann@example.com", NULL, NULL},
           {4, ROW_PENDING, "", NULL, NULL, NULL, "+61412345678", NULL},
           {5, ROW_REJECTED, "missing first name", NULL, NULL, NULL, NULL, NULL},
@@ -485,12 +562,10 @@ static void test_dedupe_ignores_dropped_channel(void **state)
     base_pipeline(&p);
     struct run run;
     run_engine(&p,
-               STD_HEADER
-               "Ann,A,ann@@example.com,0412 345 678\n"
-               "Ann,A,ann@@example.com,0412 345 679\n",
+               STD_HEADER "Ann,A,ann@@example.com,0412 345 678\n"
+                          "Ann,A,ann@@example.com,0412 345 679\n",
                0, &run);
-    CHECK(&run,
-          {2, ROW_PENDING, "sent by phone only", NULL, NULL, "", "+61412345678", NULL},
+    CHECK(&run, {2, ROW_PENDING, "sent by phone only", NULL, NULL, "", "+61412345678", NULL},
           {3, ROW_PENDING, "sent by phone only", NULL, NULL, "", "+61412345679", NULL});
     run_free(&run);
 }
@@ -516,8 +591,7 @@ static void test_where_filter(void **state)
                "Eve,E,eve@example.com,,\n"
                ",F,not-an-email,,no\n",
                0, &run);
-    CHECK(&run,
-          {2, ROW_PENDING, "", NULL, NULL, NULL, NULL, NULL},
+    CHECK(&run, {2, ROW_PENDING, "", NULL, NULL, NULL, NULL, NULL},
           {3, ROW_PENDING, "", NULL, NULL, NULL, NULL, NULL},
           {4, ROW_PENDING, "", NULL, NULL, NULL, NULL, NULL},
           {5, ROW_SKIPPED, "filtered out: 'Accepts SMS' is \"no\"", NULL, NULL, NULL, NULL, NULL},
@@ -535,10 +609,9 @@ static void test_wrong_field_count(void **state)
     base_pipeline(&p);
     struct run run;
     run_engine(&p,
-               STD_HEADER
-               "Ann,A\n"
-               "Ben,B,ben@example.com,,extra\n"
-               "Cat,C,cat@example.com,\n",
+               STD_HEADER "Ann,A\n"
+                          "Ben,B,ben@example.com,,extra\n"
+                          "Cat,C,cat@example.com,\n",
                0, &run);
     CHECK(&run,
           {2, ROW_REJECTED, "row has 2 fields but the header has 4", NULL, NULL, NULL, NULL, NULL},
@@ -556,15 +629,13 @@ static void test_input_row_raw_and_limit(void **state)
     (void)state;
     struct pipeline p;
     base_pipeline(&p);
-    static const char csv[] = STD_HEADER
-        "\n"
-        "\" Ann \",\"A\nB\",ann@example.com,\n"
-        "Ben,B,ben@example.com,\n"
-        "Cat,C,cat@example.com,\n";
+    static const char csv[] = STD_HEADER "\n"
+                                         "\" Ann \",\"A\nB\",ann@example.com,\n"
+                                         "Ben,B,ben@example.com,\n"
+                                         "Cat,C,cat@example.com,\n";
     struct run run;
     run_engine(&p, csv, 0, &run);
-    CHECK(&run,
-          {2, ROW_SKIPPED, "blank row", NULL, NULL, NULL, NULL, NULL},
+    CHECK(&run, {2, ROW_SKIPPED, "blank row", NULL, NULL, NULL, NULL, NULL},
           {3, ROW_PENDING, "", "Ann", "A\nB", NULL, NULL, NULL},
           {5, ROW_PENDING, "", "Ben", NULL, NULL, NULL, NULL},
           {6, ROW_PENDING, "", "Cat", NULL, NULL, NULL, NULL});
@@ -603,8 +674,7 @@ static void test_business_map(void **state)
                "Fay,F,fay@example.com,,\n"
                "Gus,G,gus@example.com,,2c07094a-ed58-4cf2-9595-cf1b1d303d9\n",
                0, &run);
-    CHECK(&run,
-          {2, ROW_PENDING, "", NULL, NULL, NULL, NULL, BONDI},
+    CHECK(&run, {2, ROW_PENDING, "", NULL, NULL, NULL, NULL, BONDI},
           {3, ROW_PENDING, "", NULL, NULL, NULL, NULL, BONDI},
           {4, ROW_PENDING, "", NULL, NULL, NULL, NULL, OTHER_BIZ},
           {5, ROW_PENDING, "", NULL, NULL, NULL, NULL, "2c07094a-ed58-4cf2-9595-cf1b1d303d9d"},
@@ -621,8 +691,7 @@ static void test_business_map(void **state)
                "Ann,A,ann@example.com,,\n"
                "Ben,B,ben@example.com,,Bondi\n",
                0, &run);
-    CHECK(&run,
-          {2, ROW_REJECTED, "no location", NULL, NULL, NULL, NULL, ""},
+    CHECK(&run, {2, ROW_REJECTED, "no location", NULL, NULL, NULL, NULL, ""},
           {3, ROW_PENDING, "", NULL, NULL, NULL, NULL, BONDI});
     run_free(&run);
 }
@@ -633,18 +702,14 @@ struct uuid_case {
 };
 
 static const struct uuid_case uuid_cases[] = {
-    {"44271176-7053-4534-ad6f-b38d132d341e", 1},
-    {"44271176-7053-4534-AD6F-B38D132D341E", 1},
-    {"00000000-0000-0000-0000-000000000000", 1},
-    {"", 0},
+    {"44271176-7053-4534-ad6f-b38d132d341e", 1},  {"44271176-7053-4534-AD6F-B38D132D341E", 1},
+    {"00000000-0000-0000-0000-000000000000", 1},  {"", 0},
     {"44271176-7053-4534-ad6f-b38d132d341", 0},   /* 35 */
     {"44271176-7053-4534-ad6f-b38d132d341ee", 0}, /* 37 */
     {"44271176705345345ad6f5b38d132d341e00", 0},  /* 36, no dashes */
     {"4427117-67053-4534-ad6f-b38d132d341e", 0},  /* dash misplaced */
-    {"44271176-7053-4534-ad6f-b38d132d341g", 0},
-    {"44271176-7053-4534-ad6f b38d132d341e", 0},
-    {"{4271176-7053-4534-ad6f-b38d132d341}", 0},
-    {"44271176-7053-4534-ad6f-b38d132d34-e", 0},
+    {"44271176-7053-4534-ad6f-b38d132d341g", 0},  {"44271176-7053-4534-ad6f b38d132d341e", 0},
+    {"{4271176-7053-4534-ad6f-b38d132d341}", 0},  {"44271176-7053-4534-ad6f-b38d132d34-e", 0},
 };
 
 static void test_uuid_valid_table(void **state)
@@ -770,6 +835,8 @@ int main(void)
         cmocka_unit_test(test_guessed_columns),
         cmocka_unit_test(test_email_normalised),
         cmocka_unit_test(test_email_valid_table),
+        cmocka_unit_test(test_email_word_steps_match_bytes),
+        cmocka_unit_test(test_every_typo_is_found),
         cmocka_unit_test(test_phone_and_channels),
         cmocka_unit_test(test_landlines_send),
         cmocka_unit_test(test_no_default_country),
