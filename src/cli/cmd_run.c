@@ -420,6 +420,8 @@ static int run_open(struct run *run, struct cp_error *err)
     if (!run->out)
         return -1;
     results_set_delimiter(run->out, engine_delimiter(run->eng));
+    if (run->o->dry_run)
+        results_preview(run->out);
     if (open_carried(run, err) < 0)
         return -1;
     struct sender_config sc = {

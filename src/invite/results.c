@@ -354,6 +354,11 @@ void results_set_delimiter(struct results *rs, char delim)
     rs->delim = delim;
 }
 
+void results_preview(struct results *rs)
+{
+    rs->res.no_sync = rs->rej.no_sync = 1;
+}
+
 int results_write(struct results *rs, const struct row_result *r, struct cp_error *err)
 {
     if (rs->have_res) {

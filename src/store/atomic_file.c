@@ -130,7 +130,7 @@ int atomic_commit(struct atomic_file *af, struct cp_error *err)
         af->path = NULL;
         return rc;
     }
-    if (fflush(af->fp) != 0 || ferror(af->fp) || fsync(fileno(af->fp)) != 0) {
+    if (fflush(af->fp) != 0 || ferror(af->fp) || (!af->no_sync && fsync(fileno(af->fp)) != 0)) {
         rc = cp_fail(err, CP_EXIT_USAGE, "cannot write '%s': %s", af->path, strerror(errno));
     }
     if (fclose(af->fp) != 0 && rc == 0)
@@ -141,7 +141,7 @@ int atomic_commit(struct atomic_file *af, struct cp_error *err)
                      strerror(errno));
     if (rc != 0)
         unlink(af->tmp);
-    else
+    else if (!af->no_sync)
         rc = fsync_parent_dir(af->path, err);
     free(af->path);
     free(af->tmp);

@@ -16,9 +16,10 @@
 #include "core/error.h"
 
 struct atomic_file {
-    char *path; /* the target */
-    char *tmp;  /* PATH.tmp-PID, or NULL when written in place */
-    FILE *fp;   /* where to write */
+    char *path;  /* the target */
+    char *tmp;   /* PATH.tmp-PID, or NULL when written in place */
+    FILE *fp;    /* where to write */
+    int no_sync; /* set by the caller: renamed into place whole, not forced to disk */
 };
 /* Create the temporary file (and its folders). -1 with err set on failure. */
 int atomic_open(struct atomic_file *af, const char *path, struct cp_error *err);
