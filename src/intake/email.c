@@ -52,11 +52,12 @@ int email_valid(const char *e, size_t len)
  * Each typo carries its length: this runs for every email of a file. */
 #define TYPO(typo, meant)                                                                          \
     {                                                                                              \
-        typo, meant, sizeof typo - 1                                                               \
+        typo, meant, sizeof typo - 1, typo[0]                                                      \
     }
 static const struct {
     const char *typo, *meant;
     size_t len;
+    char first; /* kept beside the length: most entries are passed on these two */
 } typos[] = {
     TYPO("gmial.com", "gmail.com"),      TYPO("gmal.com", "gmail.com"),
     TYPO("gmaill.com", "gmail.com"),     TYPO("gmai.com", "gmail.com"),
@@ -103,7 +104,7 @@ const char *email_domain_typo(const char *domain, size_t len)
     if (len < TYPO_MIN || len > TYPO_MAX)
         return NULL;
     for (size_t i = 0; i < sizeof typos / sizeof *typos; i++)
-        if (typos[i].len == len && typos[i].typo[0] == domain[0] &&
+        if (typos[i].len == len && typos[i].first == domain[0] &&
             memcmp(typos[i].typo, domain, len) == 0)
             return typos[i].meant;
     return NULL;

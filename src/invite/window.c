@@ -511,23 +511,15 @@ static int row_zone(struct window *w, struct row_result *r, struct zone_set *zs)
     return 0;
 }
 
-int window_decide(struct window *w, struct row_result *r, double now, struct window_decision *d,
-                  struct cp_error *err)
+/* window_decide for a row that asks the zones: a big frame (zone sets),
+ * so kept out of the common email-only case. */
+__attribute__((noinline)) static int decide_zoned(struct window *w, struct row_result *r,
+                                                  double now, struct window_decision *d,
+                                                  struct cp_error *err)
 {
     double delay = w->p->invite.invite_delay_days * 86400.0, opens = now;
     struct send_window win;
     struct zone_set zs, given;
-    /* Field by field: a memset of the whole text runs for every row. */
-    d->verdict = WINDOW_SEND;
-    d->opens_at = 0;
-    d->opens_text[0] = '\0';
-    /* Every window any, no cap; or an email-only row with no zone of its
-     * own where the email window is any and there is no cap: inside. */
-    if (!w->zones || (!r->phone.len && !r->timezone.len && w->email_w.kind == SEND_WINDOW_ANY &&
-                      w->p->invite.max_per_day <= 0)) {
-        w->inside++;
-        return 0;
-    }
     int has_zone = row_zone(w, r, &given);
     if (r->phone.len) {
         /* The row's own zone wins; a number tzdata has no zone for is held
@@ -565,6 +557,22 @@ inside:;
         return rc;
     w->inside++;
     return 0;
+}
+
+int window_decide(struct window *w, struct row_result *r, double now, struct window_decision *d,
+                  struct cp_error *err)
+{
+    d->verdict = WINDOW_SEND;
+    d->opens_at = 0;
+    d->opens_text[0] = '\0';
+    /* Every window any, no cap; or an email-only row with no zone of its
+     * own where the email window is any and there is no cap: inside. */
+    if (!w->zones || (!r->phone.len && !r->timezone.len && w->email_w.kind == SEND_WINDOW_ANY &&
+                      w->p->invite.max_per_day <= 0)) {
+        w->inside++;
+        return 0;
+    }
+    return decide_zoned(w, r, now, d, err);
 }
 
 /* ---- the plan ------------------------------------------------------------ */
