@@ -108,6 +108,10 @@ PIPE="$HERE/bench-check.yaml"
 # from /usr/bin/time -f '%e %M'. The command's stdout goes to $WORK/rec/ID.out.
 time_cmd() {
   local id=$1; shift
+  # A dry run's files (a few hundred MB at 1M rows, some GB at 10M) go
+  # before the next command: their writeback would run in the middle of
+  # whichever contender came next, and they would fill the disk.
+  rm -rf "$WORK/out"
   local t0 t1
   t0=$(date +%s%N)
   if ! /usr/bin/time -f '%e %M' -o "$WORK/rec/$id.time" "$@" >"$WORK/rec/$id.out" 2>"$WORK/rec/$id.err"; then
