@@ -63,13 +63,15 @@ static size_t put_varint(unsigned char *out, uint64_t v)
     return n;
 }
 
+/* A record's length: 0, 1 at the end of the file (before its first
+ * byte), -1 when the file ends inside it or it runs past 64 bits. */
 static int get_varint_fp(FILE *fp, uint64_t *v)
 {
     *v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
         int c = getc_unlocked(fp);
         if (c == EOF)
-            return -1;
+            return shift == 0 && !ferror(fp) ? 1 : -1;
         *v |= (uint64_t)(c & 0x7f) << shift;
         if (!(c & 0x80))
             return 0;
@@ -138,12 +140,9 @@ static int read_row(struct dedupe_pass *dp, struct row_result *r, struct cp_erro
 {
     uint64_t size, line, status, n_raw, len;
     errno = 0;
-    int c = getc_unlocked(dp->file);
-    if (c == EOF)
-        return ferror(dp->file) ? io_failed(err, "read") : 0;
-    ungetc(c, dp->file);
-    if (get_varint_fp(dp->file, &size) < 0)
-        return io_failed(err, "read");
+    int end_rc = get_varint_fp(dp->file, &size);
+    if (end_rc != 0)
+        return end_rc > 0 ? 0 : io_failed(err, "read");
     if (size > dp->scratch_cap) {
         char *grown = realloc(dp->scratch, size);
         if (!grown)

@@ -70,10 +70,9 @@ struct window {
     /* outside()'s latest answers: a campaign's deferred rows of one zone
      * set, deferred in one minute, share their whole note. */
     struct outside_memo {
-        struct zone_set zs;
+        struct zone_set zs; /* zs.n 0: an empty entry */
         struct send_window win;
         double opens, minute; /* the question: the opening, now + delay to the minute */
-        int n_zones;          /* 0: empty */
         char note[512];       /* as row_note would write it */
         double opens_at;
         char opens_text[96];
@@ -449,7 +448,7 @@ static void outside_text(struct window *w, const struct zone_set *zs, const stru
 static int same_outside(const struct outside_memo *m, const struct zone_set *zs,
                         const struct send_window *win, double opens, double minute)
 {
-    return m->n_zones && m->opens == opens && m->minute == minute && m->zs.n == zs->n &&
+    return m->zs.n && m->opens == opens && m->minute == minute && m->zs.n == zs->n &&
            memcmp(m->zs.zone, zs->zone, (size_t)zs->n * sizeof *zs->zone) == 0 &&
            strcmp(m->zs.where, zs->where) == 0 && memcmp(&m->win, win, sizeof *win) == 0;
 }
@@ -475,7 +474,6 @@ static int outside(struct window *w, struct row_result *r, const struct zone_set
         m->win = *win;
         m->opens = opens;
         m->minute = minute;
-        m->n_zones = zs->n;
     }
     d->opens_at = m->opens_at;
     memcpy(d->opens_text, m->opens_text, sizeof d->opens_text);

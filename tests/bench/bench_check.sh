@@ -57,13 +57,9 @@ command -v gcc >/dev/null || die "gcc missing: run scripts/deps.sh"
   die "$PY cannot import phonenumbers: run scripts/deps.sh --bench"
 
 # The binary: a Release build of its own unless --bin names one.
-if [ -z "$BIN" ]; then
-  BIN="$ROOT/build-bench/cloutly-pipe"
-  echo "building $BIN (Release)..." >&2
-  cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$ROOT/build-bench" -j2 --target cloutly-pipe >/dev/null
-fi
-[ -x "$BIN" ] || die "no binary at $BIN"
+# shellcheck source=release_bin.sh
+. "$HERE/release_bin.sh"
+release_bin
 SRC_REV=""
 if [ "$BIN" = "$ROOT/build-bench/cloutly-pipe" ] && git -C "$ROOT" rev-parse --short HEAD >/dev/null 2>&1; then
   SRC_REV=", built from $(git -C "$ROOT" rev-parse --short HEAD)"

@@ -58,13 +58,9 @@ ROWS=$(awk -v r="$RATE" -v s="$SECONDS_RUN" 'BEGIN{printf "%d", r*s/60 + 1}')
 die() { echo "bench_rate.sh: $*" >&2; exit 2; }
 "$PY" -c 'import json' || die "no $PY"
 
-if [ -z "$BIN" ]; then
-  BIN="$ROOT/build-bench/cloutly-pipe"
-  echo "building $BIN (Release)..." >&2
-  cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$ROOT/build-bench" -j2 --target cloutly-pipe >/dev/null
-fi
-[ -x "$BIN" ] || die "no binary at $BIN"
+# shellcheck source=release_bin.sh
+. "$HERE/release_bin.sh"
+release_bin
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cloutly-bench-rate.XXXXXX")
 SIM_PID=""

@@ -5,14 +5,11 @@
 # The caller sets ROOT, SIM, PY, KEY, PAGE, BIN (may be empty: a Release
 # build of its own) and defines die(); bench_setup NAME then sets T.
 
+# shellcheck source=release_bin.sh
+. "$(dirname "${BASH_SOURCE[0]}")/release_bin.sh"
+
 bench_setup() { # NAME: builds BIN when unset, makes $T
-  if [ -z "$BIN" ]; then
-    BIN="$ROOT/build-bench/cloutly-pipe"
-    echo "building $BIN (Release)..." >&2
-    cmake -S "$ROOT" -B "$ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$ROOT/build-bench" -j2 --target cloutly-pipe >/dev/null
-  fi
-  [ -x "$BIN" ] || die "no binary at $BIN"
+  release_bin
   T=$(mktemp -d "/tmp/cloutly-bench-$1.XXXXXX")
   SIM_PID=""
   trap bench_cleanup EXIT

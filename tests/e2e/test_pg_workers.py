@@ -111,6 +111,31 @@ class WorkersE2E(E2E):
         self.addCleanup(w.close)
         return w
 
+    def settle(self, w, p, n):
+        """The first run `p` of worker `w` (n contacts) ends however the fault made
+        it end; a rerun then settles everything: every contact invited exactly once
+        or reported in doubt, none lost. (first exit, its stderr, the rerun's exit,
+        accepted POSTs by email, the emails in doubt)."""
+        p.wait(120)
+        first_rc, first_err = p.returncode, stderr_of(p)
+        # Stopped cleanly (a pipeline/database error, or interrupted) or went on.
+        self.assertIn(first_rc, (0, 1, 2, 5), first_err)
+        self.assertNotIn("Sanitizer", first_err)
+        rc, err = w.run(self.sim.base_url)
+        self.assertIn(rc, (0, 1), err)
+        self.sim.quiesce()
+        rows = read_csv(w.results)
+        self.assertEqual(len(rows), n)
+        by_email = accepted_by_email(self.sim)
+        self.assertEqual(self.sim.counters()["duplicates"], 0)
+        self.assertTrue(all(c == 1 for c in by_email.values()), by_email)
+        doubt = {r["email"] for r in rows if r["status"] == "in_doubt"}
+        for r in rows:
+            self.assertIn(r["status"], ("sent", "skipped", "in_doubt"), r)
+        self.assertEqual({f"person{i}@example.com" for i in range(n)} - set(by_email) - doubt,
+                         set())
+        return first_rc, first_err, rc, by_email, doubt
+
 
 class TwoWorkers(WorkersE2E):
     """200 per 10 s at the server (the run lasts longer than the window), 20/s
@@ -277,24 +302,7 @@ class DatabaseRestart(WorkersE2E):
         p = w.start(self.sim.base_url)
         wait_while_running(self.sim, "the run to be sending", lambda c: c["posts"] >= 30, p)
         pg_server.restart(self.pg_dir)
-        p.wait(120)
-        first_rc, first_err = p.returncode, stderr_of(p)
-        # Stopped cleanly (a pipeline/database error, or interrupted) or went on.
-        self.assertIn(first_rc, (0, 1, 2, 5), first_err)
-        self.assertNotIn("Sanitizer", first_err)
-        rc, err = w.run(self.sim.base_url)
-        self.assertIn(rc, (0, 1), err)
-        self.sim.quiesce()
-        rows = read_csv(w.results)
-        self.assertEqual(len(rows), 150)
-        by_email = accepted_by_email(self.sim)
-        self.assertEqual(self.sim.counters()["duplicates"], 0)
-        self.assertTrue(all(n == 1 for n in by_email.values()))
-        doubt = {r["email"] for r in rows if r["status"] == "in_doubt"}
-        for r in rows:
-            self.assertIn(r["status"], ("sent", "skipped", "in_doubt"), r)
-        self.assertEqual({f"person{i}@example.com" for i in range(150)} - set(by_email) - doubt,
-                         set())
+        first_rc, first_err, rc, by_email, doubt = self.settle(w, p, 150)
         last = (first_err.strip().splitlines() or [""])[-1]
         print(f"\npg restart: first run exit {first_rc} ({last[:200]}), {len(by_email)} invited once, "
               f"{len(doubt)} in doubt, duplicates 0; rerun exit {rc}")
@@ -322,24 +330,7 @@ class ConnectionDropped(WorkersE2E):
         pg_server._psql(info, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                               f"WHERE datname = '{db}' AND pid <> pg_backend_pid()")
         os.unlink(hold)
-        p.wait(120)
-        first_rc, first_err = p.returncode, stderr_of(p)
-        self.assertIn(first_rc, (0, 1, 2, 5), first_err)
-        self.assertNotIn("Sanitizer", first_err)
-        rc, err = w.run(self.sim.base_url)
-        self.assertIn(rc, (0, 1), err)
-        self.sim.quiesce()
-        rows = read_csv(w.results)
-        self.assertEqual(len(rows), 40)
-        by_email = accepted_by_email(self.sim)
-        self.assertEqual(self.sim.counters()["duplicates"], 0)
-        self.assertTrue(all(n == 1 for n in by_email.values()), by_email)
-        doubt = {r["email"] for r in rows if r["status"] == "in_doubt"}
-        for r in rows:
-            self.assertIn(r["status"], ("sent", "skipped", "in_doubt"), r)
-        # Every contact was invited once or is reported in doubt: none lost.
-        self.assertEqual({f"person{i}@example.com" for i in range(40)} - set(by_email) - doubt,
-                         set())
+        first_rc, first_err, rc, by_email, doubt = self.settle(w, p, 40)
         # Only what was in flight when the connection dropped can be in doubt.
         self.assertLessEqual(len(doubt), 1, doubt)
         print(f"\npg connection dropped: first run exit {first_rc}, {len(by_email)} invited once, "

@@ -414,7 +414,6 @@ static void test_email_word_steps_match_bytes(void **state)
                                         0x7e, '@',  'A',  'Z',  '[',  '`',  'a',  'z',  '{',
                                         0xC3, 0x80, 0x9E, 0x97, 0x9F, 0xC2, 0xFF, '.',  '@'};
     unsigned seed = 12345;
-    long cases = 0;
     for (int n = 0; n < 200000; n++) {
         char buf[48], ref[48];
         size_t len = (size_t)(seed = seed * 1103515245u + 12345u) % 41;
@@ -434,9 +433,7 @@ static void test_email_word_steps_match_bytes(void **state)
         email_lower_ref(ref, len);
         if (memcmp(buf, ref, len) != 0)
             fail_msg("email_lower differs on case %d (length %zu)", n, len);
-        cases++;
     }
-    assert_int_equal(cases, 200000);
 }
 
 /* ---- phone, channels ---- */
